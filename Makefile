@@ -1,0 +1,80 @@
+# rxmodel / rxcalibrate build. Everything generated goes under $(OUTPUT).
+#   make            build both tools
+#   make run        install missing packages, build, run rxmodel on configs/gilan.cfg --bw 10G
+#   make check      install missing packages, build, run every test
+#   make bench      simulator speed and memory figures (and probe overhead where possible)
+#   make install    PREFIX=/usr/local DESTDIR=
+# V=1 shows the full commands; EXTRA_CFLAGS is appended; CI=true (or WERROR=1) fails on warnings.
+
+OUTPUT ?= .output
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ifneq ($(CI)$(WERROR),)
+WERROR_FLAG := -Werror
+endif
+
+# Recursive (=) so pkg-config runs only when something is compiled, after deps are installed.
+MODEL_PKGS := libconfig gsl
+MODEL_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MODEL_PKGS))
+MODEL_LIBS = $(shell $(PKG_CONFIG) --libs $(MODEL_PKGS)) -lm
+
+CFLAGS ?= -O2 -g
+BASE_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter $(WERROR_FLAG) \
+	-D_GNU_SOURCE -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS)
+
+.DEFAULT_GOAL := all
+.PHONY: all deps run check bench install clean fmt figures
+.DELETE_ON_ERROR:
+
+include model/model.mk
+-include calibrate/calibrate.mk
+include tests/tests.mk
+
+all: $(ALL_TARGETS)
+
+deps:
+	$(Q)scripts/install-deps.sh all
+
+run:
+	$(Q)scripts/install-deps.sh build
+	$(Q)$(MAKE) --no-print-directory all
+	$(OUTPUT)/rxmodel --config configs/gilan.cfg --bw 10G
+
+check:
+	$(Q)scripts/install-deps.sh test
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)tests/run.sh $(OUTPUT)
+
+bench:
+	$(Q)scripts/install-deps.sh build
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)experiments/bench.sh $(OUTPUT)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rxmodel/configs \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 configs/*.cfg $(DESTDIR)$(PREFIX)/share/rxmodel/configs/
+	for m in docs/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+
+clean:
+	rm -rf $(OUTPUT)
+
+fmt:
+	clang-format -i model/*.[ch] tests/*.c
+
+$(OUTPUT) $(OUTPUT)/model $(OUTPUT)/tests:
+	$(Q)mkdir -p $@

@@ -1,0 +1,1119 @@
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "units.h"
+
+/* Simple IMIX (7:4:1 of 64, 594, 1518-byte frames), as used by Agilent/Spirent test gear. */
+static const uint32_t imix_size[] = { 64, 594, 1518 };
+static const double imix_weight[] = { 7, 4, 1 };
+
+const char *const builtin_variant_names[] = { "baseline", "xdp-drop", "no-netfilter",
+					      "skip-transport", "gro-off", "forward", NULL };
+
+void config_defaults(struct model_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "default");
+	c->cores = 2;
+	c->hz = 1000;
+	c->slice_us = 3000;
+	c->wakeup_gran_us = 1000;
+
+	c->nic_mode = NIC_RING;
+	c->line_rate_bps = 10e9;
+	c->queues = 1;
+	c->ring = 512;
+	c->refill_batch = 32;
+	c->itr_us = 50;
+	c->itr_min_us = 2;
+	c->itr_max_us = 126;
+	c->n_irq_cpu = 1;
+
+	c->napi_mode = NAPI_SOFTIRQ;
+	c->weight = 64;
+	c->budget = 300;
+	c->budget_usecs = 2000;
+	c->n_thread_cpu = 1;
+	c->max_restart = 10;
+	c->max_softirq_us = 2000;
+	c->defer_to_ksoftirqd = 1;
+
+	c->bw_bps = 1e9;
+	c->arrivals = ARR_POISSON;
+	c->on_us = 100;
+	c->off_us = 100;
+	c->flows = 1;
+	c->nsizes = 1;
+	c->size[0] = 1518;
+	c->size_weight[0] = 1;
+
+	c->path_mask = (1u << STAGE_POLL) | (1u << STAGE_GRO) | (1u << STAGE_SKB_PREP) |
+		       (1u << STAGE_IP) | (1u << STAGE_IP_TO_TRANSPORT) | (1u << STAGE_TRANSPORT);
+	c->path_end = END_SOCKET;
+
+	c->rcvbuf = 212992;
+	c->truesize = 2304;
+	c->app_enabled = 1;
+	c->app_cpu = 1;
+	c->bg_cpu = 0;
+
+	c->duration_ns = 1000000000ull;
+	c->warmup_ns = 100000000ull;
+	c->seed = 1;
+	c->batches = 20;
+}
+
+/* ---- error reporting ---------------------------------------------------------------------- */
+
+struct ld {
+	const char *file;
+	char *err;
+	int errlen;
+};
+
+static int fail(struct ld *l, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s && config_setting_source_line(s))
+		snprintf(l->err, l->errlen, "%s:%d: %s", l->file, config_setting_source_line(s), msg);
+	else
+		snprintf(l->err, l->errlen, "%s: %s", l->file, msg);
+	return -EINVAL;
+}
+
+static const char *path_of(const config_setting_t *s, char *buf, int len)
+{
+	const config_setting_t *chain[16];
+	int n = 0, off = 0;
+
+	for (; s && n < 16; s = config_setting_parent(s))
+		if (config_setting_name(s))
+			chain[n++] = s;
+	buf[0] = 0;
+	while (n-- > 0 && off < len)
+		off += snprintf(buf + off, len - off, "%s%s", off ? "." : "",
+				config_setting_name(chain[n]));
+	return buf;
+}
+
+/* ---- typed getters: each checks the type and names the key on error ----------------------- */
+
+static int get_num(struct ld *l, const config_setting_t *s, double *out)
+{
+	char p[128];
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		if (!isfinite(*out))
+			return fail(l, s, "%s: not a finite number", path_of(s, p, sizeof(p)));
+		return 0;
+	default:
+		return fail(l, s, "%s: expected a number", path_of(s, p, sizeof(p)));
+	}
+}
+
+static int get_nonneg(struct ld *l, const config_setting_t *s, double *out)
+{
+	char p[128];
+	double v = 0;
+	int err = get_num(l, s, &v);
+
+	if (err)
+		return err;
+	if (v < 0)
+		return fail(l, s, "%s: must not be negative (got %g)", path_of(s, p, sizeof(p)), v);
+	*out = v;
+	return 0;
+}
+
+static int get_int(struct ld *l, const config_setting_t *s, long lo, long hi, int *out)
+{
+	char p[128];
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return fail(l, s, "%s: expected an integer", path_of(s, p, sizeof(p)));
+	v = config_setting_get_int64(s);
+	if (v < lo || v > hi)
+		return fail(l, s, "%s: %lld is out of range [%ld, %ld]", path_of(s, p, sizeof(p)), v,
+			    lo, hi);
+	*out = (int)v;
+	return 0;
+}
+
+static int get_bool(struct ld *l, const config_setting_t *s, int *out)
+{
+	char p[128];
+
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail(l, s, "%s: expected true or false", path_of(s, p, sizeof(p)));
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+static int get_str(struct ld *l, const config_setting_t *s, const char **out)
+{
+	char p[128];
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(l, s, "%s: expected a string", path_of(s, p, sizeof(p)));
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int copy_str(struct ld *l, const config_setting_t *s, char *dst, size_t len)
+{
+	const char *v = NULL;
+	int err = get_str(l, s, &v);
+
+	if (err)
+		return err;
+	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
+/* A rate given as a number or as a string with SI suffix ("40G"). */
+static int get_rate(struct ld *l, const config_setting_t *s, double *out)
+{
+	char p[128];
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (parse_rate(config_setting_get_string(s), out))
+			return fail(l, s, "%s: '%s' is not a rate (e.g. 800M, 10G, 1.5G)",
+				    path_of(s, p, sizeof(p)), config_setting_get_string(s));
+		return 0;
+	}
+	return get_nonneg(l, s, out);
+}
+
+static int get_dur(struct ld *l, const config_setting_t *s, uint64_t *out, int allow_zero)
+{
+	char p[128];
+	double v;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (parse_duration_ns(config_setting_get_string(s), out, allow_zero))
+			return fail(l, s, "%s: '%s' is not a duration (e.g. 1s, 500ms)",
+				    path_of(s, p, sizeof(p)), config_setting_get_string(s));
+		return 0;
+	}
+	if (get_nonneg(l, s, &v))
+		return -EINVAL;
+	if ((!allow_zero && v <= 0) || v > 1e9)
+		return fail(l, s, "%s: duration %g s out of range", path_of(s, p, sizeof(p)), v);
+	*out = (uint64_t)llround(v * 1e9);
+	return 0;
+}
+
+static int get_bytes(struct ld *l, const config_setting_t *s, uint64_t *out)
+{
+	char p[128];
+	double v;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (parse_bytes(config_setting_get_string(s), out))
+			return fail(l, s, "%s: '%s' is not a byte count", path_of(s, p, sizeof(p)),
+				    config_setting_get_string(s));
+		return 0;
+	}
+	if (get_nonneg(l, s, &v))
+		return -EINVAL;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int get_int_array(struct ld *l, const config_setting_t *s, int lo, int hi, int *out,
+			 int max, int *n)
+{
+	char p[128];
+	int len;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return fail(l, s, "%s: expected a list of integers [a, b, ...]",
+			    path_of(s, p, sizeof(p)));
+	len = config_setting_length(s);
+	if (len < 1 || len > max)
+		return fail(l, s, "%s: needs 1 to %d elements", path_of(s, p, sizeof(p)), max);
+	for (int i = 0; i < len; i++)
+		if (get_int(l, config_setting_get_elem(s, i), lo, hi, &out[i]))
+			return -EINVAL;
+	*n = len;
+	return 0;
+}
+
+static int get_stage(struct ld *l, const config_setting_t *s, int *out)
+{
+	const char *v = NULL;
+	int st = 0;
+
+	if (get_str(l, s, &v))
+		return -EINVAL;
+	st = stage_lookup(v);
+	if (st < 0)
+		return fail(l, s, "unknown stage '%s' (see docs/config.md for the stage names)", v);
+	*out = st;
+	return 0;
+}
+
+static int get_stage_mask(struct ld *l, const config_setting_t *s, uint32_t *mask)
+{
+	char p[128];
+	int st = 0;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return fail(l, s, "%s: expected a list of stage names", path_of(s, p, sizeof(p)));
+	*mask = 0;
+	for (int i = 0; i < config_setting_length(s); i++) {
+		if (get_stage(l, config_setting_get_elem(s, i), &st))
+			return -EINVAL;
+		if (!stage_table[st].per_packet)
+			return fail(l, config_setting_get_elem(s, i),
+				    "stage '%s' is not on a packet's path (irq, softirq, app and cs "
+				    "always run)",
+				    stage_table[st].name);
+		*mask |= 1u << st;
+	}
+	return 0;
+}
+
+static int get_enum(struct ld *l, const config_setting_t *s, const char *const *names, int *out)
+{
+	char p[128], list[128] = "";
+	const char *v = NULL;
+
+	if (get_str(l, s, &v))
+		return -EINVAL;
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 names[i]);
+	}
+	return fail(l, s, "%s: '%s' is not one of: %s", path_of(s, p, sizeof(p)), v, list);
+}
+
+static int unknown(struct ld *l, const config_setting_t *s)
+{
+	char p[128];
+
+	return fail(l, s, "unknown key '%s'", path_of(s, p, sizeof(p)));
+}
+
+static int need_group(struct ld *l, const config_setting_t *s)
+{
+	char p[128];
+
+	if (!config_setting_is_group(s))
+		return fail(l, s, "%s: expected a group { ... }", path_of(s, p, sizeof(p)));
+	return 0;
+}
+
+#define KEY(k) (!strcmp(name, k))
+#define FOR_EACH_KEY(grp)                                                                          \
+	for (int i_ = 0; i_ < config_setting_length(grp); i_++)                                    \
+		for (config_setting_t *s = config_setting_get_elem(grp, i_); s; s = NULL)          \
+			for (const char *name = config_setting_name(s); name; name = NULL)
+
+/* ---- calibration -------------------------------------------------------------------------- */
+
+static const char *const dist_names[] = { "fixed", "gamma", "exponential", NULL };
+
+static int load_stage_cost(struct ld *l, config_setting_t *g, struct stage_cost *sc)
+{
+	int err = 0, d;
+
+	if (need_group(l, g))
+		return -EINVAL;
+	memset(sc, 0, sizeof(*sc));
+	sc->present = 1;
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("per_call_ns"))
+			err = get_nonneg(l, s, &sc->per_call_ns);
+		else if (KEY("per_packet_ns"))
+			err = get_nonneg(l, s, &sc->per_packet_ns);
+		else if (KEY("per_byte_ns"))
+			err = get_nonneg(l, s, &sc->per_byte_ns);
+		else if (KEY("per_call_se"))
+			err = get_nonneg(l, s, &sc->per_call_se);
+		else if (KEY("per_packet_se"))
+			err = get_nonneg(l, s, &sc->per_packet_se);
+		else if (KEY("per_byte_se"))
+			err = get_nonneg(l, s, &sc->per_byte_se);
+		else if (KEY("cv"))
+			err = get_nonneg(l, s, &sc->cv);
+		else if (KEY("netfilter_share")) {
+			err = get_nonneg(l, s, &sc->netfilter_share);
+			if (!err && sc->netfilter_share > 1)
+				err = fail(l, s, "netfilter_share must be within [0, 1]");
+		} else if (KEY("dist")) {
+			err = get_enum(l, s, dist_names, &d);
+			sc->dist = d;
+		} else if (KEY("skb_build_ns"))
+			err = get_nonneg(l, s, &sc->skb_build_ns);
+		else if (KEY("source"))
+			err = copy_str(l, s, sc->source, sizeof(sc->source));
+		else if (KEY("fit") || KEY("r2") || KEY("cv_error") || KEY("n") || KEY("method"))
+			continue; /* fit quality, informational */
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	if (sc->skb_build_ns > sc->per_packet_ns)
+		return fail(l, g, "stage '%s': skb_build_ns is part of per_packet_ns and cannot "
+				  "exceed it", config_setting_name(g));
+	if (sc->dist != DIST_FIXED && sc->cv <= 0 && sc->dist == DIST_GAMMA)
+		return fail(l, g, "stage '%s': dist \"gamma\" needs cv > 0", config_setting_name(g));
+	return 0;
+}
+
+static int load_calibration_group(struct ld *l, config_setting_t *cal, struct calibration *out)
+{
+	int err = 0;
+
+	if (need_group(l, cal))
+		return -EINVAL;
+	FOR_EACH_KEY(cal)
+	{
+		if (KEY("name"))
+			err = copy_str(l, s, out->name, sizeof(out->name));
+		else if (KEY("description") || KEY("fit"))
+			continue;
+		else if (KEY("provenance")) {
+			config_setting_t *v;
+
+			if (need_group(l, s))
+				return -EINVAL;
+			if ((v = config_setting_get_member(s, "method")) &&
+			    (err = copy_str(l, v, out->method, sizeof(out->method))))
+				return err;
+			if ((v = config_setting_get_member(s, "kernel")) &&
+			    (err = copy_str(l, v, out->kernel, sizeof(out->kernel))))
+				return err;
+			if ((v = config_setting_get_member(s, "cpu")) &&
+			    (err = copy_str(l, v, out->cpu, sizeof(out->cpu))))
+				return err;
+		} else if (KEY("stages")) {
+			if (need_group(l, s))
+				return -EINVAL;
+			for (int j = 0; j < config_setting_length(s); j++) {
+				config_setting_t *g = config_setting_get_elem(s, j);
+				int st = stage_lookup(config_setting_name(g));
+
+				if (st < 0)
+					return fail(l, g,
+						    "unknown stage '%s' (this calibration was made "
+						    "for another stage set?)",
+						    config_setting_name(g));
+				if ((err = load_stage_cost(l, g, &out->stage[st])))
+					return err;
+			}
+		} else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_file(config_t *cfg, const char *path, struct ld *l)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		int e = errno;
+
+		snprintf(l->err, l->errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	fclose(f);
+	if (config_read_file(cfg, path) != CONFIG_TRUE) {
+		snprintf(l->err, l->errlen, "%s:%d: %s",
+			 config_error_file(cfg) ? config_error_file(cfg) : path,
+			 config_error_line(cfg), config_error_text(cfg));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int calibration_load(struct calibration *cal, const char *path, char *err, int errlen)
+{
+	struct ld l = { path, err, errlen };
+	config_t cfg;
+	config_setting_t *root, *g;
+	int ret;
+
+	memset(cal, 0, sizeof(*cal));
+	snprintf(cal->path, sizeof(cal->path), "%s", path);
+	config_init(&cfg);
+	ret = read_file(&cfg, path, &l);
+	if (ret)
+		goto out;
+	root = config_root_setting(&cfg);
+	g = config_setting_get_member(root, "calibration");
+	if (!g) {
+		ret = fail(&l, NULL, "no 'calibration' group: not a calibration file");
+		goto out;
+	}
+	for (int i = 0; i < config_setting_length(root); i++)
+		if (config_setting_get_elem(root, i) != g) {
+			ret = unknown(&l, config_setting_get_elem(root, i));
+			goto out;
+		}
+	ret = load_calibration_group(&l, g, cal);
+	if (!ret && !cal->stage[STAGE_POLL].present)
+		ret = fail(&l, g, "calibration has no 'poll' stage");
+out:
+	config_destroy(&cfg);
+	return ret;
+}
+
+/* ---- scenario ----------------------------------------------------------------------------- */
+
+static const char *const nic_mode_names[] = { "ring", "backlog", NULL };
+static const char *const napi_mode_names[] = { "softirq", "threaded", NULL };
+static const char *const arrival_names[] = { "constant", "poisson", "onoff", NULL };
+static const char *const end_names[] = { "socket", "forward", "consume", NULL };
+
+static int load_cpu(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("cores"))
+			err = get_int(l, s, 1, MAX_CORES, &c->cores);
+		else if (KEY("hz"))
+			err = get_int(l, s, 100, 10000, &c->hz);
+		else if (KEY("sched_slice_us"))
+			err = get_nonneg(l, s, &c->slice_us);
+		else if (KEY("wakeup_granularity_us"))
+			err = get_nonneg(l, s, &c->wakeup_gran_us);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_nic(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0, e;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("mode")) {
+			err = get_enum(l, s, nic_mode_names, &e);
+			c->nic_mode = e;
+		} else if (KEY("line_rate"))
+			err = get_rate(l, s, &c->line_rate_bps);
+		else if (KEY("queues"))
+			err = get_int(l, s, 1, MAX_QUEUES, &c->queues);
+		else if (KEY("ring"))
+			err = get_int(l, s, 1, 1 << 20, &c->ring);
+		else if (KEY("refill_batch"))
+			err = get_int(l, s, 1, 1 << 20, &c->refill_batch);
+		else if (KEY("itr_us"))
+			err = get_nonneg(l, s, &c->itr_us);
+		else if (KEY("adaptive_itr"))
+			err = get_bool(l, s, &c->adaptive_itr);
+		else if (KEY("itr_min_us"))
+			err = get_nonneg(l, s, &c->itr_min_us);
+		else if (KEY("itr_max_us"))
+			err = get_nonneg(l, s, &c->itr_max_us);
+		else if (KEY("irq_cpus"))
+			err = get_int_array(l, s, 0, MAX_CORES - 1, c->irq_cpu, MAX_QUEUES,
+					    &c->n_irq_cpu);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_napi(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0, e;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("mode")) {
+			err = get_enum(l, s, napi_mode_names, &e);
+			c->napi_mode = e;
+		} else if (KEY("weight"))
+			err = get_int(l, s, 1, 1 << 16, &c->weight);
+		else if (KEY("budget"))
+			err = get_int(l, s, 1, 1 << 20, &c->budget);
+		else if (KEY("budget_usecs"))
+			err = get_int(l, s, 1, 10000000, &c->budget_usecs);
+		else if (KEY("thread_cpus"))
+			err = get_int_array(l, s, 0, MAX_CORES - 1, c->thread_cpu, MAX_QUEUES,
+					    &c->n_thread_cpu);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_softirq(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("max_restart"))
+			err = get_int(l, s, 1, 1000, &c->max_restart);
+		else if (KEY("max_time_us"))
+			err = get_int(l, s, 1, 10000000, &c->max_softirq_us);
+		else if (KEY("defer_to_ksoftirqd"))
+			err = get_bool(l, s, &c->defer_to_ksoftirqd);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_sizes(struct ld *l, config_setting_t *sizes, config_setting_t *weights,
+		      struct model_config *c)
+{
+	int n;
+	char p[128];
+
+	if (config_setting_type(sizes) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(sizes) != CONFIG_TYPE_LIST)
+		return fail(l, sizes, "traffic.sizes: expected a list of frame sizes");
+	n = config_setting_length(sizes);
+	if (n < 1 || n > MAX_SIZES)
+		return fail(l, sizes, "traffic.sizes: needs 1 to %d sizes", MAX_SIZES);
+	if (weights && config_setting_length(weights) != n)
+		return fail(l, weights, "traffic.weights: %d weights for %d sizes",
+			    config_setting_length(weights), n);
+	for (int i = 0; i < n; i++) {
+		int v;
+		double w = 1;
+
+		if (get_int(l, config_setting_get_elem(sizes, i), 64, 65535, &v))
+			return -EINVAL;
+		if (weights) {
+			config_setting_t *we = config_setting_get_elem(weights, i);
+
+			if (get_nonneg(l, we, &w))
+				return -EINVAL;
+		}
+		c->size[i] = v;
+		c->size_weight[i] = w;
+	}
+	c->nsizes = n;
+	(void)p;
+	return 0;
+}
+
+static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0, e;
+	config_setting_t *sizes = NULL, *weights = NULL;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("bw")) {
+			err = get_rate(l, s, &c->bw_bps);
+			c->pps = 0;
+		} else if (KEY("pps"))
+			err = get_rate(l, s, &c->pps);
+		else if (KEY("arrivals")) {
+			err = get_enum(l, s, arrival_names, &e);
+			c->arrivals = e;
+		} else if (KEY("on_us"))
+			err = get_nonneg(l, s, &c->on_us);
+		else if (KEY("off_us"))
+			err = get_nonneg(l, s, &c->off_us);
+		else if (KEY("flows"))
+			err = get_int(l, s, 1, 1 << 20, &c->flows);
+		else if (KEY("size")) {
+			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+				if (strcmp(config_setting_get_string(s), "imix"))
+					err = fail(l, s, "traffic.size: a frame size in bytes or "
+							 "\"imix\"");
+				else {
+					c->nsizes = 3;
+					memcpy(c->size, imix_size, sizeof(imix_size));
+					memcpy(c->size_weight, imix_weight, sizeof(imix_weight));
+				}
+			} else {
+				int v;
+
+				err = get_int(l, s, 64, 65535, &v);
+				c->nsizes = 1;
+				c->size[0] = v;
+				c->size_weight[0] = 1;
+			}
+		} else if (KEY("sizes"))
+			sizes = s;
+		else if (KEY("weights"))
+			weights = s;
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	if (weights && !sizes)
+		return fail(l, weights, "traffic.weights given without traffic.sizes");
+	if (sizes)
+		return load_sizes(l, sizes, weights, c);
+	return 0;
+}
+
+static int load_drops(struct ld *l, config_setting_t *g, double *drop)
+{
+	int st = 0;
+
+	if (need_group(l, g))
+		return -EINVAL;
+	FOR_EACH_KEY(g)
+	{
+		st = stage_lookup(name);
+		if (st < 0)
+			return fail(l, s, "unknown stage '%s'", name);
+		if (get_nonneg(l, s, &drop[st]))
+			return -EINVAL;
+		if (drop[st] > 1)
+			return fail(l, s, "drop share for '%s' must be within [0, 1]", name);
+	}
+	return 0;
+}
+
+static int load_path(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0, e;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("stages"))
+			err = get_stage_mask(l, s, &c->path_mask);
+		else if (KEY("end")) {
+			err = get_enum(l, s, end_names, &e);
+			c->path_end = e;
+		} else if (KEY("drop"))
+			err = load_drops(l, s, c->drop);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_socket(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0, v;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("rcvbuf"))
+			err = get_bytes(l, s, &c->rcvbuf);
+		else if (KEY("truesize")) {
+			err = get_int(l, s, 1, 1 << 20, &v);
+			c->truesize = v;
+		} else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu)
+{
+	int err = 0;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("enabled"))
+			err = get_bool(l, s, enabled);
+		else if (KEY("cpu"))
+			err = get_int(l, s, 0, MAX_CORES - 1, cpu);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_run(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	int err = 0, v;
+
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("duration"))
+			err = get_dur(l, s, &c->duration_ns, 0);
+		else if (KEY("warmup"))
+			err = get_dur(l, s, &c->warmup_ns, 1);
+		else if (KEY("seed")) {
+			err = get_int(l, s, 0, INT32_MAX, &v);
+			c->seed = (uint64_t)v;
+		} else if (KEY("batches"))
+			err = get_int(l, s, 2, 1000, &c->batches);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_variant(struct ld *l, config_setting_t *g, struct variant *v)
+{
+	int err = 0, e;
+
+	if (need_group(l, g))
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	v->path_end = -1;
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		v->drop[s] = -1;
+		v->scale[s] = 1;
+	}
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("name"))
+			err = copy_str(l, s, v->name, sizeof(v->name));
+		else if (KEY("description"))
+			err = copy_str(l, s, v->description, sizeof(v->description));
+		else if (KEY("skip"))
+			err = get_stage_mask(l, s, &v->skip_mask);
+		else if (KEY("add"))
+			err = get_stage_mask(l, s, &v->add_mask);
+		else if (KEY("drop"))
+			err = load_drops(l, s, v->drop);
+		else if (KEY("scale")) {
+			if (need_group(l, s))
+				return -EINVAL;
+			for (int j = 0; j < config_setting_length(s); j++) {
+				config_setting_t *m = config_setting_get_elem(s, j);
+				int st = stage_lookup(config_setting_name(m));
+
+				if (st < 0)
+					return fail(l, m, "unknown stage '%s'",
+						    config_setting_name(m));
+				if ((err = get_nonneg(l, m, &v->scale[st])))
+					return err;
+			}
+		} else if (KEY("netfilter")) {
+			int on = 1;
+
+			err = get_bool(l, s, &on);
+			v->netfilter_off = !on;
+		} else if (KEY("end")) {
+			err = get_enum(l, s, end_names, &e);
+			v->path_end = e;
+		} else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	if (!v->name[0])
+		return fail(l, g, "variant without a name");
+	return 0;
+}
+
+static int load_variants(struct ld *l, config_setting_t *g, struct model_config *c)
+{
+	if (!config_setting_is_list(g))
+		return fail(l, g, "variants: expected a list ( { name = ...; }, ... )");
+	if (config_setting_length(g) > MAX_VARIANTS)
+		return fail(l, g, "variants: at most %d", MAX_VARIANTS);
+	for (int i = 0; i < config_setting_length(g); i++) {
+		config_setting_t *e = config_setting_get_elem(g, i);
+
+		if (load_variant(l, e, &c->variant[i]))
+			return -EINVAL;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->variant[j].name, c->variant[i].name))
+				return fail(l, e, "variant '%s' defined twice", c->variant[i].name);
+	}
+	c->nvariants = config_setting_length(g);
+	return 0;
+}
+
+static void dir_join(const char *file, const char *rel, char *out, size_t len)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (rel[0] == '/' || !slash)
+		snprintf(out, len, "%s", rel);
+	else
+		snprintf(out, len, "%.*s/%s", (int)(slash - file), file, rel);
+}
+
+int config_load(struct model_config *c, const char *path, const char *cal_override, char *err,
+		int errlen)
+{
+	struct ld l = { path, err, errlen };
+	config_t cfg;
+	config_setting_t *root;
+	int ret = 0;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	config_init(&cfg);
+	ret = read_file(&cfg, path, &l);
+	if (ret)
+		goto out;
+	root = config_root_setting(&cfg);
+	FOR_EACH_KEY(root)
+	{
+		int g = config_setting_is_group(s);
+
+		if (KEY("calibration")) {
+			const char *v = NULL;
+
+			if ((ret = get_str(&l, s, &v)))
+				goto out;
+			dir_join(path, v, c->calibration_path, sizeof(c->calibration_path));
+			continue;
+		}
+		if (KEY("variants")) {
+			if ((ret = load_variants(&l, s, c)))
+				goto out;
+			continue;
+		}
+		if (!g && (KEY("scenario") || KEY("cpu") || KEY("nic") || KEY("napi") ||
+			   KEY("softirq") || KEY("traffic") || KEY("path") || KEY("socket") ||
+			   KEY("app") || KEY("background") || KEY("run"))) {
+			ret = need_group(&l, s);
+			goto out;
+		}
+		if (KEY("scenario")) {
+			config_setting_t *v;
+
+			for (int j = 0; j < config_setting_length(s); j++) {
+				v = config_setting_get_elem(s, j);
+				if (!strcmp(config_setting_name(v), "name"))
+					ret = copy_str(&l, v, c->name, sizeof(c->name));
+				else if (!strcmp(config_setting_name(v), "description"))
+					ret = get_str(&l, v, &(const char *){ NULL });
+				else
+					ret = unknown(&l, v);
+				if (ret)
+					goto out;
+			}
+		} else if (KEY("cpu"))
+			ret = load_cpu(&l, s, c);
+		else if (KEY("nic"))
+			ret = load_nic(&l, s, c);
+		else if (KEY("napi"))
+			ret = load_napi(&l, s, c);
+		else if (KEY("softirq"))
+			ret = load_softirq(&l, s, c);
+		else if (KEY("traffic"))
+			ret = load_traffic(&l, s, c);
+		else if (KEY("path"))
+			ret = load_path(&l, s, c);
+		else if (KEY("socket"))
+			ret = load_socket(&l, s, c);
+		else if (KEY("app"))
+			ret = load_thread(&l, s, &c->app_enabled, &c->app_cpu);
+		else if (KEY("background"))
+			ret = load_thread(&l, s, &c->bg_enabled, &c->bg_cpu);
+		else if (KEY("run"))
+			ret = load_run(&l, s, c);
+		else
+			ret = unknown(&l, s);
+		if (ret)
+			goto out;
+	}
+	if (cal_override && *cal_override)
+		snprintf(c->calibration_path, sizeof(c->calibration_path), "%s", cal_override);
+	if (!c->calibration_path[0]) {
+		ret = fail(&l, NULL, "no calibration: name one with 'calibration = \"FILE\";' or "
+				     "--calibration FILE");
+		goto out;
+	}
+	ret = calibration_load(&c->cal, c->calibration_path, err, errlen);
+out:
+	config_destroy(&cfg);
+	return ret;
+}
+
+/* ---- consistency, variants, derived values ------------------------------------------------ */
+
+static int verr(char *err, int errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int config_validate(const struct model_config *c, char *err, int errlen)
+{
+	const char *f = c->path[0] ? c->path : "config";
+	double wsum = 0;
+
+	for (int i = 0; i < c->n_irq_cpu; i++)
+		if (c->irq_cpu[i] >= c->cores)
+			return verr(err, errlen, "%s: nic.irq_cpus: cpu %d but only %d cores", f,
+				    c->irq_cpu[i], c->cores);
+	for (int i = 0; i < c->n_thread_cpu; i++)
+		if (c->thread_cpu[i] >= c->cores)
+			return verr(err, errlen, "%s: napi.thread_cpus: cpu %d but only %d cores", f,
+				    c->thread_cpu[i], c->cores);
+	if (c->app_enabled && c->app_cpu >= c->cores)
+		return verr(err, errlen, "%s: app.cpu %d but only %d cores", f, c->app_cpu,
+			    c->cores);
+	if (c->bg_enabled && c->bg_cpu >= c->cores)
+		return verr(err, errlen, "%s: background.cpu %d but only %d cores", f, c->bg_cpu,
+			    c->cores);
+	if (c->line_rate_bps <= 0)
+		return verr(err, errlen, "%s: nic.line_rate must be > 0", f);
+	if (c->refill_batch > c->ring)
+		return verr(err, errlen, "%s: nic.refill_batch (%d) larger than nic.ring (%d)", f,
+			    c->refill_batch, c->ring);
+	if (c->adaptive_itr && c->itr_min_us > c->itr_max_us)
+		return verr(err, errlen, "%s: nic.itr_min_us > nic.itr_max_us", f);
+	for (int i = 0; i < c->nsizes; i++)
+		wsum += c->size_weight[i];
+	if (!(wsum > 0))
+		return verr(err, errlen, "%s: traffic.weights: all zero", f);
+	if (c->arrivals == ARR_ONOFF && (c->on_us <= 0 || c->off_us < 0))
+		return verr(err, errlen, "%s: traffic.on_us must be > 0 for onoff arrivals", f);
+	if (!(c->path_mask & ((1u << STAGE_POLL) | (1u << STAGE_XDP))))
+		return verr(err, errlen, "%s: path.stages: needs 'poll' (or 'xdp')", f);
+	if (c->path_end == END_SOCKET && !(c->path_mask & (1u << STAGE_TRANSPORT)))
+		return verr(err, errlen,
+			    "%s: path.end is \"socket\" but 'transport' is not in path.stages", f);
+	if (c->warmup_ns >= c->duration_ns + c->warmup_ns && c->duration_ns == 0)
+		return verr(err, errlen, "%s: run.duration must be > 0", f);
+	return 0;
+}
+
+static int builtin_variant(const char *name, struct variant *v)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->path_end = -1;
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		v->drop[s] = -1;
+		v->scale[s] = 1;
+	}
+	if (!strcmp(name, "baseline")) {
+		snprintf(v->description, sizeof(v->description), "the scenario as configured");
+	} else if (!strcmp(name, "xdp-drop")) {
+		snprintf(v->description, sizeof(v->description),
+			 "an XDP program drops every packet in the driver, before any skb");
+		v->add_mask = 1u << STAGE_XDP;
+		v->drop[STAGE_XDP] = 1;
+	} else if (!strcmp(name, "no-netfilter")) {
+		snprintf(v->description, sizeof(v->description),
+			 "no netfilter hooks: ip and ip_to_transport lose their netfilter share");
+		v->netfilter_off = 1;
+	} else if (!strcmp(name, "skip-transport")) {
+		snprintf(v->description, sizeof(v->description),
+			 "the function consumes packets after IP: no transport, socket or app");
+		v->skip_mask = 1u << STAGE_TRANSPORT;
+		v->path_end = END_CONSUME;
+	} else if (!strcmp(name, "gro-off")) {
+		snprintf(v->description, sizeof(v->description), "GRO disabled (ethtool -K gro off)");
+		v->skip_mask = 1u << STAGE_GRO;
+	} else if (!strcmp(name, "forward")) {
+		snprintf(v->description, sizeof(v->description),
+			 "packets are routed out again instead of delivered locally");
+		v->skip_mask = (1u << STAGE_IP_TO_TRANSPORT) | (1u << STAGE_TRANSPORT);
+		v->add_mask = (1u << STAGE_FORWARD) | (1u << STAGE_TX);
+		v->path_end = END_FORWARD;
+	} else
+		return -ENOENT;
+	return 0;
+}
+
+int config_apply_variant(struct model_config *c, const char *name, char *err, int errlen)
+{
+	struct variant v;
+	int found = 0;
+
+	for (int i = 0; i < c->nvariants; i++)
+		if (!strcmp(c->variant[i].name, name)) {
+			v = c->variant[i];
+			found = 1;
+		}
+	if (!found && builtin_variant(name, &v)) {
+		char list[512] = "";
+
+		for (int i = 0; builtin_variant_names[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", builtin_variant_names[i]);
+		for (int i = 0; i < c->nvariants; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), ", %s",
+				 c->variant[i].name);
+		return verr(err, errlen, "--variant %s: unknown variant (known: %s)", name, list);
+	}
+	c->path_mask = (c->path_mask & ~v.skip_mask) | v.add_mask;
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		if (v.drop[s] >= 0)
+			c->drop[s] = v.drop[s];
+		c->cal.stage[s].per_packet_ns *= v.scale[s];
+		c->cal.stage[s].per_byte_ns *= v.scale[s];
+		if (v.netfilter_off) {
+			c->cal.stage[s].per_packet_ns *= 1 - c->cal.stage[s].netfilter_share;
+			c->cal.stage[s].netfilter_share = 0;
+		}
+	}
+	if (v.path_end >= 0)
+		c->path_end = v.path_end;
+	if (c->path_end == END_FORWARD || c->path_end == END_CONSUME)
+		c->app_enabled = c->app_enabled && c->path_end == END_SOCKET;
+	return 0;
+}
+
+double config_mean_frame(const struct model_config *c)
+{
+	double w = 0, m = 0;
+
+	for (int i = 0; i < c->nsizes; i++) {
+		w += c->size_weight[i];
+		m += c->size_weight[i] * c->size[i];
+	}
+	return w > 0 ? m / w : 0;
+}
+
+double config_offered_pps(const struct model_config *c)
+{
+	double w = 0, payload = 0;
+
+	if (c->pps > 0)
+		return c->pps;
+	for (int i = 0; i < c->nsizes; i++) {
+		w += c->size_weight[i];
+		payload += c->size_weight[i] * frame_payload(c->size[i]);
+	}
+	payload /= w;
+	return c->bw_bps / (8 * payload);
+}

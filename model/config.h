@@ -1,0 +1,163 @@
+/* Scenario configuration and calibration: the schema shared by config files and the command line.
+ * Defaults are loaded into the struct first, the file is overlaid, then the command line
+ * (config_* functions never leave a half-filled struct: on error the caller discards it).
+ * Every key is documented in docs/config.md. */
+#ifndef RX_CONFIG_H
+#define RX_CONFIG_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "stage.h"
+
+#define MAX_CORES 64
+#define MAX_QUEUES 64
+#define MAX_SIZES 64
+#define MAX_VARIANTS 32
+#define NAME_LEN 64
+#define ERR_LEN 512
+
+enum arrival_kind { ARR_CONSTANT, ARR_POISSON, ARR_ONOFF };
+enum nic_mode { NIC_RING, NIC_BACKLOG };
+enum napi_mode { NAPI_SOFTIRQ, NAPI_THREADED };
+enum cost_dist { DIST_FIXED, DIST_GAMMA, DIST_EXP };
+enum path_end { END_SOCKET, END_FORWARD, END_CONSUME };
+
+/* Cost of one stage: per call (its unit in stage_table), per packet and per byte, ns. */
+struct stage_cost {
+	double per_call_ns, per_packet_ns, per_byte_ns;
+	double per_call_se, per_packet_se, per_byte_se;
+	enum cost_dist dist;
+	double cv;		/* coefficient of variation for gamma */
+	double netfilter_share;	/* part of per_packet_ns spent in netfilter hooks */
+	double skb_build_ns;	/* poll: part of per_packet_ns after the XDP hook (skb build) */
+	int present;
+	char source[256];
+};
+
+struct calibration {
+	char name[NAME_LEN];
+	char path[PATH_MAX];
+	char method[NAME_LEN];
+	char kernel[128];
+	char cpu[128];
+	struct stage_cost stage[STAGE_COUNT];
+};
+
+struct variant {
+	char name[NAME_LEN];
+	char description[160];
+	uint32_t skip_mask;	/* stages removed from the path */
+	uint32_t add_mask;	/* stages added to the path */
+	double drop[STAGE_COUNT];	/* drop share override, < 0: unchanged */
+	double scale[STAGE_COUNT];	/* per-packet cost factor, 1: unchanged */
+	int netfilter_off;	/* scale ip/ip_to_transport by (1 - netfilter_share) */
+	int path_end;		/* -1: unchanged */
+};
+
+struct model_config {
+	char name[NAME_LEN];
+	char path[PATH_MAX];
+
+	/* cpu / scheduler */
+	int cores;
+	int hz;
+	double slice_us;	/* scheduler time slice with several runnable threads */
+	double wakeup_gran_us;	/* a woken thread preempts when this far behind in vruntime */
+
+	/* nic */
+	enum nic_mode nic_mode;
+	double line_rate_bps;
+	int queues;
+	int ring;		/* descriptors per queue (or netdev_max_backlog in backlog mode) */
+	int refill_batch;
+	double itr_us;
+	int adaptive_itr;
+	double itr_min_us, itr_max_us;
+	int irq_cpu[MAX_QUEUES];
+	int n_irq_cpu;
+
+	/* napi / softirq */
+	enum napi_mode napi_mode;
+	int weight;
+	int budget;
+	int budget_usecs;
+	int thread_cpu[MAX_QUEUES];
+	int n_thread_cpu;
+	int max_restart;
+	int max_softirq_us;
+	int defer_to_ksoftirqd;
+
+	/* traffic */
+	double bw_bps;		/* UDP payload bits/s (iperf3 -b); used when pps == 0 */
+	double pps;
+	enum arrival_kind arrivals;
+	double on_us, off_us;
+	int flows;
+	int nsizes;
+	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */
+	double size_weight[MAX_SIZES];
+
+	/* path */
+	uint32_t path_mask;	/* stages on a packet's path */
+	double drop[STAGE_COUNT];	/* share dropped at each stage (firewall rule) */
+	enum path_end path_end;
+
+	/* socket / application */
+	uint64_t rcvbuf;
+	uint32_t truesize;
+	int app_enabled;
+	int app_cpu;
+	int bg_enabled;
+	int bg_cpu;
+
+	/* run */
+	uint64_t duration_ns;
+	uint64_t warmup_ns;
+	uint64_t seed;
+	int batches;
+
+	char calibration_path[PATH_MAX];
+	struct calibration cal;
+
+	struct variant variant[MAX_VARIANTS];
+	int nvariants;
+};
+
+/* Fills @c with the built-in defaults (kernel defaults, one i40e queue). */
+void config_defaults(struct model_config *c);
+
+/* Overlays the scenario file @path; loads the calibration it names unless @cal_override is set.
+ * On error returns -errno and writes "file:line: message" into @err. */
+int config_load(struct model_config *c, const char *path, const char *cal_override, char *err,
+		int errlen);
+
+/* Loads a calibration file into @cal. Same error convention. */
+int calibration_load(struct calibration *cal, const char *path, char *err, int errlen);
+
+/* Checks cross-field consistency (cpus in range, sizes, rates); same error convention. */
+int config_validate(const struct model_config *c, char *err, int errlen);
+
+/* Applies the named variant (built-in or from the config) to @c; -ENOENT if unknown. */
+int config_apply_variant(struct model_config *c, const char *name, char *err, int errlen);
+
+/* Names of the built-in variants, NULL-terminated. */
+extern const char *const builtin_variant_names[];
+
+/* Frame bytes -> UDP payload bytes (frame - 14 Ethernet - 4 FCS - 20 IPv4 - 8 UDP). */
+static inline double frame_payload(double frame)
+{
+	return frame - 46;
+}
+
+/* Frame bytes -> bits on the wire (+ 8 preamble/SFD + 12 inter-frame gap). */
+static inline double frame_wire_bits(double frame)
+{
+	return (frame + 20) * 8;
+}
+
+double config_mean_frame(const struct model_config *c);
+/* Offered packets/s from bw or pps, before the line-rate cap. */
+double config_offered_pps(const struct model_config *c);
+
+#endif

@@ -1,0 +1,442 @@
+/* rxmodel: command line of the receive-path simulator. */
+#include <errno.h>
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "report.h"
+#include "sim.h"
+#include "units.h"
+
+#define MAX_RUNS 256
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rxmodel --config FILE [options]\n"
+		"\n"
+		"Discrete-event model of the Linux receive path: predicts CPU time per stage, drops\n"
+		"by cause and latency for a traffic rate, driven by a calibration file.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE        scenario (libconfig; keys in docs/config.md)\n"
+		"  -C, --calibration FILE   per-stage costs (overrides the scenario's 'calibration')\n"
+		"  -b, --bw RATE            offered UDP payload bits/s, as iperf3 -b (e.g. 800M, 10G)\n"
+		"  -p, --pps RATE           offered packets/s instead of --bw\n"
+		"  -s, --sweep LIST         run at each bit rate of a comma list (100M,1G,10G)\n"
+		"  -V, --variant NAME       run a variant; repeat to compare (baseline, xdp-drop,\n"
+		"                           no-netfilter, skip-transport, gro-off, forward, or a\n"
+		"                           variant the config defines)\n"
+		"      --size BYTES|imix    Ethernet frame size (64..65535) or the 7:4:1 IMIX\n"
+		"      --arrivals KIND      constant, poisson or onoff\n"
+		"  -d, --duration TIME      simulated time measured (default from config, 1s)\n"
+		"  -w, --warmup TIME        simulated time before measuring (default 0.1s)\n"
+		"  -S, --seed N             random seed (same seed, same output)\n"
+		"  -f, --format FMT         table (default), csv or json\n"
+		"  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
+		"      --capacity LIMITS    find the largest --bw meeting every limit of\n"
+		"                           drop=SHARE%%, p99=TIME, cpu=SHARE%% (max busy core)\n"
+		"  -q, --quiet              no progress on stderr\n"
+		"  -h, --help               this help\n"
+		"\n"
+		"Examples:\n"
+		"  rxmodel --config configs/gilan.cfg --bw 10G\n"
+		"  rxmodel --config configs/gilan.cfg --sweep 1G,5G,10G,20G --format csv -o sweep.csv\n"
+		"  rxmodel --config configs/gilan.cfg --bw 10G --variant baseline --variant xdp-drop \\\n"
+		"          --variant no-netfilter --variant skip-transport --variant gro-off\n"
+		"  rxmodel --config configs/gilan.cfg --size 64 --pps 14.88M --duration 0.2s\n"
+		"  rxmodel --config configs/gilan.cfg --capacity drop=0.1%%,p99=500us\n");
+}
+
+struct capacity {
+	double drop, p99_ns, cpu;
+	int have_drop, have_p99, have_cpu;
+	char text[128];
+};
+
+static int parse_capacity(const char *arg, struct capacity *cap)
+{
+	char buf[256], *save = NULL, *tok;
+
+	memset(cap, 0, sizeof(*cap));
+	snprintf(cap->text, sizeof(cap->text), "%s", arg);
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		double v;
+
+		if (!eq)
+			return -EINVAL;
+		*eq++ = 0;
+		if (!strcmp(tok, "p99")) {
+			uint64_t ns;
+
+			if (parse_duration_ns(eq, &ns, 0))
+				return -EINVAL;
+			cap->p99_ns = (double)ns;
+			cap->have_p99 = 1;
+			continue;
+		}
+		v = strtod(eq, &end);
+		if (end == eq || !isfinite(v) || v < 0)
+			return -EINVAL;
+		if (*end == '%') {
+			v /= 100;
+			end++;
+		}
+		if (*end || v > 1)
+			return -EINVAL;
+		if (!strcmp(tok, "drop")) {
+			cap->drop = v;
+			cap->have_drop = 1;
+		} else if (!strcmp(tok, "cpu")) {
+			cap->cpu = v;
+			cap->have_cpu = 1;
+		} else
+			return -EINVAL;
+	}
+	return cap->have_drop || cap->have_p99 || cap->have_cpu ? 0 : -EINVAL;
+}
+
+static int meets(const struct capacity *cap, const struct sim_results *r)
+{
+	double p99 = r->lat_app_n ? r->lat_app[3] : r->lat_sock[3], busy = 0;
+
+	for (int k = 0; k < r->cores; k++)
+		busy = fmax(busy, r->core_util[k][CTX_COUNT] - r->core_util[k][CTX_BG]);
+	if (cap->have_drop && r->drop_share > cap->drop)
+		return 0;
+	if (cap->have_p99 && p99 > cap->p99_ns)
+		return 0;
+	if (cap->have_cpu && busy > cap->cpu)
+		return 0;
+	return 1;
+}
+
+static int bad_option(const char *opt, const char *arg, const char *why)
+{
+	fprintf(stderr, "rxmodel: %s %s: %s\n", opt, arg ? arg : "", why);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "calibration", required_argument, NULL, 'C' },
+		{ "bw", required_argument, NULL, 'b' },
+		{ "pps", required_argument, NULL, 'p' },
+		{ "sweep", required_argument, NULL, 's' },
+		{ "variant", required_argument, NULL, 'V' },
+		{ "size", required_argument, NULL, 1 },
+		{ "arrivals", required_argument, NULL, 2 },
+		{ "capacity", required_argument, NULL, 3 },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config = NULL, *calibration = NULL, *output = NULL, *size = NULL,
+		   *arrivals = NULL, *variants[MAX_VARIANTS];
+	double bw = -1, pps = -1, sweep[MAX_RUNS];
+	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, opt;
+	uint64_t duration = 0, warmup = UINT64_MAX, seed = UINT64_MAX;
+	enum report_format fmt = FMT_TABLE;
+	struct capacity cap;
+	struct model_config base, *cfgs = NULL;
+	struct sim_results *res = NULL;
+	struct run_record *runs = NULL;
+	struct report_meta meta = { 0 };
+	char err[ERR_LEN], tmp[PATH_MAX + 16] = "";
+	int nruns = 0, ret = 1;
+	FILE *out = stdout;
+
+	gsl_set_error_handler_off();
+	while ((opt = getopt_long(argc, argv, "c:C:b:p:s:V:d:w:S:f:o:qh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'C':
+			calibration = optarg;
+			break;
+		case 'b':
+			if (parse_rate(optarg, &bw) || bw <= 0)
+				return bad_option("--bw", optarg,
+						  "not a positive rate (e.g. 800M, 10G, 1.5G)");
+			break;
+		case 'p':
+			if (parse_rate(optarg, &pps) || pps <= 0)
+				return bad_option("--pps", optarg,
+						  "not a positive rate (e.g. 1.2M, 14.88M)");
+			break;
+		case 's':
+			nsweep = parse_rate_list(optarg, sweep, MAX_RUNS);
+			if (nsweep <= 0)
+				return bad_option("--sweep", optarg,
+						  "not a comma list of rates (e.g. 100M,1G,10G)");
+			for (int i = 0; i < nsweep; i++)
+				if (sweep[i] <= 0)
+					return bad_option("--sweep", optarg, "rates must be > 0");
+			break;
+		case 'V':
+			if (nvariants == MAX_VARIANTS)
+				return bad_option("--variant", optarg, "too many variants");
+			variants[nvariants++] = optarg;
+			break;
+		case 1:
+			size = optarg;
+			break;
+		case 2:
+			arrivals = optarg;
+			break;
+		case 3:
+			if (parse_capacity(optarg, &cap))
+				return bad_option("--capacity", optarg,
+						  "expected drop=SHARE%, p99=TIME and/or cpu=SHARE% "
+						  "(e.g. drop=0.1%,p99=500us)");
+			have_cap = 1;
+			break;
+		case 'd':
+			if (parse_duration_ns(optarg, &duration, 0))
+				return bad_option("--duration", optarg,
+						  "not a positive duration (e.g. 1s, 200ms)");
+			break;
+		case 'w':
+			if (parse_duration_ns(optarg, &warmup, 1))
+				return bad_option("--warmup", optarg, "not a duration (e.g. 0.1s)");
+			break;
+		case 'S': {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || optarg[0] == '-')
+				return bad_option("--seed", optarg, "not a non-negative integer");
+			seed = v;
+			break;
+		}
+		case 'f':
+			if (!strcmp(optarg, "table"))
+				fmt = FMT_TABLE;
+			else if (!strcmp(optarg, "csv"))
+				fmt = FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else
+				return bad_option("--format", optarg, "one of table, csv, json");
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "rxmodel: try --help\n");
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return bad_option("argument", argv[optind], "unexpected (options start with --)");
+	if (!config) {
+		fprintf(stderr, "rxmodel: --config FILE is required (try --help)\n");
+		return 2;
+	}
+	if ((bw > 0) + (pps > 0) + (nsweep > 0) + have_cap > 1) {
+		fprintf(stderr, "rxmodel: give one of --bw, --pps, --sweep and --capacity\n");
+		return 2;
+	}
+
+	config_defaults(&base);
+	if (config_load(&base, config, calibration, err, sizeof(err))) {
+		fprintf(stderr, "rxmodel: %s\n", err);
+		return 1;
+	}
+	if (bw > 0) {
+		base.bw_bps = bw;
+		base.pps = 0;
+	}
+	if (pps > 0)
+		base.pps = pps;
+	if (duration)
+		base.duration_ns = duration;
+	if (warmup != UINT64_MAX)
+		base.warmup_ns = warmup;
+	if (seed != UINT64_MAX)
+		base.seed = seed;
+	if (size) {
+		char *end;
+		long v;
+
+		if (!strcmp(size, "imix")) {
+			static const uint32_t s[] = { 64, 594, 1518 };
+			static const double w[] = { 7, 4, 1 };
+
+			base.nsizes = 3;
+			memcpy(base.size, s, sizeof(s));
+			memcpy(base.size_weight, w, sizeof(w));
+		} else {
+			v = strtol(size, &end, 10);
+			if (!*size || *end || v < 64 || v > 65535)
+				return bad_option("--size", size, "a frame size 64..65535 or imix");
+			base.nsizes = 1;
+			base.size[0] = (uint32_t)v;
+			base.size_weight[0] = 1;
+		}
+	}
+	if (arrivals) {
+		if (!strcmp(arrivals, "constant"))
+			base.arrivals = ARR_CONSTANT;
+		else if (!strcmp(arrivals, "poisson"))
+			base.arrivals = ARR_POISSON;
+		else if (!strcmp(arrivals, "onoff"))
+			base.arrivals = ARR_ONOFF;
+		else
+			return bad_option("--arrivals", arrivals, "one of constant, poisson, onoff");
+	}
+	if (!nvariants)
+		variants[nvariants++] = "baseline";
+	/* check every variant before running anything */
+	for (int v = 0; v < nvariants; v++) {
+		struct model_config probe = base;
+
+		if (config_apply_variant(&probe, variants[v], err, sizeof(err))) {
+			fprintf(stderr, "rxmodel: %s\n", err);
+			return 2;
+		}
+		if (config_validate(&probe, err, sizeof(err))) {
+			fprintf(stderr, "rxmodel: variant %s: %s\n", variants[v], err);
+			return 1;
+		}
+	}
+
+	{
+		int nrates = nsweep ? nsweep : 1, total = nrates * nvariants;
+
+		cfgs = calloc(total + 1, sizeof(*cfgs));
+		res = calloc(total + 1, sizeof(*res));
+		runs = calloc(total + 1, sizeof(*runs));
+		if (!cfgs || !res || !runs) {
+			fprintf(stderr, "rxmodel: out of memory\n");
+			goto out;
+		}
+		for (int r = 0; r < nrates; r++)
+			for (int v = 0; v < nvariants; v++) {
+				struct model_config *c = &cfgs[nruns];
+
+				*c = base;
+				if (nsweep) {
+					c->bw_bps = sweep[r];
+					c->pps = 0;
+				}
+				config_apply_variant(c, variants[v], err, sizeof(err));
+				if (!have_cap) {
+					if (!quiet && total > 1)
+						fprintf(stderr, "rxmodel: [%d/%d] %s at %.4g bit/s\n",
+							nruns + 1, total, variants[v], c->bw_bps);
+					if (sim_simulate(c, &res[nruns], err, sizeof(err))) {
+						fprintf(stderr, "rxmodel: %s\n", err);
+						goto out;
+					}
+				}
+				runs[nruns].cfg = c;
+				runs[nruns].variant = variants[v];
+				runs[nruns].res = &res[nruns];
+				nruns++;
+			}
+	}
+
+	if (have_cap) {
+		/* bisection on the offered bit rate, per variant; rate is monotone in load */
+		struct model_config *c = &cfgs[0];
+		double mean_frame = config_mean_frame(c);
+		double hi = c->line_rate_bps / frame_wire_bits(mean_frame) * 8 *
+			    frame_payload(mean_frame);
+		double lo = 0, found = -1;
+		struct sim_results r;
+
+		meta.capacity = cap.text;
+		for (int it = 0; it < 14; it++) {
+			double mid = it == 0 ? hi : (lo + hi) / 2;
+
+			c->bw_bps = mid;
+			c->pps = 0;
+			if (!quiet)
+				fprintf(stderr, "rxmodel: capacity step %d: %.4g bit/s\n", it + 1, mid);
+			if (sim_simulate(c, &r, err, sizeof(err))) {
+				fprintf(stderr, "rxmodel: %s\n", err);
+				goto out;
+			}
+			if (meets(&cap, &r)) {
+				found = mid;
+				res[0] = r;
+				if (it == 0)
+					break;
+				lo = mid;
+			} else {
+				hi = mid;
+			}
+		}
+		meta.capacity_bps = found;
+		meta.capacity_run = found >= 0 ? 0 : -1;
+		if (found >= 0)
+			c->bw_bps = found;
+		else
+			nruns = 0;
+	}
+
+	meta.config_path = config;
+	if (output) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", output, (int)getpid());
+		out = fopen(tmp, "w");
+		if (!out) {
+			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(errno));
+			tmp[0] = 0;
+			goto out;
+		}
+	}
+	report_write(out, fmt, runs, nruns, &meta);
+	if (output) {
+		if (fflush(out) || ferror(out) || fclose(out)) {
+			out = NULL;
+			fprintf(stderr, "rxmodel: --output %s: write failed: %s\n", output,
+				strerror(errno));
+			goto out;
+		}
+		out = NULL;
+		if (rename(tmp, output)) {
+			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(errno));
+			goto out;
+		}
+		tmp[0] = 0;
+	} else if (fflush(stdout)) {
+		fprintf(stderr, "rxmodel: writing the report: %s\n", strerror(errno));
+		goto out;
+	}
+	ret = have_cap && meta.capacity_bps < 0 ? 3 : 0;
+out:
+	if (out && out != stdout)
+		fclose(out);
+	if (tmp[0])
+		unlink(tmp);
+	free(cfgs);
+	free(res);
+	free(runs);
+	return ret;
+}

@@ -1,0 +1,403 @@
+#include <math.h>
+#include <string.h>
+
+#include "report.h"
+#include "units.h"
+
+static const char *const arrival_names[] = { "constant", "poisson", "onoff" };
+static const char *const end_names[] = { "socket", "forward", "consume" };
+
+static const char *si(double v, char *b)
+{
+	return format_si(v, b, 32);
+}
+
+static void sizes_text(const struct model_config *c, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (c->nsizes == 1) {
+		snprintf(buf, len, "%u B frames", c->size[0]);
+		return;
+	}
+	off += snprintf(buf, len, "mix ");
+	for (int i = 0; i < c->nsizes && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%u:%g", i ? "," : "", c->size[i],
+				c->size_weight[i]);
+}
+
+static double max_core_util(const struct sim_results *r)
+{
+	double m = 0;
+
+	for (int k = 0; k < r->cores; k++) {
+		double u = r->core_util[k][CTX_COUNT] - r->core_util[k][CTX_BG];
+
+		if (u > m)
+			m = u;
+	}
+	return m;
+}
+
+static void table_run(FILE *f, const struct run_record *rr)
+{
+	const struct model_config *c = rr->cfg;
+	const struct sim_results *r = rr->res;
+	char a[32], b[32], d[32], sz[256];
+	uint64_t drops = 0;
+
+	for (int i = 0; i < DROP_COUNT; i++)
+		drops += r->dropped[i];
+	sizes_text(c, sz, sizeof(sz));
+	fprintf(f, "== %s, variant %s, calibration \"%s\" (%s)\n", c->name, rr->variant,
+		c->cal.name, c->cal.path);
+	fprintf(f, "offered    %sbit/s UDP payload = %spps (%sbit/s on the wire), %s, %s arrivals, %d flow(s) over %d queue(s)%s\n",
+		si(r->offered_bw_bps, a), si(r->offered_pps, b), si(r->offered_wire_bps, d), sz,
+		arrival_names[c->arrivals], c->flows, c->queues,
+		r->line_capped ? "; above line rate, the link caps it" : "");
+	fprintf(f, "simulated  %.3g s after %.3g s warm-up, seed %llu, path ends at %s, NAPI %s\n",
+		r->seconds, (double)c->warmup_ns / 1e9, (unsigned long long)c->seed,
+		end_names[c->path_end], c->napi_mode == NAPI_THREADED ? "threaded" : "softirq");
+	fprintf(f, "delivered  %sbit/s = %spps; dropped %.3f %% (ring %llu, backlog %llu, socket %llu, rule %llu)\n",
+		si(r->delivered_bw_bps, a), si(r->delivered_pps, b), 100 * r->drop_share,
+		(unsigned long long)r->dropped[DROP_RING], (unsigned long long)r->dropped[DROP_BACKLOG],
+		(unsigned long long)r->dropped[DROP_SOCKET], (unsigned long long)r->dropped[DROP_RULE]);
+	fprintf(f, "\n%-16s %12s %12s %14s %12s %10s %10s\n", "stage", "calls/s", "packets/s",
+		"CPU ns/s", "± se ns/s", "ns/packet", "drops");
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct stage_result *s = &r->stage[st];
+
+		if (s->calls_per_s == 0 && s->pkts_per_s == 0 && s->cpu_ns_per_s == 0)
+			continue;
+		fprintf(f, "%-16s %12.0f %12.0f %14.0f %12.0f %10.1f %10llu\n", stage_name(st),
+			s->calls_per_s, s->pkts_per_s, s->cpu_ns_per_s, s->cpu_se_ns_per_s,
+			s->ns_per_pkt, (unsigned long long)s->drops);
+	}
+	fprintf(f, "%-16s %12s %12s %14.0f %12.0f\n", "receive total", "", "",
+		r->total_rx_ns_per_s, r->total_rx_se_ns_per_s);
+
+	fprintf(f, "\npaper metrics (CPU ns per second)\n");
+	for (int m = 0; m < METRIC_COUNT; m++)
+		fprintf(f, "  %-34s %14.0f\n", paper_metric_names[m], r->metric_ns_per_s[m]);
+	fprintf(f, "  %-34s %14.0f\n", "total ip processing", r->total_ip_ns_per_s);
+	if (r->inferred_ns_per_s >= 0)
+		fprintf(f, "  %-34s %14.0f  (CPU the background workload on cpu %d lost)\n",
+			"total packet processing (inferred)", r->inferred_ns_per_s, c->bg_cpu);
+
+	fprintf(f, "\n%-5s %7s", "core", "busy%");
+	for (int x = 0; x < CTX_COUNT; x++)
+		fprintf(f, " %11s", ctx_names[x]);
+	fprintf(f, "\n");
+	for (int k = 0; k < r->cores; k++) {
+		fprintf(f, "%-5d %7.2f", k, 100 * r->core_util[k][CTX_COUNT]);
+		for (int x = 0; x < CTX_COUNT; x++)
+			fprintf(f, " %11.2f", 100 * r->core_util[k][x]);
+		fprintf(f, "\n");
+	}
+
+	fprintf(f, "\nlatency (us)    %10s %10s %10s %10s %10s %12s\n", "mean", "p50", "p90",
+		"p99", "p99.9", "samples");
+	fprintf(f, "  NIC -> %-7s %10.2f %10.2f %10.2f %10.2f %10.2f %12llu\n",
+		c->path_end == END_SOCKET ? "socket" : "out", r->lat_sock[0] / 1e3,
+		r->lat_sock[1] / 1e3, r->lat_sock[2] / 1e3, r->lat_sock[3] / 1e3,
+		r->lat_sock[4] / 1e3, (unsigned long long)r->lat_sock_n);
+	if (r->lat_app_n)
+		fprintf(f, "  NIC -> app    %10.2f %10.2f %10.2f %10.2f %10.2f %12llu\n",
+			r->lat_app[0] / 1e3, r->lat_app[1] / 1e3, r->lat_app[2] / 1e3,
+			r->lat_app[3] / 1e3, r->lat_app[4] / 1e3, (unsigned long long)r->lat_app_n);
+
+	fprintf(f, "\nNAPI       %.0f polls/s, %.2f packets/poll; packets per poll:", r->polls_per_s,
+		r->pkts_per_poll);
+	{
+		/* log2 buckets 0, 1, 2-3, 4-7, ... and the full weight apart */
+		uint64_t tot = 0;
+
+		for (int i = 0; i <= r->weight; i++)
+			tot += r->poll_hist[i];
+		for (int lo = 0, hi = 0; lo <= r->weight; lo = hi + 1) {
+			uint64_t n = 0;
+
+			hi = lo == 0 ? 0 : (lo * 2 - 1 < r->weight - 1 ? lo * 2 - 1 : r->weight - 1);
+			if (lo == r->weight)
+				hi = r->weight;
+			for (int i = lo; i <= hi; i++)
+				n += r->poll_hist[i];
+			if (n)
+				fprintf(f, " [%d%s%.0d]=%.1f%%", lo, hi > lo ? "-" : "",
+					hi > lo ? hi : 0, tot ? 100.0 * n / tot : 0);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "events/s   irq %.0f, softirq runs %.0f, net_rx_action %.0f, ksoftirqd wakeups %.0f, context switches %.0f, time_squeeze %.0f\n",
+		r->irqs_per_s, r->softirqs_per_s, r->net_rx_actions_per_s, r->ksoftirqd_wakeups_per_s,
+		r->cs_per_s, r->time_squeeze_per_s);
+	fprintf(f, "queues     ring mean %.2f frames; socket mean %.2f datagrams, mean wait %.2f us\n\n",
+		r->ring_mean_n, r->sock_mean_n, r->sock_mean_wait_ns / 1e3);
+}
+
+static void table_summary(FILE *f, const struct run_record *runs, int n)
+{
+	char a[32], b[32];
+
+	fprintf(f, "== summary\n%-16s %12s %12s %9s %14s %14s %10s %8s\n", "variant", "offered",
+		"delivered", "drop %", "rx CPU ns/s", "± se", "p99 us", "max cpu%");
+	for (int i = 0; i < n; i++) {
+		const struct sim_results *r = runs[i].res;
+
+		fprintf(f, "%-16s %11sb %11sb %9.3f %14.0f %14.0f %10.2f %8.1f\n", runs[i].variant,
+			si(r->offered_bw_bps, a), si(r->delivered_bw_bps, b), 100 * r->drop_share,
+			r->total_rx_ns_per_s, r->total_rx_se_ns_per_s,
+			(r->lat_app_n ? r->lat_app[3] : r->lat_sock[3]) / 1e3,
+			100 * max_core_util(r));
+	}
+	fprintf(f, "\n");
+}
+
+static void csv_header(FILE *f, int cores)
+{
+	fprintf(f, "scenario,variant,calibration,seed,seconds,offered_bps,offered_pps,wire_bps,"
+		   "line_capped,arrivals,delivered,delivered_bps,delivered_pps,drop_share");
+	for (int i = 0; i < DROP_COUNT; i++)
+		fprintf(f, ",drop_%s", drop_names[i]);
+	for (int st = 0; st < STAGE_COUNT; st++)
+		fprintf(f, ",%s_calls_per_s,%s_pkts_per_s,%s_cpu_ns_per_s,%s_cpu_se_ns_per_s,"
+			   "%s_ns_per_pkt",
+			stage_name(st), stage_name(st), stage_name(st), stage_name(st),
+			stage_name(st));
+	fprintf(f, ",poll_time_ns_per_s,skb_prep_time_ns_per_s,ip_time_ns_per_s,"
+		   "ip_to_transport_time_ns_per_s,cs_time_ns_per_s,total_ip_ns_per_s,"
+		   "rx_total_ns_per_s,rx_total_se_ns_per_s,inferred_ns_per_s");
+	fprintf(f, ",lat_sock_mean_ns,lat_sock_p50_ns,lat_sock_p90_ns,lat_sock_p99_ns,"
+		   "lat_sock_p999_ns,lat_app_mean_ns,lat_app_p50_ns,lat_app_p90_ns,lat_app_p99_ns,"
+		   "lat_app_p999_ns");
+	fprintf(f, ",polls_per_s,pkts_per_poll,irqs_per_s,softirqs_per_s,net_rx_actions_per_s,"
+		   "ksoftirqd_wakeups_per_s,cs_per_s,time_squeeze_per_s,ring_mean,socket_mean");
+	for (int k = 0; k < cores; k++)
+		fprintf(f, ",cpu%d_util", k);
+	fprintf(f, "\n");
+}
+
+static void csv_row(FILE *f, const struct run_record *rr)
+{
+	const struct model_config *c = rr->cfg;
+	const struct sim_results *r = rr->res;
+
+	fprintf(f, "%s,%s,%s,%llu,%.6g,%.6g,%.6g,%.6g,%d,%llu,%llu,%.6g,%.6g,%.6g", c->name,
+		rr->variant, c->cal.name, (unsigned long long)c->seed, r->seconds, r->offered_bw_bps,
+		r->offered_pps, r->offered_wire_bps, r->line_capped, (unsigned long long)r->arrivals,
+		(unsigned long long)r->delivered, r->delivered_bw_bps, r->delivered_pps,
+		r->drop_share);
+	for (int i = 0; i < DROP_COUNT; i++)
+		fprintf(f, ",%llu", (unsigned long long)r->dropped[i]);
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct stage_result *s = &r->stage[st];
+
+		fprintf(f, ",%.6g,%.6g,%.6g,%.6g,%.6g", s->calls_per_s, s->pkts_per_s,
+			s->cpu_ns_per_s, s->cpu_se_ns_per_s, s->ns_per_pkt);
+	}
+	for (int m = 0; m < METRIC_COUNT; m++)
+		fprintf(f, ",%.6g", r->metric_ns_per_s[m]);
+	fprintf(f, ",%.6g,%.6g,%.6g,%.6g", r->total_ip_ns_per_s, r->total_rx_ns_per_s,
+		r->total_rx_se_ns_per_s, r->inferred_ns_per_s);
+	for (int i = 0; i < 5; i++)
+		fprintf(f, ",%.6g", r->lat_sock[i]);
+	for (int i = 0; i < 5; i++)
+		fprintf(f, ",%.6g", r->lat_app[i]);
+	fprintf(f, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", r->polls_per_s,
+		r->pkts_per_poll, r->irqs_per_s, r->softirqs_per_s, r->net_rx_actions_per_s,
+		r->ksoftirqd_wakeups_per_s, r->cs_per_s, r->time_squeeze_per_s, r->ring_mean_n,
+		r->sock_mean_n);
+	for (int k = 0; k < r->cores; k++)
+		fprintf(f, ",%.6g", r->core_util[k][CTX_COUNT]);
+	fprintf(f, "\n");
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.9g", v);
+	else
+		fprintf(f, "null");
+}
+
+static void json_run(FILE *f, const struct run_record *rr)
+{
+	const struct model_config *c = rr->cfg;
+	const struct sim_results *r = rr->res;
+	static const char *const q[5] = { "mean", "p50", "p90", "p99", "p999" };
+
+	fprintf(f, "    {\"variant\": ");
+	json_str(f, rr->variant);
+	fprintf(f, ", \"seed\": %llu, \"seconds\": ", (unsigned long long)c->seed);
+	json_num(f, r->seconds);
+	fprintf(f, ",\n     \"offered\": {\"bps\": ");
+	json_num(f, r->offered_bw_bps);
+	fprintf(f, ", \"pps\": ");
+	json_num(f, r->offered_pps);
+	fprintf(f, ", \"wire_bps\": ");
+	json_num(f, r->offered_wire_bps);
+	fprintf(f, ", \"line_capped\": %s},\n", r->line_capped ? "true" : "false");
+	fprintf(f, "     \"arrivals\": %llu, \"delivered\": %llu, \"inflight_start\": %llu, "
+		   "\"inflight_end\": %llu,\n",
+		(unsigned long long)r->arrivals, (unsigned long long)r->delivered,
+		(unsigned long long)r->inflight_start, (unsigned long long)r->inflight_end);
+	fprintf(f, "     \"delivered_bps\": ");
+	json_num(f, r->delivered_bw_bps);
+	fprintf(f, ", \"delivered_pps\": ");
+	json_num(f, r->delivered_pps);
+	fprintf(f, ", \"drop_share\": ");
+	json_num(f, r->drop_share);
+	fprintf(f, ",\n     \"drops\": {");
+	for (int i = 0; i < DROP_COUNT; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", drop_names[i],
+			(unsigned long long)r->dropped[i]);
+	fprintf(f, "},\n     \"stages\": {\n");
+	for (int st = 0, first = 1; st < STAGE_COUNT; st++) {
+		const struct stage_result *s = &r->stage[st];
+
+		fprintf(f, "%s       \"%s\": {\"calls_per_s\": ", first ? "" : ",\n", stage_name(st));
+		first = 0;
+		json_num(f, s->calls_per_s);
+		fprintf(f, ", \"pkts_per_s\": ");
+		json_num(f, s->pkts_per_s);
+		fprintf(f, ", \"cpu_ns_per_s\": ");
+		json_num(f, s->cpu_ns_per_s);
+		fprintf(f, ", \"cpu_se_ns_per_s\": ");
+		json_num(f, s->cpu_se_ns_per_s);
+		fprintf(f, ", \"ns_per_pkt\": ");
+		json_num(f, s->ns_per_pkt);
+		fprintf(f, ", \"drops\": %llu, \"by_context\": {", (unsigned long long)s->drops);
+		for (int x = 0; x < CTX_COUNT; x++) {
+			fprintf(f, "%s\"%s\": ", x ? ", " : "", ctx_names[x]);
+			json_num(f, s->ctx_ns_per_s[x]);
+		}
+		fprintf(f, "}}");
+	}
+	fprintf(f, "\n     },\n     \"paper_metrics_ns_per_s\": {");
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		fprintf(f, "%s", m ? ", " : "");
+		json_str(f, paper_metric_names[m]);
+		fprintf(f, ": ");
+		json_num(f, r->metric_ns_per_s[m]);
+	}
+	fprintf(f, ", \"total ip processing\": ");
+	json_num(f, r->total_ip_ns_per_s);
+	fprintf(f, ", \"total packet processing (inferred)\": ");
+	json_num(f, r->inferred_ns_per_s >= 0 ? r->inferred_ns_per_s : NAN);
+	fprintf(f, "},\n     \"rx_total_ns_per_s\": ");
+	json_num(f, r->total_rx_ns_per_s);
+	fprintf(f, ", \"rx_total_se_ns_per_s\": ");
+	json_num(f, r->total_rx_se_ns_per_s);
+	fprintf(f, ",\n     \"cores\": [");
+	for (int k = 0; k < r->cores; k++) {
+		fprintf(f, "%s{\"cpu\": %d, \"util\": ", k ? ", " : "", k);
+		json_num(f, r->core_util[k][CTX_COUNT]);
+		for (int x = 0; x < CTX_COUNT; x++) {
+			fprintf(f, ", \"%s\": ", ctx_names[x]);
+			json_num(f, r->core_util[k][x]);
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "],\n     \"latency_ns\": {\"nic_to_socket\": {");
+	for (int i = 0; i < 5; i++) {
+		fprintf(f, "%s\"%s\": ", i ? ", " : "", q[i]);
+		json_num(f, r->lat_sock[i]);
+	}
+	fprintf(f, "}, \"nic_to_app\": {");
+	for (int i = 0; i < 5; i++) {
+		fprintf(f, "%s\"%s\": ", i ? ", " : "", q[i]);
+		json_num(f, r->lat_app[i]);
+	}
+	fprintf(f, "}},\n     \"napi\": {\"polls_per_s\": ");
+	json_num(f, r->polls_per_s);
+	fprintf(f, ", \"pkts_per_poll\": ");
+	json_num(f, r->pkts_per_poll);
+	fprintf(f, ", \"pkts_per_poll_hist\": [");
+	for (int i = 0; i <= r->weight; i++)
+		fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)r->poll_hist[i]);
+	fprintf(f, "]},\n     \"events_per_s\": {\"irq\": ");
+	json_num(f, r->irqs_per_s);
+	fprintf(f, ", \"softirq\": ");
+	json_num(f, r->softirqs_per_s);
+	fprintf(f, ", \"net_rx_action\": ");
+	json_num(f, r->net_rx_actions_per_s);
+	fprintf(f, ", \"ksoftirqd_wakeups\": ");
+	json_num(f, r->ksoftirqd_wakeups_per_s);
+	fprintf(f, ", \"context_switches\": ");
+	json_num(f, r->cs_per_s);
+	fprintf(f, ", \"time_squeeze\": ");
+	json_num(f, r->time_squeeze_per_s);
+	fprintf(f, "},\n     \"queues\": {\"ring_mean\": ");
+	json_num(f, r->ring_mean_n);
+	fprintf(f, ", \"socket_mean\": ");
+	json_num(f, r->sock_mean_n);
+	fprintf(f, ", \"socket_mean_wait_ns\": ");
+	json_num(f, r->sock_mean_wait_ns);
+	fprintf(f, "}}");
+}
+
+void report_write(FILE *f, enum report_format fmt, const struct run_record *runs, int n,
+		  const struct report_meta *meta)
+{
+	char a[32];
+
+	switch (fmt) {
+	case FMT_TABLE:
+		for (int i = 0; i < n; i++)
+			table_run(f, &runs[i]);
+		if (n > 1)
+			table_summary(f, runs, n);
+		if (meta->capacity) {
+			if (meta->capacity_bps >= 0)
+				fprintf(f, "capacity   %sbit/s of UDP payload is the largest rate "
+					   "meeting %s\n",
+					si(meta->capacity_bps, a), meta->capacity);
+			else
+				fprintf(f, "capacity   no rate meets %s\n", meta->capacity);
+		}
+		break;
+	case FMT_CSV:
+		csv_header(f, n ? runs[0].res->cores : 0);
+		for (int i = 0; i < n; i++)
+			csv_row(f, &runs[i]);
+		break;
+	case FMT_JSON:
+		fprintf(f, "{\"tool\": \"rxmodel\", \"schema\": 1, \"scenario\": ");
+		json_str(f, n ? runs[0].cfg->name : "");
+		fprintf(f, ", \"config\": ");
+		json_str(f, meta->config_path ? meta->config_path : "");
+		fprintf(f, ", \"calibration\": {\"name\": ");
+		json_str(f, n ? runs[0].cfg->cal.name : "");
+		fprintf(f, ", \"path\": ");
+		json_str(f, n ? runs[0].cfg->cal.path : "");
+		fprintf(f, "},\n");
+		if (meta->capacity) {
+			fprintf(f, " \"capacity\": {\"limits\": ");
+			json_str(f, meta->capacity);
+			fprintf(f, ", \"bps\": ");
+			json_num(f, meta->capacity_bps >= 0 ? meta->capacity_bps : NAN);
+			fprintf(f, ", \"run\": %d},\n", meta->capacity_run);
+		}
+		fprintf(f, " \"runs\": [\n");
+		for (int i = 0; i < n; i++) {
+			json_run(f, &runs[i]);
+			fprintf(f, "%s\n", i + 1 < n ? "," : "");
+		}
+		fprintf(f, " ]}\n");
+		break;
+	}
+}

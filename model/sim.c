@@ -1,0 +1,1257 @@
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+const char *const ctx_names[CTX_COUNT] = { "hardirq", "softirq", "ksoftirqd", "napi_thread",
+					   "app", "background", "sched" };
+const char *const drop_names[DROP_COUNT] = { "ring", "backlog", "socket", "rule" };
+
+enum { EV_END, EV_WARMUP, EV_CORE, EV_IRQ, EV_LINK };
+
+#define BG_CHUNK_NS 100000ull
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline uint64_t jiffy(const struct sim *s, uint64_t t)
+{
+	return t / (1000000000ull / (uint64_t)s->cfg.hz);
+}
+
+static inline uint64_t usecs_to_jiffies(const struct sim *s, uint64_t us)
+{
+	uint64_t per = 1000000ull / (uint64_t)s->cfg.hz;
+
+	return (us + per - 1) / per;
+}
+
+static inline struct batch *cur_batch(struct sim *s, uint64_t t)
+{
+	uint64_t b;
+
+	if (!s->measuring || t < s->t_start)
+		return NULL;
+	b = (t - s->t_start) / s->batch_len;
+	if (b >= (uint64_t)s->cfg.batches)
+		b = s->cfg.batches - 1;
+	return &s->batch[b];
+}
+
+static int pktq_init(struct pktq *q, uint32_t cap)
+{
+	q->buf = malloc(sizeof(*q->buf) * (cap ? cap : 1));
+	q->cap = cap ? cap : 1;
+	q->head = q->len = 0;
+	return q->buf ? 0 : -ENOMEM;
+}
+
+static inline void pktq_push(struct pktq *q, const struct pkt *p)
+{
+	uint32_t i = q->head + q->len;
+
+	if (i >= q->cap)
+		i -= q->cap;
+	q->buf[i] = *p;
+	q->len++;
+}
+
+static inline struct pkt pktq_pop(struct pktq *q)
+{
+	struct pkt p = q->buf[q->head];
+
+	if (++q->head == q->cap)
+		q->head = 0;
+	q->len--;
+	return p;
+}
+
+/* Charges @ns of CPU to (stage, ctx, core) and moves the core's cursor, keeping the sub-ns
+ * remainder so fractional costs are not biased by rounding. */
+static inline void spend(struct sim *s, struct core *c, int stage, enum ctx ctx, double ns)
+{
+	double tot;
+	uint64_t whole;
+
+	if (ns <= 0)
+		return;
+	if (s->measuring) {
+		s->stage_ns[c->id][stage][ctx] += ns;
+		s->busy_ns[c->id][ctx] += ns;
+	}
+	tot = ns + c->carry;
+	whole = (uint64_t)tot;
+	c->carry = tot - (double)whole;
+	c->t += whole;
+}
+
+static double sample_cost(struct sim *s, const struct stage_cost *sc, double mean)
+{
+	double k;
+
+	if (mean <= 0)
+		return 0;
+	switch (sc->dist) {
+	case DIST_GAMMA:
+		k = 1 / (sc->cv * sc->cv);
+		return gsl_ran_gamma(s->rng, k, mean / k);
+	case DIST_EXP:
+		return gsl_ran_exponential(s->rng, mean);
+	default:
+		return mean;
+	}
+}
+
+static void core_kick(struct sim *s, struct core *c)
+{
+	if (c->t < s->now)
+		c->t = s->now;
+	c->gen++;
+	eventq_push(&s->eq, c->t, EV_CORE, c->id, c->gen);
+}
+
+/* ---- traffic and the NIC ------------------------------------------------------------------ */
+
+static uint32_t hash32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+static void source_next(struct sim *s)
+{
+	struct source *src = &s->src;
+	const struct model_config *c = &s->cfg;
+	double gap, t;
+
+	if (c->arrivals == ARR_CONSTANT)
+		gap = src->gap_ns;
+	else
+		gap = gsl_ran_exponential(s->rng, src->gap_ns);
+	t = src->gen_t + gap;
+	if (c->arrivals == ARR_ONOFF) {
+		/* Interrupted Poisson: arrivals only in on periods; memoryless, so an arrival that
+		 * falls past the end of the on period restarts after the off period. */
+		while (t >= src->phase_end) {
+			double off = c->off_us > 0 ? gsl_ran_exponential(s->rng, c->off_us * 1e3) : 0;
+			double on = gsl_ran_exponential(s->rng, c->on_us * 1e3);
+			double start = src->phase_end + off;
+
+			src->phase_end = start + on;
+			t = start + gsl_ran_exponential(s->rng, src->gap_ns);
+		}
+	}
+	src->gen_t = t;
+	/* the link serialises frames: one that would overlap the previous waits for it */
+	if (t < src->last_t + src->last_wire_ns)
+		t = src->last_t + src->last_wire_ns;
+	src->t = t;
+	src->ti = (uint64_t)t;
+	src->size = c->nsizes == 1 ? c->size[0] : c->size[gsl_ran_discrete(s->rng, src->size_table)];
+	if (c->queues > 1) {
+		uint32_t flow = c->arrivals == ARR_CONSTANT ?
+					(uint32_t)(src->rr++ % (uint64_t)c->flows) :
+					(uint32_t)gsl_rng_uniform_int(s->rng, c->flows);
+		src->queue = s->flow_queue[flow];
+	}
+	src->last_t = t;
+	src->last_wire_ns = frame_wire_bits(src->size) * 1e9 / c->line_rate_bps;
+}
+
+static void irq_schedule(struct sim *s, struct napi *n, uint64_t t_arr)
+{
+	uint64_t t = max_u64(max_u64(t_arr, s->now), n->last_irq + (uint64_t)n->itr_ns);
+
+	if (s->cfg.nic_mode == NIC_BACKLOG)
+		t = max_u64(t_arr, s->now);
+	n->irq_pending = 1;
+	s->armed--;
+	eventq_push(&s->eq, t, EV_IRQ, n->queue, 0);
+}
+
+/* Delivers every arrival up to and including @t into its ring (or drops it). */
+static void nic_advance(struct sim *s, uint64_t t)
+{
+	struct source *src = &s->src;
+
+	while (src->ti <= t) {
+		struct napi *n = &s->napi[src->queue];
+		struct ring *r = &n->ring;
+		struct pkt p = { src->ti, src->size, 0 };
+
+		if (s->measuring) {
+			struct batch *b = cur_batch(s, p.t);
+
+			s->n.arrivals++;
+			if (b)
+				b->arrivals++;
+		}
+		if (r->ready) {
+			r->ready--;
+			pktq_push(&r->q, &p);
+			tavg_set(&r->occ, p.t, r->q.len);
+			if (n->irq_enabled && !n->irq_pending)
+				irq_schedule(s, n, p.t);
+		} else if (s->measuring) {
+			struct batch *b = cur_batch(s, p.t);
+
+			s->n.dropped[s->cfg.nic_mode == NIC_RING ? DROP_RING : DROP_BACKLOG]++;
+			if (b)
+				b->drops++;
+		}
+		source_next(s);
+	}
+}
+
+/* Keeps one EV_LINK pending while some queue waits, IRQ enabled, for its next frame. */
+static void link_arm(struct sim *s)
+{
+	if (s->armed > 0 && !s->link_event) {
+		s->link_event = 1;
+		eventq_push(&s->eq, max_u64(s->src.ti, s->now), EV_LINK, 0, 0);
+	}
+}
+
+/* ---- threads and the scheduler ------------------------------------------------------------ */
+
+static double min_vruntime(struct sim *s, struct core *c)
+{
+	double m = INFINITY;
+
+	if (c->curr >= 0) {
+		struct thread *t = &s->thread[c->curr];
+
+		m = t->vruntime + (double)(c->t > t->run_start ? c->t - t->run_start : 0);
+	}
+	for (int i = 0; i < c->nrunq; i++)
+		if (s->thread[c->runq[i]].vruntime < m)
+			m = s->thread[c->runq[i]].vruntime;
+	return m;
+}
+
+static void runq_remove(struct core *c, int th)
+{
+	for (int i = 0; i < c->nrunq; i++)
+		if (c->runq[i] == th) {
+			memmove(&c->runq[i], &c->runq[i + 1], sizeof(int) * (c->nrunq - i - 1));
+			c->nrunq--;
+			return;
+		}
+}
+
+static int pick_next(struct sim *s, struct core *c)
+{
+	int best = -1;
+
+	for (int i = 0; i < c->nrunq; i++)
+		if (best < 0 || s->thread[c->runq[i]].vruntime < s->thread[best].vruntime)
+			best = c->runq[i];
+	return best;
+}
+
+/* Charges the part of a thread's work item that ran from seg_start to @end. */
+static void thread_charge(struct sim *s, struct core *c, struct thread *th, uint64_t end)
+{
+	enum ctx ctx = th->kind == TH_APP ? CTX_APP : CTX_BG;
+	double ran = (double)(end - th->seg_start);
+
+	th->work_left_running = 0;
+	if (!s->measuring)
+		return;
+	if (th->kind == TH_APP)
+		s->stage_ns[c->id][STAGE_APP][ctx] += ran;
+	s->busy_ns[c->id][ctx] += ran;
+}
+
+/* Stops the running segment of the current thread's work item at now (hard IRQ or wakeup
+ * preemption); the rest of the item runs when the thread runs again. */
+static void preempt_item(struct sim *s, struct core *c)
+{
+	struct thread *th;
+
+	if (c->curr < 0 || c->in_softirq)
+		return;
+	th = &s->thread[c->curr];
+	if (!th->item_active || !th->work_left_running || c->t <= s->now)
+		return;
+	th->work_left += c->t - s->now;
+	c->t = s->now;
+	thread_charge(s, c, th, s->now);
+}
+
+/* Switches core @c to thread @next (or to idle when -1) at c->t, charging a context switch. */
+static void switch_to(struct sim *s, struct core *c, int next)
+{
+	if (c->curr >= 0) {
+		struct thread *p = &s->thread[c->curr];
+
+		p->vruntime += (double)(c->t - p->run_start);
+		if (p->state == TS_RUNNING) {
+			p->state = TS_RUNNABLE;
+			c->runq[c->nrunq++] = c->curr;
+		}
+	}
+	if (next >= 0)
+		runq_remove(c, next);
+	spend(s, c, STAGE_CS, CTX_SCHED, s->cost_call[STAGE_CS]);
+	if (s->measuring) {
+		s->n.cs++;
+		s->n.stage_calls[STAGE_CS]++;
+	}
+	c->curr = next;
+	c->need_resched = 0;
+	if (next >= 0) {
+		s->thread[next].state = TS_RUNNING;
+		s->thread[next].run_start = c->t;
+	}
+}
+
+static void thread_sleep(struct sim *s, struct core *c)
+{
+	s->thread[c->curr].state = TS_SLEEP;
+	switch_to(s, c, pick_next(s, c));
+}
+
+static void thread_wake(struct sim *s, int idx)
+{
+	struct thread *th = &s->thread[idx];
+	struct core *c = &s->core[th->core];
+	double min_vr;
+
+	if (th->state != TS_SLEEP)
+		return;
+	min_vr = min_vruntime(s, c);
+	if (isfinite(min_vr) && th->vruntime < min_vr - s->cfg.slice_us * 500)
+		th->vruntime = min_vr - s->cfg.slice_us * 500;
+	th->state = TS_RUNNABLE;
+	c->runq[c->nrunq++] = idx;
+	if (c->curr < 0) {
+		if (c->in_softirq || c->t > s->now)
+			c->need_resched = 1;
+		else
+			core_kick(s, c);
+		return;
+	}
+	{
+		struct thread *cur = &s->thread[c->curr];
+		double cur_vr = cur->vruntime + (double)(max_u64(c->t, s->now) - cur->run_start);
+
+		if (cur_vr - th->vruntime > s->cfg.wakeup_gran_us * 1e3) {
+			c->need_resched = 1;
+			if (!c->in_softirq && cur->item_active && cur->work_left_running) {
+				preempt_item(s, c);
+				core_kick(s, c);
+			}
+		}
+	}
+}
+
+static int should_resched(struct sim *s, struct core *c)
+{
+	struct thread *th = &s->thread[c->curr];
+
+	if (!c->nrunq)
+		return 0;
+	return c->need_resched || (double)(c->t - th->run_start) >= s->cfg.slice_us * 1e3;
+}
+
+/* ---- socket and application --------------------------------------------------------------- */
+
+static void sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
+{
+	struct batch *b = cur_batch(s, t);
+
+	if (s->measuring) {
+		s->n.sock_offered++;
+		if (b)
+			b->sock_offered++;
+	}
+	/* __udp_enqueue_schedule_skb: drop when rmem already exceeds rcvbuf */
+	if (s->rmem > s->cfg.rcvbuf) {
+		if (s->measuring) {
+			s->n.dropped[DROP_SOCKET]++;
+			if (b) {
+				b->sock_drops++;
+				b->drops++;
+			}
+		}
+		return;
+	}
+	if (s->sockq.len == s->sockq.cap) {
+		uint32_t cap = s->sockq.cap * 2;
+		struct pkt *nb = malloc(sizeof(*nb) * cap);
+		uint64_t *ne = malloc(sizeof(*ne) * cap);
+
+		if (!nb || !ne) {
+			free(nb);
+			free(ne);
+			fprintf(stderr, "rxmodel: out of memory growing the socket queue\n");
+			abort();
+		}
+		for (uint32_t i = 0; i < s->sockq.len; i++) {
+			uint32_t j = (s->sockq.head + i) % s->sockq.cap;
+
+			nb[i] = s->sockq.buf[j];
+			ne[i] = s->sock_enq[j];
+		}
+		free(s->sockq.buf);
+		free(s->sock_enq);
+		s->sockq.buf = nb;
+		s->sock_enq = ne;
+		s->sockq.head = 0;
+		s->sockq.cap = cap;
+	}
+	s->sock_enq[(s->sockq.head + s->sockq.len) % s->sockq.cap] = t;
+	pktq_push(&s->sockq, p);
+	s->rmem += s->cfg.truesize;
+	s->sock_n++;
+	tavg_set(&s->sock_occ, t, (double)s->sock_n);
+	if (s->measuring) {
+		s->n.sock_accepted++;
+		hist_record(&s->lat_sock, t - p->t);
+	}
+	if (s->app_thread >= 0 && s->app_sleeping) {
+		s->app_sleeping = 0;
+		thread_wake(s, s->app_thread);
+	}
+}
+
+/* ---- NAPI, poll and net_rx_action --------------------------------------------------------- */
+
+static void napi_schedule(struct sim *s, struct napi *n)
+{
+	struct core *c = &s->core[n->core];
+
+	if (n->scheduled)
+		return;
+	n->scheduled = 1;
+	if (s->cfg.napi_mode == NAPI_THREADED) {
+		thread_wake(s, n->thread);
+		return;
+	}
+	c->sd_list[c->nsd++] = n->queue;
+	c->softirq_pending = 1;
+	if (c->curr >= 0 && s->thread[c->curr].kind == TH_KSOFTIRQD)
+		return;
+	if (c->curr >= 0 && !c->in_softirq && !s->thread[c->curr].item_active)
+		return; /* handled at the thread's next scheduling point, which is now */
+}
+
+static void irq_fire(struct sim *s, struct napi *n)
+{
+	struct core *c = &s->core[n->irq_core];
+	int backlog = s->cfg.nic_mode == NIC_BACKLOG;
+
+	n->irq_pending = 0;
+	n->irq_enabled = 0;
+	if (!backlog) {
+		if (s->cfg.adaptive_itr) {
+			double step = 2000, target = s->cfg.weight / 4.0;
+
+			if (n->pkts_since_irq > target)
+				n->itr_ns = fmin(n->itr_ns + step, s->cfg.itr_max_us * 1e3);
+			else if (n->pkts_since_irq < target)
+				n->itr_ns = fmax(n->itr_ns - step, s->cfg.itr_min_us * 1e3);
+		}
+		n->pkts_since_irq = 0;
+		n->last_irq = s->now;
+		if (c->curr < 0 && !c->in_softirq && c->t < s->now)
+			c->t = s->now;
+		preempt_item(s, c);
+		spend(s, c, STAGE_IRQ, CTX_HARDIRQ, s->cost_call[STAGE_IRQ]);
+		if (s->measuring) {
+			s->n.irqs++;
+			s->n.stage_calls[STAGE_IRQ]++;
+		}
+	}
+	napi_schedule(s, n);
+	core_kick(s, c);
+}
+
+static void napi_complete(struct sim *s, struct napi *n)
+{
+	n->scheduled = 0;
+	n->irq_enabled = 1;
+	s->armed++;
+	link_arm(s);
+}
+
+static int ksoftirqd_active(struct sim *s, struct core *c)
+{
+	return s->cfg.defer_to_ksoftirqd && s->thread[c->ksoftirqd].state != TS_SLEEP;
+}
+
+static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
+{
+	struct poll_state *p = &c->poll;
+
+	p->active = 1;
+	p->napi = napi;
+	p->work = 0;
+	p->ctx = ctx;
+	p->seen = 0;
+	spend(s, c, STAGE_POLL, ctx, s->cost_call[STAGE_POLL]);
+	if (s->measuring) {
+		s->n.polls++;
+		s->n.stage_calls[STAGE_POLL]++;
+	}
+}
+
+/* Takes one frame from the ring and charges its whole path; its outcome (socket, drop, out) is
+ * applied when the core's time reaches the end of that work. */
+static void poll_packet(struct sim *s, struct core *c, struct napi *n)
+{
+	struct poll_state *p = &c->poll;
+	struct ring *r = &n->ring;
+	struct pkt pk = pktq_pop(&r->q);
+	int meas = s->measuring;
+
+	tavg_set(&r->occ, c->t, r->q.len);
+	if (++r->to_refill >= (uint32_t)s->cfg.refill_batch) {
+		r->ready += r->to_refill;
+		r->to_refill = 0;
+	}
+	p->work++;
+	n->pkts_since_irq++;
+	p->pkt_fate = -1;
+	for (int i = 0; i < s->npath; i++) {
+		int st = s->path[i];
+		const struct stage_cost *sc = &s->cfg.cal.stage[st];
+		double cost = s->cost_pkt[st] + s->cost_byte[st] * pk.size;
+
+		if (sc->dist != DIST_FIXED)
+			cost = sample_cost(s, sc, cost);
+		spend(s, c, st, p->ctx, cost);
+		p->seen |= 1u << st;
+		if (meas) {
+			s->n.stage_pkts[st]++;
+			s->n.stage_bytes[st] += pk.size;
+		}
+		if (s->cfg.drop[st] > 0) {
+			s->drop_credit[st] += s->cfg.drop[st];
+			if (s->drop_credit[st] >= 1 - 1e-12) {
+				s->drop_credit[st] -= 1;
+				p->pkt_fate = st;
+				break;
+			}
+		}
+		if (st == STAGE_XDP)
+			spend(s, c, STAGE_POLL, p->ctx, s->skb_build_ns);
+	}
+	p->pkt = pk;
+	p->pending = 1;
+}
+
+static void poll_finish_packet(struct sim *s, struct core *c)
+{
+	struct poll_state *p = &c->poll;
+	struct batch *b = cur_batch(s, c->t);
+
+	p->pending = 0;
+	if (p->pkt_fate >= 0) {
+		if (s->measuring) {
+			s->n.dropped[DROP_RULE]++;
+			s->n.drop_stage[p->pkt_fate]++;
+			if (b)
+				b->drops++;
+		}
+		return;
+	}
+	if (s->cfg.path_end == END_SOCKET) {
+		sock_enqueue(s, &p->pkt, c->t);
+		return;
+	}
+	if (s->measuring) {
+		s->n.delivered++;
+		hist_record(&s->lat_sock, c->t - p->pkt.t);
+		if (b)
+			b->delivered++;
+	}
+}
+
+static void net_rx_action_end(struct sim *s, struct core *c)
+{
+	struct softirq_state *q = &c->sirq;
+	int list[MAX_QUEUES], n = 0;
+
+	/* remaining list, then NAPIs scheduled meanwhile, then the ones to poll again */
+	for (int i = 0; i < q->nlist; i++)
+		list[n++] = q->list[i];
+	for (int i = 0; i < c->nsd; i++)
+		list[n++] = c->sd_list[i];
+	for (int i = 0; i < q->nrepoll; i++)
+		list[n++] = q->repoll[i];
+	memcpy(c->sd_list, list, sizeof(int) * n);
+	c->nsd = n;
+	if (n)
+		c->softirq_pending = 1;
+	q->nlist = q->nrepoll = 0;
+	q->in_action = 0;
+}
+
+static void poll_end(struct sim *s, struct core *c)
+{
+	struct poll_state *p = &c->poll;
+	struct napi *n = &s->napi[p->napi];
+	int stay = p->work >= s->cfg.weight;
+
+	for (int i = 0; i < s->npath; i++) {
+		int st = s->path[i];
+
+		if (!(p->seen & (1u << st)))
+			continue;
+		spend(s, c, st, p->ctx, s->cost_call[st]);
+		if (s->measuring)
+			s->n.stage_calls[st]++;
+	}
+	if (s->measuring)
+		s->n.poll_hist[p->work]++;
+	p->active = 0;
+	if (!stay)
+		napi_complete(s, n);
+	if (p->ctx == CTX_NAPI_THREAD)
+		return;
+	{
+		struct softirq_state *q = &c->sirq;
+
+		/* net_rx_action: budget is charged after the poll returns, so a round can overshoot */
+		q->budget -= p->work;
+		if (stay)
+			q->repoll[q->nrepoll++] = p->napi;
+		if (q->budget <= 0 || jiffy(s, c->t) >= q->limit_jiffy) {
+			if (s->measuring)
+				s->n.time_squeeze++;
+			net_rx_action_end(s, c);
+		}
+	}
+}
+
+static void poll_step(struct sim *s, struct core *c)
+{
+	struct poll_state *p = &c->poll;
+	struct napi *n = &s->napi[p->napi];
+
+	if (p->work < s->cfg.weight) {
+		nic_advance(s, c->t);
+		if (n->ring.q.len) {
+			poll_packet(s, c, n);
+			return;
+		}
+	}
+	poll_end(s, c);
+}
+
+static void net_rx_action_begin(struct sim *s, struct core *c)
+{
+	struct softirq_state *q = &c->sirq;
+
+	c->softirq_pending = 0;
+	q->in_action = 1;
+	q->budget = s->cfg.budget;
+	q->limit_jiffy = jiffy(s, c->t) + usecs_to_jiffies(s, s->cfg.budget_usecs);
+	memcpy(q->list, c->sd_list, sizeof(int) * c->nsd);
+	q->nlist = c->nsd;
+	c->nsd = 0;
+	q->nrepoll = 0;
+	spend(s, c, STAGE_SOFTIRQ, q->ctx, s->cost_call[STAGE_SOFTIRQ]);
+	if (s->measuring) {
+		s->n.net_rx_actions++;
+		s->n.stage_calls[STAGE_SOFTIRQ]++;
+	}
+}
+
+static void softirq_begin(struct sim *s, struct core *c, enum ctx ctx)
+{
+	struct softirq_state *q = &c->sirq;
+	uint64_t per = 1000000ull / (uint64_t)s->cfg.hz;
+
+	q->active = 1;
+	q->ctx = ctx;
+	q->restart_left = s->cfg.max_restart;
+	q->end_jiffy = jiffy(s, c->t) + ((uint64_t)s->cfg.max_softirq_us + per - 1) / per;
+	if (ctx == CTX_SOFTIRQ)
+		c->in_softirq = 1;
+	if (s->measuring)
+		s->n.softirq_runs++;
+	net_rx_action_begin(s, c);
+}
+
+static void wakeup_ksoftirqd(struct sim *s, struct core *c)
+{
+	if (s->thread[c->ksoftirqd].state == TS_SLEEP) {
+		if (s->measuring)
+			s->n.ksoftirqd_wakeups++;
+		thread_wake(s, c->ksoftirqd);
+	}
+}
+
+/* One step of __do_softirq / net_rx_action on core @c. */
+static void softirq_step(struct sim *s, struct core *c)
+{
+	struct softirq_state *q = &c->sirq;
+
+	if (c->poll.active) {
+		poll_step(s, c);
+		return;
+	}
+	if (q->in_action) {
+		if (!q->nlist) {
+			net_rx_action_end(s, c);
+			return;
+		}
+		{
+			int napi = q->list[0];
+
+			memmove(q->list, q->list + 1, sizeof(int) * (q->nlist - 1));
+			q->nlist--;
+			poll_begin(s, c, napi, q->ctx);
+		}
+		return;
+	}
+	/* end of net_rx_action: __do_softirq's restart rule */
+	if (c->softirq_pending) {
+		if (jiffy(s, c->t) < q->end_jiffy && !c->need_resched && --q->restart_left > 0) {
+			net_rx_action_begin(s, c);
+			return;
+		}
+		wakeup_ksoftirqd(s, c);
+	}
+	q->active = 0;
+	if (q->ctx == CTX_SOFTIRQ)
+		c->in_softirq = 0;
+}
+
+/* ---- per-thread behaviour ----------------------------------------------------------------- */
+
+static void app_item_done(struct sim *s, struct core *c, struct thread *th)
+{
+	struct batch *b = cur_batch(s, c->t);
+
+	s->rmem -= s->cfg.truesize;
+	s->sock_n--;
+	tavg_set(&s->sock_occ, c->t, (double)s->sock_n);
+	if (s->measuring) {
+		s->n.delivered++;
+		hist_record(&s->lat_app, c->t - th->item_pkt.t);
+		s->n.soj_sum += (double)(c->t - th->item_enq);
+		s->n.soj_n++;
+		if (b) {
+			b->delivered++;
+			b->soj_sum += (double)(c->t - th->item_enq);
+			b->soj_n++;
+		}
+	}
+}
+
+static void thread_step(struct sim *s, struct core *c, struct thread *th)
+{
+	switch (th->kind) {
+	case TH_APP:
+		if (!s->sockq.len) {
+			s->app_sleeping = 1;
+			thread_sleep(s, c);
+			return;
+		}
+		{
+			const struct stage_cost *sc = &s->cfg.cal.stage[STAGE_APP];
+			uint64_t enq = s->sock_enq[s->sockq.head];
+			struct pkt p = pktq_pop(&s->sockq);
+			double cost = s->cost_call[STAGE_APP] +
+				      s->cost_byte[STAGE_APP] * frame_payload(p.size);
+			double tot;
+			struct batch *b = cur_batch(s, c->t);
+
+			if (sc->dist != DIST_FIXED)
+				cost = sample_cost(s, sc, cost);
+			tot = cost + c->carry;
+			th->work_left = (uint64_t)tot;
+			c->carry = tot - (double)th->work_left;
+			th->item_active = 1;
+			th->item_pkt = p;
+			th->item_enq = enq;
+			if (s->measuring) {
+				s->n.stage_calls[STAGE_APP]++;
+				s->n.stage_pkts[STAGE_APP]++;
+				s->n.stage_bytes[STAGE_APP] += (uint64_t)frame_payload(p.size);
+				s->n.wait_sum += (double)(c->t - enq);
+				s->n.wait_n++;
+				if (b) {
+					b->wait_sum += (double)(c->t - enq);
+					b->wait_n++;
+				}
+			}
+		}
+		return;
+	case TH_BG:
+		th->item_active = 1;
+		th->work_left = BG_CHUNK_NS;
+		return;
+	case TH_KSOFTIRQD:
+		if (c->sirq.active) {
+			softirq_step(s, c);
+			return;
+		}
+		if (c->softirq_pending) {
+			softirq_begin(s, c, CTX_KSOFTIRQD);
+			return;
+		}
+		thread_sleep(s, c);
+		return;
+	case TH_NAPI: {
+		struct napi *n = &s->napi[th->napi];
+
+		if (c->poll.active) {
+			poll_step(s, c);
+			return;
+		}
+		if (n->scheduled) {
+			poll_begin(s, c, th->napi, CTX_NAPI_THREAD);
+			return;
+		}
+		thread_sleep(s, c);
+		return;
+	}
+	}
+}
+
+/* The running segment of a thread's work item reached its end at c->t. */
+static void thread_segment_end(struct sim *s, struct core *c, struct thread *th)
+{
+	thread_charge(s, c, th, c->t);
+	if (th->work_left)
+		return;
+	th->item_active = 0;
+	if (th->kind == TH_APP)
+		app_item_done(s, c, th);
+	else if (s->measuring)
+		s->n.bg_chunks++;
+}
+
+/* Runs core @c from c->t until it must wait for an earlier event, or goes idle. */
+static void core_run(struct sim *s, struct core *c)
+{
+	for (;;) {
+		struct thread *th;
+
+		if (c->t > eventq_peek_time(&s->eq)) {
+			eventq_push(&s->eq, c->t, EV_CORE, c->id, c->gen);
+			return;
+		}
+		if (c->poll.pending) {
+			poll_finish_packet(s, c);
+			continue;
+		}
+		if (c->curr >= 0 && s->thread[c->curr].work_left_running && !c->in_softirq) {
+			thread_segment_end(s, c, &s->thread[c->curr]);
+			continue;
+		}
+		if (c->in_softirq) {
+			softirq_step(s, c);
+			continue;
+		}
+		if (c->curr < 0) {
+			int next;
+
+			if (c->softirq_pending && !ksoftirqd_active(s, c)) {
+				softirq_begin(s, c, CTX_SOFTIRQ);
+				continue;
+			}
+			next = pick_next(s, c);
+			if (next < 0)
+				return;
+			switch_to(s, c, next);
+			continue;
+		}
+		th = &s->thread[c->curr];
+		/* irq_exit / local_bh_enable: pending softirqs run on top of the thread */
+		if (c->softirq_pending && th->kind != TH_KSOFTIRQD && !c->poll.active &&
+		    !ksoftirqd_active(s, c)) {
+			softirq_begin(s, c, CTX_SOFTIRQ);
+			continue;
+		}
+		if (!c->poll.active && !c->sirq.active && should_resched(s, c)) {
+			switch_to(s, c, pick_next(s, c));
+			continue;
+		}
+		if (th->item_active) {
+			th->seg_start = c->t;
+			c->t += th->work_left;
+			th->work_left = 0;
+			th->work_left_running = 1;
+			continue;
+		}
+		thread_step(s, c, th);
+	}
+}
+
+/* ---- setup and the event loop ------------------------------------------------------------- */
+
+static int add_thread(struct sim *s, enum thread_kind kind, int core, int napi)
+{
+	struct thread *t = &s->thread[s->nthreads];
+
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->core = core;
+	t->napi = napi;
+	t->state = TS_SLEEP;
+	return s->nthreads++;
+}
+
+static uint64_t inflight(const struct sim *s)
+{
+	uint64_t n = s->sock_n;
+
+	for (int q = 0; q < s->cfg.queues; q++)
+		n += s->napi[q].ring.q.len;
+	for (int i = 0; i < s->cfg.cores; i++)
+		n += s->core[i].poll.pending;
+	return n;
+}
+
+static void start_measuring(struct sim *s)
+{
+	/* frames that arrived before the window belong to the warm-up */
+	nic_advance(s, s->now);
+	s->measuring = 1;
+	memset(&s->n, 0, sizeof(s->n));
+	memset(s->stage_ns, 0, sizeof(*s->stage_ns) * s->cfg.cores);
+	memset(s->busy_ns, 0, sizeof(*s->busy_ns) * s->cfg.cores);
+	hist_reset(&s->lat_sock);
+	hist_reset(&s->lat_app);
+	memset(s->batch, 0, sizeof(s->batch));
+	tavg_restart(&s->sock_occ, s->now);
+	for (int q = 0; q < s->cfg.queues; q++)
+		tavg_restart(&s->napi[q].ring.occ, s->now);
+	s->inflight_start = inflight(s);
+}
+
+int sim_create(struct sim **out, const struct model_config *cfg, char *err, int errlen)
+{
+	struct sim *s;
+	const struct model_config *c = cfg;
+	double *w;
+	int ret = -ENOMEM;
+
+	ret = config_validate(cfg, err, errlen);
+	if (ret)
+		return ret;
+	if (cfg->weight > MAX_WEIGHT) {
+		snprintf(err, errlen, "napi.weight %d above %d", cfg->weight, MAX_WEIGHT);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto nomem;
+	s->cfg = *cfg;
+	c = &s->cfg;
+	s->app_thread = s->bg_thread = -1;
+	s->rng = gsl_rng_alloc(gsl_rng_taus2);
+	if (!s->rng)
+		goto nomem;
+	gsl_rng_set(s->rng, c->seed);
+	if (eventq_init(&s->eq, 1024))
+		goto nomem;
+	s->stage_ns = calloc(c->cores, sizeof(*s->stage_ns));
+	s->busy_ns = calloc(c->cores, sizeof(*s->busy_ns));
+	s->thread = calloc(c->cores + c->queues + 2, sizeof(*s->thread));
+	s->flow_queue = calloc(c->flows, sizeof(int));
+	if (!s->stage_ns || !s->busy_ns || !s->thread || !s->flow_queue)
+		goto nomem;
+	if (pktq_init(&s->sockq, 64) || !(s->sock_enq = calloc(64, sizeof(uint64_t))))
+		goto nomem;
+
+	/* the path in stage order (the enum's order is the order a packet meets them) */
+	for (int st = 0; st < STAGE_COUNT; st++)
+		if ((c->path_mask & (1u << st)) && stage_table[st].per_packet)
+			s->path[s->npath++] = st;
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		s->cost_pkt[st] = c->cal.stage[st].per_packet_ns;
+		s->cost_byte[st] = c->cal.stage[st].per_byte_ns;
+		s->cost_call[st] = c->cal.stage[st].per_call_ns;
+	}
+	/* with an XDP program, the skb is built only for the packets it passes */
+	if (c->path_mask & (1u << STAGE_XDP)) {
+		s->skb_build_ns = c->cal.stage[STAGE_POLL].skb_build_ns;
+		s->cost_pkt[STAGE_POLL] -= s->skb_build_ns;
+	}
+	/* app costs are per recvmsg call and per payload byte */
+	s->cost_call[STAGE_APP] += c->cal.stage[STAGE_APP].per_packet_ns;
+
+	for (int i = 0; i < c->cores; i++) {
+		struct core *k = &s->core[i];
+
+		k->id = i;
+		k->curr = -1;
+		k->ksoftirqd = add_thread(s, TH_KSOFTIRQD, i, -1);
+	}
+	for (int q = 0; q < c->queues; q++) {
+		struct napi *n = &s->napi[q];
+		uint32_t size = c->nic_mode == NIC_RING ? (uint32_t)c->ring : (uint32_t)c->ring;
+
+		n->queue = q;
+		n->irq_core = c->irq_cpu[q % c->n_irq_cpu];
+		n->core = n->irq_core;
+		n->itr_ns = c->nic_mode == NIC_RING ? c->itr_us * 1e3 : 0;
+		n->irq_enabled = 1;
+		n->ring.size = size;
+		n->ring.ready = size;
+		if (pktq_init(&n->ring.q, size))
+			goto nomem;
+		if (c->napi_mode == NAPI_THREADED) {
+			n->core = c->thread_cpu[q % c->n_thread_cpu];
+			n->thread = add_thread(s, TH_NAPI, n->core, q);
+		}
+		s->armed++;
+	}
+	if (c->nic_mode == NIC_BACKLOG)
+		s->cfg.refill_batch = 1;
+	if (c->app_enabled && c->path_end == END_SOCKET) {
+		s->app_thread = add_thread(s, TH_APP, c->app_cpu, -1);
+		s->app_sleeping = 1;
+	}
+	if (c->bg_enabled) {
+		s->bg_thread = add_thread(s, TH_BG, c->bg_cpu, -1);
+		s->thread[s->bg_thread].state = TS_RUNNABLE;
+		s->core[c->bg_cpu].runq[s->core[c->bg_cpu].nrunq++] = s->bg_thread;
+	}
+	for (int f = 0; f < c->flows; f++)
+		s->flow_queue[f] = (int)(hash32((uint32_t)f * 2654435761u + 1) % (uint32_t)c->queues);
+
+	/* traffic */
+	{
+		double pps = config_offered_pps(c);
+
+		if (!(pps > 0)) {
+			snprintf(err, errlen, "offered rate must be > 0");
+			ret = -EINVAL;
+			goto fail;
+		}
+		s->src.gap_ns = 1e9 / pps;
+		if (c->arrivals == ARR_ONOFF)
+			s->src.gap_ns *= c->on_us / (c->on_us + c->off_us);
+		w = malloc(sizeof(double) * c->nsizes);
+		if (!w)
+			goto nomem;
+		for (int i = 0; i < c->nsizes; i++)
+			w[i] = c->size_weight[i];
+		s->src.size_table = gsl_ran_discrete_preproc(c->nsizes, w);
+		free(w);
+		if (!s->src.size_table)
+			goto nomem;
+		s->src.gen_t = 0;
+		s->src.last_t = -1e18;
+		s->src.phase_end = c->arrivals == ARR_ONOFF ?
+					   gsl_ran_exponential(s->rng, c->on_us * 1e3) :
+					   INFINITY;
+		source_next(s);
+	}
+	s->t_start = c->warmup_ns;
+	s->t_end = c->warmup_ns + c->duration_ns;
+	s->batch_len = (c->duration_ns + c->batches - 1) / c->batches;
+	*out = s;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	ret = -ENOMEM;
+fail:
+	sim_free(s);
+	return ret;
+}
+
+void sim_free(struct sim *s)
+{
+	if (!s)
+		return;
+	if (s->rng)
+		gsl_rng_free(s->rng);
+	if (s->src.size_table)
+		gsl_ran_discrete_free(s->src.size_table);
+	eventq_free(&s->eq);
+	for (int q = 0; q < MAX_QUEUES; q++)
+		free(s->napi[q].ring.q.buf);
+	free(s->sockq.buf);
+	free(s->sock_enq);
+	free(s->stage_ns);
+	free(s->busy_ns);
+	free(s->thread);
+	free(s->flow_queue);
+	free(s);
+}
+
+static void fill_results(struct sim *s, struct sim_results *r);
+
+int sim_run(struct sim *s, struct sim_results *r)
+{
+	struct event ev;
+
+	if (s->cfg.warmup_ns)
+		eventq_push(&s->eq, s->t_start, EV_WARMUP, 0, 0);
+	else
+		start_measuring(s);
+	eventq_push(&s->eq, s->t_end, EV_END, 0, 0);
+	link_arm(s);
+	if (s->bg_thread >= 0)
+		core_kick(s, &s->core[s->cfg.bg_cpu]);
+
+	while (!eventq_pop(&s->eq, &ev)) {
+		s->now = ev.time;
+		switch (ev.type) {
+		case EV_END:
+			fill_results(s, r);
+			return 0;
+		case EV_WARMUP:
+			start_measuring(s);
+			break;
+		case EV_CORE:
+			if (ev.gen == s->core[ev.target].gen)
+				core_run(s, &s->core[ev.target]);
+			break;
+		case EV_IRQ:
+			nic_advance(s, s->now);
+			irq_fire(s, &s->napi[ev.target]);
+			break;
+		case EV_LINK:
+			s->link_event = 0;
+			nic_advance(s, s->now);
+			link_arm(s);
+			break;
+		}
+	}
+	return -EIO;
+}
+
+int sim_simulate(const struct model_config *cfg, struct sim_results *r, char *err, int errlen)
+{
+	struct sim *s;
+	int ret = sim_create(&s, cfg, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = sim_run(s, r);
+	if (ret)
+		snprintf(err, errlen, "simulation ended early (event queue ran dry)");
+	sim_free(s);
+	return ret;
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+static void lat_fill(const struct hist *h, double out[5])
+{
+	out[0] = hist_mean(h);
+	out[1] = (double)hist_quantile(h, 0.5);
+	out[2] = (double)hist_quantile(h, 0.9);
+	out[3] = (double)hist_quantile(h, 0.99);
+	out[4] = (double)hist_quantile(h, 0.999);
+}
+
+static void fill_results(struct sim *s, struct sim_results *r)
+{
+	const struct model_config *c = &s->cfg;
+	double sec = (double)(s->t_end - s->t_start) / 1e9;
+	double mean_frame = config_mean_frame(c), se2 = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->seconds = sec;
+	r->cores = c->cores;
+	r->offered_pps = config_offered_pps(c);
+	r->line_pps = c->line_rate_bps / frame_wire_bits(mean_frame);
+	r->line_capped = r->offered_pps > r->line_pps;
+	r->offered_bw_bps = r->offered_pps * 8 * frame_payload(mean_frame);
+	r->offered_wire_bps = fmin(r->offered_pps, r->line_pps) * frame_wire_bits(mean_frame);
+	r->arrivals = s->n.arrivals;
+	r->delivered = s->n.delivered;
+	memcpy(r->dropped, s->n.dropped, sizeof(r->dropped));
+	r->inflight_start = s->inflight_start;
+	r->inflight_end = inflight(s);
+	r->delivered_pps = (double)r->delivered / sec;
+	r->delivered_bw_bps = r->delivered_pps * 8 * frame_payload(mean_frame);
+	{
+		uint64_t d = 0;
+
+		for (int i = 0; i < DROP_COUNT; i++)
+			d += r->dropped[i];
+		r->drop_share = d + r->delivered ? (double)d / (double)(d + r->delivered) : 0;
+	}
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		struct stage_result *sr = &r->stage[st];
+		const struct stage_cost *sc = &c->cal.stage[st];
+		double calls = (double)s->n.stage_calls[st], pk = (double)s->n.stage_pkts[st];
+		double by = (double)s->n.stage_bytes[st], var;
+
+		for (int k = 0; k < c->cores; k++)
+			for (int x = 0; x < CTX_COUNT; x++) {
+				sr->ctx_ns_per_s[x] += s->stage_ns[k][st][x] / sec;
+				sr->cpu_ns_per_s += s->stage_ns[k][st][x] / sec;
+			}
+		sr->calls_per_s = calls / sec;
+		sr->pkts_per_s = pk / sec;
+		sr->ns_per_pkt = pk > 0 ? sr->cpu_ns_per_s / sr->pkts_per_s : 0;
+		if (st == STAGE_APP)
+			var = pow(calls * (sc->per_call_se + sc->per_packet_se), 2) +
+			      pow(by * sc->per_byte_se, 2);
+		else
+			var = pow(calls * sc->per_call_se, 2) + pow(pk * sc->per_packet_se, 2) +
+			      pow(by * sc->per_byte_se, 2);
+		sr->cpu_se_ns_per_s = sqrt(var) / sec;
+		sr->drops = s->n.drop_stage[st];
+		if (stage_table[st].metric != METRIC_NONE)
+			r->metric_ns_per_s[stage_table[st].metric] += sr->cpu_ns_per_s;
+		if (st != STAGE_APP && st != STAGE_CS) {
+			r->total_rx_ns_per_s += sr->cpu_ns_per_s;
+			se2 += var / (sec * sec);
+		}
+	}
+	r->total_rx_se_ns_per_s = sqrt(se2);
+	r->total_ip_ns_per_s = r->metric_ns_per_s[METRIC_POLL] + r->metric_ns_per_s[METRIC_SKB_PREP] +
+			       r->metric_ns_per_s[METRIC_IP] + r->metric_ns_per_s[METRIC_IP_TO_TRANSPORT];
+	for (int k = 0; k < c->cores; k++) {
+		double tot = 0;
+
+		for (int x = 0; x < CTX_COUNT; x++) {
+			r->core_util[k][x] = s->busy_ns[k][x] / (sec * 1e9);
+			tot += r->core_util[k][x];
+		}
+		r->core_util[k][CTX_COUNT] = tot;
+	}
+	r->inferred_ns_per_s =
+		c->bg_enabled ? 1e9 - s->busy_ns[c->bg_cpu][CTX_BG] / sec : -1;
+	lat_fill(&s->lat_sock, r->lat_sock);
+	lat_fill(&s->lat_app, r->lat_app);
+	r->lat_sock_n = s->lat_sock.count;
+	r->lat_app_n = s->lat_app.count;
+	r->weight = c->weight;
+	memcpy(r->poll_hist, s->n.poll_hist, sizeof(uint64_t) * (c->weight + 1));
+	r->polls_per_s = (double)s->n.polls / sec;
+	r->pkts_per_poll = s->n.polls ? (double)s->n.stage_pkts[s->path[0]] / (double)s->n.polls : 0;
+	r->irqs_per_s = (double)s->n.irqs / sec;
+	r->softirqs_per_s = (double)s->n.softirq_runs / sec;
+	r->net_rx_actions_per_s = (double)s->n.net_rx_actions / sec;
+	r->ksoftirqd_wakeups_per_s = (double)s->n.ksoftirqd_wakeups / sec;
+	r->cs_per_s = (double)s->n.cs / sec;
+	r->time_squeeze_per_s = (double)s->n.time_squeeze / sec;
+	r->sock_mean_n = tavg_mean(&s->sock_occ, s->t_end, s->t_start);
+	for (int q = 0; q < c->queues; q++)
+		r->ring_mean_n += tavg_mean(&s->napi[q].ring.occ, s->t_end, s->t_start);
+	r->sock_block = s->n.sock_offered ? (double)s->n.dropped[DROP_SOCKET] /
+						    (double)s->n.sock_offered :
+					    0;
+	r->sock_mean_wait_ns = s->n.wait_n ? s->n.wait_sum / (double)s->n.wait_n : 0;
+	r->sock_mean_sojourn_ns = s->n.soj_n ? s->n.soj_sum / (double)s->n.soj_n : 0;
+	r->sock_accept_pps = (double)s->n.sock_accepted / sec;
+	r->nbatches = c->batches;
+	r->batch_seconds = (double)s->batch_len / 1e9;
+	memcpy(r->batch, s->batch, sizeof(struct batch) * c->batches);
+}
