@@ -368,6 +368,27 @@ static int should_resched(struct sim *s, struct core *c)
 
 /* ---- socket and application --------------------------------------------------------------- */
 
+/* Sets the number of datagrams charged to the socket at @t, integrating the old level into the
+ * overall time average and into the batches the interval spans. */
+static void sock_level(struct sim *s, uint64_t t, uint64_t level)
+{
+	uint64_t from = s->sock_occ.t_last > s->t_start ? s->sock_occ.t_last : s->t_start;
+	double old = s->sock_occ.level;
+
+	while (s->measuring && old > 0 && from < t) {
+		uint64_t b = (from - s->t_start) / s->batch_len, end;
+
+		if (b >= (uint64_t)s->cfg.batches)
+			break;
+		end = s->t_start + (b + 1) * s->batch_len;
+		if (end > t)
+			end = t;
+		s->batch[b].sock_area += old * (double)(end - from);
+		from = end;
+	}
+	tavg_set(&s->sock_occ, t, (double)level);
+}
+
 static void sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
 {
 	struct batch *b = cur_batch(s, t);
@@ -416,7 +437,7 @@ static void sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
 	pktq_push(&s->sockq, p);
 	s->rmem += s->cfg.truesize;
 	s->sock_n++;
-	tavg_set(&s->sock_occ, t, (double)s->sock_n);
+	sock_level(s, t, s->sock_n);
 	if (s->measuring) {
 		s->n.sock_accepted++;
 		hist_record(&s->lat_sock, t - p->t);
@@ -524,6 +545,10 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 	}
 	p->work++;
 	n->pkts_since_irq++;
+	if (meas) {
+		s->n.ring_soj_sum += (double)(c->t - pk.t);
+		s->n.ring_soj_n++;
+	}
 	p->pkt_fate = -1;
 	for (int i = 0; i < s->npath; i++) {
 		int st = s->path[i];
@@ -609,8 +634,8 @@ static void poll_end(struct sim *s, struct core *c)
 	for (int i = 0; i < s->npath; i++) {
 		int st = s->path[i];
 
-		if (!(p->seen & (1u << st)))
-			continue;
+		if (st == STAGE_POLL || !(p->seen & (1u << st)))
+			continue; /* the poll's own call was charged when it began */
 		spend(s, c, st, p->ctx, s->cost_call[st]);
 		if (s->measuring)
 			s->n.stage_calls[st]++;
@@ -740,7 +765,7 @@ static void app_item_done(struct sim *s, struct core *c, struct thread *th)
 
 	s->rmem -= s->cfg.truesize;
 	s->sock_n--;
-	tavg_set(&s->sock_occ, c->t, (double)s->sock_n);
+	sock_level(s, c->t, s->sock_n);
 	if (s->measuring) {
 		s->n.delivered++;
 		hist_record(&s->lat_app, c->t - th->item_pkt.t);
@@ -1163,6 +1188,7 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	double sec = (double)(s->t_end - s->t_start) / 1e9;
 	double mean_frame = config_mean_frame(c), se2 = 0;
 
+	sock_level(s, s->t_end, s->sock_n); /* close the batches' occupancy integrals */
 	memset(r, 0, sizeof(*r));
 	r->seconds = sec;
 	r->cores = c->cores;
@@ -1251,6 +1277,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	r->sock_mean_wait_ns = s->n.wait_n ? s->n.wait_sum / (double)s->n.wait_n : 0;
 	r->sock_mean_sojourn_ns = s->n.soj_n ? s->n.soj_sum / (double)s->n.soj_n : 0;
 	r->sock_accept_pps = (double)s->n.sock_accepted / sec;
+	r->ring_mean_sojourn_ns = s->n.ring_soj_n ? s->n.ring_soj_sum / (double)s->n.ring_soj_n : 0;
+	r->ring_take_pps = (double)s->n.ring_soj_n / sec;
 	r->nbatches = c->batches;
 	r->batch_seconds = (double)s->batch_len / 1e9;
 	memcpy(r->batch, s->batch, sizeof(struct batch) * c->batches);

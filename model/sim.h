@@ -155,8 +155,8 @@ struct sim_counters {
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
-	double wait_sum, soj_sum;
-	uint64_t wait_n, soj_n;
+	double wait_sum, soj_sum, ring_soj_sum;
+	uint64_t wait_n, soj_n, ring_soj_n;
 };
 
 struct sim {
@@ -232,6 +232,7 @@ struct sim_results {
 	double inferred_ns_per_s;	/* CPU the background workload lost (-1: none) */
 	double sock_mean_n, ring_mean_n;
 	double sock_block, sock_mean_wait_ns, sock_mean_sojourn_ns, sock_accept_pps;
+	double ring_mean_sojourn_ns, ring_take_pps;
 	int nbatches;
 	struct batch batch[MAX_BATCHES];
 	double batch_seconds;

@@ -1,0 +1,167 @@
+/* Config and calibration loading: every kind of bad input gives one message naming the file
+ * and line, and a good file overlays the defaults. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char dir[64];
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char *good_cal =
+	"calibration: {\n"
+	"  name = \"t\";\n"
+	"  stages: {\n"
+	"    poll = { per_call_ns = 10.0; per_packet_ns = 50.0; };\n"
+	"    ip = { per_packet_ns = 100.0; per_packet_se = 5.0; netfilter_share = 0.5; };\n"
+	"  };\n"
+	"};\n";
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/rxmodel-test-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	write_file("cal.cfg", good_cal);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* Loads @text as a scenario; returns the error (or "" when it loaded). */
+static const char *load(const char *text, struct model_config *c)
+{
+	static char err[ERR_LEN];
+	const char *p = write_file("s.cfg", text);
+
+	err[0] = 0;
+	config_defaults(c);
+	if (config_load(c, p, NULL, err, sizeof(err)) == 0 && config_validate(c, err, sizeof(err)))
+		return err;
+	return err;
+}
+
+static void expect_error(const char *text, const char *where, const char *what)
+{
+	struct model_config c;
+	const char *err = load(text, &c);
+
+	if (!strstr(err, where) || !strstr(err, what))
+		fail_msg("expected an error with '%s' and '%s', got '%s'", where, what, err);
+	print_message("  %s\n", err);
+}
+
+static void test_good_overlay(void **state)
+{
+	struct model_config c;
+	const char *err = load("calibration = \"cal.cfg\";\n"
+			       "nic = { ring = 1024; line_rate = \"25G\"; itr_us = 20; };\n"
+			       "traffic = { bw = \"1.5G\"; size = \"imix\"; };\n",
+			       &c);
+
+	assert_string_equal(err, "");
+	assert_int_equal(c.ring, 1024);
+	assert_true(c.line_rate_bps == 25e9);
+	assert_true(c.itr_us == 20);
+	assert_true(c.bw_bps == 1.5e9);
+	assert_int_equal(c.nsizes, 3);
+	assert_int_equal(c.weight, 64);	 /* untouched default */
+	assert_int_equal(c.budget, 300); /* untouched default */
+	assert_true(c.cal.stage[STAGE_POLL].per_packet_ns == 50);
+	assert_true(c.cal.stage[STAGE_IP].netfilter_share == 0.5);
+}
+
+static void test_bad_scenarios(void **state)
+{
+	expect_error("calibration = \"cal.cfg\";\nnic = { rings = 5; };\n", "s.cfg:2:",
+		     "unknown key 'nic.rings'");
+	expect_error("calibration = \"cal.cfg\";\n\nnic = { ring = \"big\"; };\n", "s.cfg:3:",
+		     "expected an integer");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { bw = \"10Q\"; };\n", "s.cfg:2:",
+		     "not a rate");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { bw = -5.0; };\n", "s.cfg:2:",
+		     "must not be negative");
+	expect_error("calibration = \"cal.cfg\";\npath = { stages = [\"poll\", \"tcp\"]; };\n",
+		     "s.cfg:2:", "unknown stage 'tcp'");
+	expect_error("calibration = \"cal.cfg\";\nnic = { ring = 0; };\n", "s.cfg:2:",
+		     "out of range");
+	expect_error("calibration = \"cal.cfg\";\nnic = { ring = ; };\n", "s.cfg:2:",
+		     "syntax error");
+	expect_error("calibration = \"missing.cfg\";\n", "missing.cfg", "No such file");
+	expect_error("nic = { ring = 64; };\n", "s.cfg", "no calibration");
+	expect_error("calibration = \"cal.cfg\";\napp = { cpu = 7; };\n", "s.cfg", "app.cpu 7");
+	expect_error("calibration = \"cal.cfg\";\npath = { drop = { ip = 1.5; }; };\n", "s.cfg:2:",
+		     "within [0, 1]");
+	expect_error("calibration = \"cal.cfg\";\nvariants = ( { name = \"a\"; skip = [\"x\"]; } );\n",
+		     "s.cfg:2:", "unknown stage 'x'");
+}
+
+static void test_bad_calibrations(void **state)
+{
+	struct calibration cal;
+	char err[ERR_LEN];
+	const char *p;
+
+	p = write_file("c1.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; };\n"
+				 "  tcp = { per_packet_ns = 1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c1.cfg:2:"));
+	assert_non_null(strstr(err, "another stage set"));
+	p = write_file("c2.cfg", "calibration: { stages: { poll = { per_packet_ns = -1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "must not be negative"));
+	p = write_file("c3.cfg", "calibration: { stages: { ip = { per_packet_ns = 1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no 'poll' stage"));
+	p = write_file("c4.cfg", "stages: { };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a calibration file"));
+}
+
+static void test_variants(void **state)
+{
+	struct model_config c;
+	char err[ERR_LEN];
+
+	assert_string_equal(load("calibration = \"cal.cfg\";\n"
+				 "variants = ( { name = \"fw\"; drop = { ip = 0.5; }; } );\n",
+				 &c),
+			    "");
+	assert_int_equal(config_apply_variant(&c, "fw", err, sizeof(err)), 0);
+	assert_true(c.drop[STAGE_IP] == 0.5);
+	assert_int_equal(config_apply_variant(&c, "no-netfilter", err, sizeof(err)), 0);
+	assert_true(c.cal.stage[STAGE_IP].per_packet_ns == 50);
+	assert_int_equal(config_apply_variant(&c, "gro-off", err, sizeof(err)), 0);
+	assert_false(c.path_mask & (1u << STAGE_GRO));
+	assert_int_equal(config_apply_variant(&c, "nope", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown variant"));
+	assert_non_null(strstr(err, "fw"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_overlay),
+		cmocka_unit_test(test_bad_scenarios),
+		cmocka_unit_test(test_bad_calibrations),
+		cmocka_unit_test(test_variants),
+	};
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}

@@ -1,0 +1,156 @@
+/* NAPI and softirq rules, each checked against the kernel code it models (net/core/dev.c
+ * net_rx_action and __napi_poll, kernel/softirq.c __do_softirq; docs/model.md). */
+#include "testutil.h"
+
+/* Several busy NAPI instances on one core, frames always waiting. */
+static void busy_napis(struct model_config *c, int n)
+{
+	test_config(c);
+	c->queues = n;
+	c->flows = 64 * n;
+	c->arrivals = ARR_CONSTANT;
+	c->pps = 50e6;
+	c->path_mask = 1u << STAGE_POLL;
+	c->path_end = END_CONSUME;
+	c->app_enabled = 0;
+	c->cal.stage[STAGE_POLL].per_packet_ns = 50;
+	c->duration_ns = 200000000ull;
+}
+
+/* net_rx_action polls each scheduled instance once per round, in list order, subtracting the
+ * work only after each poll returns, and stops when the list is empty or the budget is <= 0
+ * (then time_squeeze++). With weight 64 and netdev_budget 300:
+ *   1 busy instance:  one poll of 64 per round (the list empties; no squeeze)
+ *   4 busy instances: 4 x 64 = 256 per round, no squeeze
+ *   5 busy instances: 5 x 64 = 320 per round: the budget overshoots by 20, one squeeze
+ *   6 busy instances: still 5 polls (320) per round; the sixth waits for the next round. */
+static void budget_case(int napis, double frames, double polls, double squeezes)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[64];
+
+	busy_napis(&c, napis);
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "frames per net_rx_action, %d busy", napis);
+	assert_near(r.stage[STAGE_POLL].pkts_per_s / r.net_rx_actions_per_s, frames, frames * 1e-3,
+		    what);
+	snprintf(what, sizeof(what), "polls per net_rx_action, %d busy", napis);
+	assert_near(r.polls_per_s / r.net_rx_actions_per_s, polls, polls * 1e-3, what);
+	snprintf(what, sizeof(what), "time_squeeze per net_rx_action, %d busy", napis);
+	assert_near(r.time_squeeze_per_s / r.net_rx_actions_per_s, squeezes, 1e-3, what);
+	assert_near(r.pkts_per_poll, 64, 0.01, "frames per poll");
+}
+
+static void test_budget_rounds(void **state)
+{
+	budget_case(1, 64, 1, 0);
+	budget_case(4, 256, 4, 0);
+	budget_case(5, 320, 5, 1);
+	budget_case(6, 320, 5, 1);
+}
+
+/* A budget smaller than the weight still lets one whole poll run. */
+static void test_budget_below_weight(void **state)
+{
+	struct model_config c;
+	static struct sim_results r;
+
+	busy_napis(&c, 3);
+	c.budget = 10;
+	run_ok(&c, &r);
+	assert_near(r.stage[STAGE_POLL].pkts_per_s / r.net_rx_actions_per_s, 64, 0.064,
+		    "frames per net_rx_action, budget 10");
+}
+
+/* __do_softirq restarts NET_RX at most MAX_SOFTIRQ_RESTART (10) times, then wakes ksoftirqd,
+ * which then runs the softirqs as a thread: 10 net_rx_action rounds per __do_softirq, and the
+ * CPU time moves from softirq to ksoftirqd context. */
+static void test_ksoftirqd_handoff(void **state)
+{
+	struct model_config c;
+	static struct sim_results r;
+
+	busy_napis(&c, 1);
+	c.warmup_ns = 0;
+	run_ok(&c, &r);
+	assert_near(r.net_rx_actions_per_s / r.softirqs_per_s, 10, 0.01,
+		    "net_rx_action rounds per __do_softirq");
+	assert_near(r.ksoftirqd_wakeups_per_s * r.seconds, 1, 0, "ksoftirqd woken once");
+	assert_true(r.core_util[0][CTX_KSOFTIRQD] > 0.99);
+	assert_true(r.core_util[0][CTX_SOFTIRQ] < 0.01);
+}
+
+/* The 2 ms limit of __do_softirq (2 jiffies at HZ=1000) ends the restarts early when rounds
+ * are long: with rounds of exactly 1 ms, the first ends in jiffy start+1 (restart), the second
+ * in start+2 (stop and leave the rest to ksoftirqd): 2 rounds per __do_softirq. */
+static void test_softirq_time_limit(void **state)
+{
+	struct model_config c;
+	static struct sim_results r;
+
+	busy_napis(&c, 1);
+	c.warmup_ns = 0;
+	c.max_softirq_us = 2000;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 1e6 / 64; /* one round, one poll = 1 ms */
+	c.pps = 1e6;
+	run_ok(&c, &r);
+	assert_near(r.net_rx_actions_per_s / r.softirqs_per_s, 2, 0.01,
+		    "rounds per __do_softirq with 1 ms rounds");
+}
+
+/* ksoftirqd competes with threads: against one CPU-bound thread on the same core, fair
+ * scheduling of two equal-weight threads gives each half of the CPU. */
+static void test_ksoftirqd_fair_share(void **state)
+{
+	struct model_config c;
+	static struct sim_results r;
+
+	busy_napis(&c, 1);
+	c.bg_enabled = 1;
+	c.bg_cpu = 0;
+	run_ok(&c, &r);
+	assert_near(r.core_util[0][CTX_KSOFTIRQD], 0.5, 0.02, "ksoftirqd share beside a hog");
+	assert_near(r.core_util[0][CTX_BG], 0.5, 0.02, "background share beside ksoftirqd");
+	/* the inferred method sees the CPU the hog lost */
+	assert_near(r.inferred_ns_per_s, 1e9 * (1 - r.core_util[0][CTX_BG]), 1,
+		    "inferred = 1 s - background CPU");
+}
+
+/* Threaded NAPI: the IRQ wakes a kernel thread pinned to another CPU; the poll's CPU time is
+ * charged to that thread on that CPU and nothing runs in softirq context. */
+static void test_threaded_napi(void **state)
+{
+	struct model_config c;
+	static struct sim_results r;
+
+	test_config(&c);
+	c.napi_mode = NAPI_THREADED;
+	c.thread_cpu[0] = 1;
+	c.app_cpu = 0;
+	c.arrivals = ARR_POISSON;
+	c.pps = 1e6;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
+	c.cal.stage[STAGE_APP].per_call_ns = 200;
+	c.cal.stage[STAGE_CS].per_call_ns = 1000;
+	run_ok(&c, &r);
+	assert_true(r.core_util[1][CTX_NAPI_THREAD] > 0);
+	assert_near(r.core_util[0][CTX_SOFTIRQ] + r.core_util[1][CTX_SOFTIRQ], 0, 0,
+		    "softirq time with threaded NAPI");
+	assert_near(r.stage[STAGE_POLL].ctx_ns_per_s[CTX_NAPI_THREAD],
+		    r.stage[STAGE_POLL].pkts_per_s * 100, 1, "poll time charged to the thread");
+	assert_true(r.cs_per_s > 0); /* the thread sleeps and wakes */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_budget_rounds),
+		cmocka_unit_test(test_budget_below_weight),
+		cmocka_unit_test(test_ksoftirqd_handoff),
+		cmocka_unit_test(test_softirq_time_limit),
+		cmocka_unit_test(test_ksoftirqd_fair_share),
+		cmocka_unit_test(test_threaded_napi),
+	};
+	return cmocka_run_group_tests_name("napi", tests, NULL, NULL);
+}
