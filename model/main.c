@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -42,6 +44,7 @@ static void usage(FILE *f)
 		"      --capacity LIMITS    find the largest --bw meeting every limit of\n"
 		"                           drop=SHARE%%, p99=TIME, cpu=SHARE%% (max busy core)\n"
 		"  -q, --quiet              no progress on stderr\n"
+		"      --stats              print simulator speed and peak memory on stderr\n"
 		"  -h, --help               this help\n"
 		"\n"
 		"Examples:\n"
@@ -144,13 +147,15 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "stats", no_argument, NULL, 4 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config = NULL, *calibration = NULL, *output = NULL, *size = NULL,
 		   *arrivals = NULL, *variants[MAX_VARIANTS];
 	double bw = -1, pps = -1, sweep[MAX_RUNS];
-	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, opt;
+	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, stats = 0, opt;
+	struct timespec t0, t1;
 	uint64_t duration = 0, warmup = UINT64_MAX, seed = UINT64_MAX;
 	enum report_format fmt = FMT_TABLE;
 	struct capacity cap;
@@ -244,6 +249,9 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 4:
+			stats = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -326,6 +334,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	{
 		int nrates = nsweep ? nsweep : 1, total = nrates * nvariants;
 
@@ -401,6 +410,24 @@ int main(int argc, char **argv)
 			nruns = 0;
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (stats) {
+		struct rusage ru;
+		double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double sim_s = 0, pkts = 0;
+
+		getrusage(RUSAGE_SELF, &ru);
+		for (int i = 0; i < nruns; i++) {
+			sim_s += (double)(cfgs[i].duration_ns + cfgs[i].warmup_ns) / 1e9;
+			/* frames the NIC saw, warm-up included, at the offered rate */
+			pkts += fmin(res[i].offered_pps, res[i].line_pps) *
+				(double)(cfgs[i].duration_ns + cfgs[i].warmup_ns) / 1e9;
+		}
+		fprintf(stderr,
+			"rxmodel: stats: %.3g s simulated, %.4g frames, %.3f s wall, %.2f M frames/s "
+			"wall, peak RSS %ld KiB\n",
+			sim_s, pkts, wall, pkts / wall / 1e6, ru.ru_maxrss);
+	}
 	meta.config_path = config;
 	if (output) {
 		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", output, (int)getpid());

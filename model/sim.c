@@ -138,7 +138,7 @@ static void source_next(struct sim *s)
 	if (c->arrivals == ARR_CONSTANT)
 		gap = src->gap_ns;
 	else
-		gap = gsl_ran_exponential(s->rng, src->gap_ns);
+		gap = zig_exp(&s->zig, s->rng) * src->gap_ns;
 	t = src->gen_t + gap;
 	if (c->arrivals == ARR_ONOFF) {
 		/* Interrupted Poisson: arrivals only in on periods; memoryless, so an arrival that
@@ -149,7 +149,7 @@ static void source_next(struct sim *s)
 			double start = src->phase_end + off;
 
 			src->phase_end = start + on;
-			t = start + gsl_ran_exponential(s->rng, src->gap_ns);
+			t = start + zig_exp(&s->zig, s->rng) * src->gap_ns;
 		}
 	}
 	src->gen_t = t;
@@ -158,15 +158,20 @@ static void source_next(struct sim *s)
 		t = src->last_t + src->last_wire_ns;
 	src->t = t;
 	src->ti = (uint64_t)t;
-	src->size = c->nsizes == 1 ? c->size[0] : c->size[gsl_ran_discrete(s->rng, src->size_table)];
+	{
+		size_t k = c->nsizes == 1 ? 0 : gsl_ran_discrete(s->rng, src->size_table);
+
+		src->size = c->size[k];
+		src->next_wire_ns = s->wire_ns[k];
+	}
 	if (c->queues > 1) {
 		uint32_t flow = c->arrivals == ARR_CONSTANT ?
 					(uint32_t)(src->rr++ % (uint64_t)c->flows) :
-					(uint32_t)gsl_rng_uniform_int(s->rng, c->flows);
+					(uint32_t)(((uint64_t)gsl_rng_get(s->rng) * (uint64_t)c->flows) >> 32);
 		src->queue = s->flow_queue[flow];
 	}
 	src->last_t = t;
-	src->last_wire_ns = frame_wire_bits(src->size) * 1e9 / c->line_rate_bps;
+	src->last_wire_ns = src->next_wire_ns;
 }
 
 static void irq_schedule(struct sim *s, struct napi *n, uint64_t t_arr)
@@ -337,7 +342,8 @@ static void thread_wake(struct sim *s, int idx)
 	th->state = TS_RUNNABLE;
 	c->runq[c->nrunq++] = idx;
 	if (c->curr < 0) {
-		if (c->in_softirq || c->t > s->now)
+		/* the idle task is always preempted; in a softirq that ends its restarts */
+		if (c->in_softirq)
 			c->need_resched = 1;
 		else
 			core_kick(s, c);
@@ -461,12 +467,10 @@ static void napi_schedule(struct sim *s, struct napi *n)
 		thread_wake(s, n->thread);
 		return;
 	}
+	/* raise NET_RX: it runs at irq exit, at the running thread's next scheduling point, or in
+	 * ksoftirqd (core_run decides) */
 	c->sd_list[c->nsd++] = n->queue;
 	c->softirq_pending = 1;
-	if (c->curr >= 0 && s->thread[c->curr].kind == TH_KSOFTIRQD)
-		return;
-	if (c->curr >= 0 && !c->in_softirq && !s->thread[c->curr].item_active)
-		return; /* handled at the thread's next scheduling point, which is now */
 }
 
 static void irq_fire(struct sim *s, struct napi *n)
@@ -986,6 +990,7 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 	if (!s->rng)
 		goto nomem;
 	gsl_rng_set(s->rng, c->seed);
+	zig_exp_init(&s->zig);
 	if (eventq_init(&s->eq, 1024))
 		goto nomem;
 	s->stage_ns = calloc(c->cores, sizeof(*s->stage_ns));
@@ -996,6 +1001,8 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		goto nomem;
 	if (pktq_init(&s->sockq, 64) || !(s->sock_enq = calloc(64, sizeof(uint64_t))))
 		goto nomem;
+	for (int i = 0; i < c->nsizes; i++)
+		s->wire_ns[i] = frame_wire_bits(c->size[i]) * 1e9 / c->line_rate_bps;
 
 	/* the path in stage order (the enum's order is the order a packet meets them) */
 	for (int st = 0; st < STAGE_COUNT; st++)

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "eventq.h"
+#include "rng.h"
 #include "stats.h"
 
 enum ctx { CTX_HARDIRQ, CTX_SOFTIRQ, CTX_KSOFTIRQD, CTX_NAPI_THREAD, CTX_APP, CTX_BG, CTX_SCHED,
@@ -136,6 +137,7 @@ struct source {
 	uint64_t rr;		/* round-robin flow counter */
 	double last_t;
 	double last_wire_ns;
+	double next_wire_ns;	/* wire time of the frame about to arrive */
 	gsl_ran_discrete_t *size_table;
 };
 
@@ -162,6 +164,8 @@ struct sim_counters {
 struct sim {
 	struct model_config cfg;
 	gsl_rng *rng;
+	struct zig_exp zig;
+	double wire_ns[MAX_SIZES];	/* wire time per frame size */
 	struct eventq eq;
 	uint64_t now;
 	uint64_t t_start, t_end;	/* measurement window */

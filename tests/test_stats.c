@@ -2,6 +2,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "rng.h"
 #include "stats.h"
 #include "testutil.h"
 
@@ -58,6 +59,36 @@ static void test_batch_ci(void **state)
 	assert_true(fabs(h - sqrt(2.5 / 5)) < 1e-12);
 }
 
+/* The ziggurat sampler against the Exp(1) distribution: the share of draws above x is
+ * exp(-x), within 4 binomial standard errors, including the tail past R = 7.697 and the
+ * layer edges; the mean is 1 within 4 standard errors (sd of Exp(1) is 1). */
+static void test_ziggurat_exponential(void **state)
+{
+	static const double xs[] = { 0.01, 0.1, 0.5, 1, 2, 3, 5, 7.697, 9 };
+	const int n = 2000000;
+	int above[9] = { 0 };
+	double sum = 0;
+	struct zig_exp z;
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+
+	zig_exp_init(&z);
+	for (int i = 0; i < n; i++) {
+		double x = zig_exp(&z, r);
+
+		sum += x;
+		for (int k = 0; k < 9; k++)
+			above[k] += x > xs[k];
+	}
+	assert_near(sum / n, 1, 4 / sqrt(n), "mean of Exp(1) draws");
+	for (int k = 0; k < 9; k++) {
+		double p = exp(-xs[k]);
+
+		assert_near((double)above[k] / n, p, 4 * sqrt(p * (1 - p) / n) + 1e-7,
+			    "P(X > x) for Exp(1)");
+	}
+	gsl_rng_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -65,6 +96,7 @@ int main(void)
 		cmocka_unit_test(test_hist_exponential_quantiles),
 		cmocka_unit_test(test_tavg),
 		cmocka_unit_test(test_batch_ci),
+		cmocka_unit_test(test_ziggurat_exponential),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Live end-to-end test of rxcalibrate on the built-in testbed (root and BPF needed, else skip).
+# Three short softirq-mode steps, then one threaded step, checked against the kernel's own counts:
+#  - packets the probes counted in __netif_receive_skb_core == the receiver's count (+ socket
+#    drops) within 1 %, and the receiver's count == Udp InDatagrams of the rx namespace within 1 %
+#    (the only differences are packets in flight at the window's two edges);
+#  - napi_poll work summed == packets that entered GRO (every polled packet passes GRO) within 1 %;
+#  - poll, gro and transport times > 0 and the NET_RX stages sum to at most the NET_RX softirq
+#    time (the stage split is a share of that time, so this holds by construction unless the
+#    attribution is broken);
+#  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
+#    room for a busy 2-CPU VM);
+#  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
+# Usage: tests/calibrate/live_e2e.sh OUTPUT_DIR
+set -u
+out=${1:-.output}
+bin=$out/rxcalibrate
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+[ -x "$bin" ] || skip "$bin not built"
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, BPF, perf events)"
+command -v ip >/dev/null || skip "iproute2 (ip) not installed"
+probe=$("$bin" probe 2>&1) || skip "rxcalibrate probe failed: $(echo "$probe" | tail -1)"
+echo "$probe" | grep -Eq '^  (tp_btf|raw_tp) +yes' || skip "no BPF tracepoints on this kernel"
+echo "$probe" | grep -Eq '^  perf_event sampling +yes' || skip "no perf_event sampling"
+[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (sender and receiver pinned apart)"
+
+tmp=$(mktemp -d /tmp/rxc_e2e.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
+progs_before=$(nprogs)
+
+# 1. three softirq steps
+if ! "$bin" run --rates 50M,100M,200M --duration 2 --warmup 0.5 --out "$tmp/m.csv" \
+	>"$tmp/run.out" 2>"$tmp/run.err"; then
+	cat "$tmp/run.err"
+	fail "rxcalibrate run exited non-zero"
+fi
+[ -s "$tmp/m.csv" ] || fail "no CSV written"
+ls "$tmp" | grep -q '\.tmp\.' && fail "temporary CSV left behind"
+
+check() {	# check CSV MODE: prints one line per step, exits non-zero on the first failure
+	awk -F, -v mode="$1" '
+	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	{
+		st = $c["step"]; s = $c["stage"]; steps[st] = 1
+		req[st] = $c["rate_requested_bps"]; off[st] = $c["offered_bps"]
+		rcv[st] = $c["received_packets"]; udp[st] = $c["udp_indatagrams"]
+		sock[st] = $c["drops_socket"]; sirq[st] = $c["net_rx_softirq_ns"]
+		pk[st, s] = $c["packets"]; ns[st, s] = $c["cpu_ns"]; polls[st] = $c["polls"]
+		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
+			sum[st] += $c["cpu_ns"]
+	}
+	function rel(a, b) { return b > 0 ? (a - b) / b : (a > 0 ? 1 : 0) }
+	function abs(x) { return x < 0 ? -x : x }
+	END {
+		bad = 0
+		for (st in steps) {
+			printf "step %s: requested %.0f sent %.0f bit/s; probes %d pkts, receiver %d + %d socket drops, Udp InDatagrams %d; napi work %d, gro %d; NET_RX %.0f ns, stages %.0f ns (poll %.0f gro %.0f transport %.0f)\n", st, req[st], off[st], pk[st, "ip"], rcv[st], sock[st], udp[st], pk[st, "poll"], pk[st, "gro"], sirq[st], sum[st], ns[st, "poll"], ns[st, "gro"], ns[st, "transport"]
+			if (abs(rel(pk[st, "ip"], rcv[st] + sock[st])) > 0.01) { print "  probe packets vs receiver off by more than 1 %"; bad = 1 }
+			if (abs(rel(udp[st], rcv[st])) > 0.01) { print "  Udp InDatagrams vs receiver off by more than 1 %"; bad = 1 }
+			if (abs(rel(pk[st, "poll"], pk[st, "gro"])) > 0.01) { print "  napi_poll work vs packets polled off by more than 1 %"; bad = 1 }
+			if (abs(rel(off[st], req[st])) > 0.05) { print "  achieved rate off by more than 5 %"; bad = 1 }
+			if (!(ns[st, "poll"] > 0 && ns[st, "transport"] > 0 && sum[st] > 0)) { print "  a stage time is not positive"; bad = 1 }
+			if (mode == "softirq" && sum[st] > sirq[st] * 1.000001) { print "  stages exceed NET_RX softirq time"; bad = 1 }
+			if (mode == "threaded" && !(polls[st] < pk[st, "poll"])) { print "  threaded NAPI did not batch (polls >= packets)"; bad = 1 }
+		}
+		exit bad
+	}' "$2"
+}
+
+check softirq "$tmp/m.csv" || { cat "$tmp/run.err"; fail "softirq steps"; }
+
+# 2. one threaded-NAPI step: batches form on the kthread (work per poll > 1 at this rate)
+if ! "$bin" run --rates 400M --duration 1 --warmup 0.3 --napi threaded --out "$tmp/t.csv" \
+	>"$tmp/t.out" 2>"$tmp/t.err"; then
+	cat "$tmp/t.err"
+	fail "threaded run exited non-zero"
+fi
+check threaded "$tmp/t.csv" || { cat "$tmp/t.err"; fail "threaded step"; }
+
+# 3. an interrupted run removes everything and writes nothing
+"$bin" run --rates 100M --duration 30 --out "$tmp/int.csv" >/dev/null 2>"$tmp/int.err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || fail "interrupted run exited $rc, expected 130"
+[ -e "$tmp/int.csv" ] && fail "interrupted run wrote its CSV"
+
+# 4. a SIGKILLed run leaves its namespaces; cleanup removes them
+"$bin" run --rates 100M --duration 30 --out "$tmp/kill.csv" >/dev/null 2>&1 &
+pid=$!
+sleep 2
+kill -KILL $pid
+wait $pid 2>/dev/null
+ip netns list | grep -q "^rxc${pid}[tr]" || fail "killed run left no namespace to clean (setup too slow?)"
+"$bin" cleanup >/dev/null || fail "cleanup failed"
+
+# 5. nothing of ours is left
+left=$(ip netns list | grep -E '^rxc[0-9]+[tr]( |$)' || true)
+[ -z "$left" ] || fail "namespaces left: $left"
+ip -o link show | grep -qE ': rxc[0-9]+[tr][@:]' && fail "veth left in the root namespace"
+# a killed process's programs and a deleted namespace's veth (with its XDP program) are freed
+# asynchronously by the kernel: give it up to 10 s
+for _ in $(seq 50); do
+	[ "$(nprogs)" -le "$progs_before" ] && break
+	sleep 0.2
+done
+[ "$(nprogs)" -le "$progs_before" ] ||
+	fail "BPF programs left: $(bpftool prog list | grep -E '^[0-9]+:')"
+echo "PASS: live_e2e"
+exit 0
