@@ -1124,6 +1124,38 @@ void sim_free(struct sim *s)
 
 static void fill_results(struct sim *s, struct sim_results *r);
 
+/* The invariants every run must keep; a violation is a bug in the model, reported as such. */
+static int sim_check(struct sim *s, const struct sim_results *r)
+{
+	uint64_t out = r->delivered + r->inflight_end;
+
+	for (int d = 0; d < DROP_COUNT; d++)
+		out += r->dropped[d];
+	if (r->arrivals + r->inflight_start != out) {
+		snprintf(s->err, sizeof(s->err),
+			 "internal error: frames not conserved (%llu arrived + %llu in flight != "
+			 "%llu accounted)",
+			 (unsigned long long)r->arrivals, (unsigned long long)r->inflight_start,
+			 (unsigned long long)out);
+		return -EFAULT;
+	}
+	for (int q = 0; q < s->cfg.queues; q++) {
+		const struct ring *g = &s->napi[q].ring;
+
+		if (g->ready + g->q.len + g->to_refill != g->size) {
+			snprintf(s->err, sizeof(s->err),
+				 "internal error: ring %d has %u ready + %u filled + %u cleaned != %u",
+				 q, g->ready, g->q.len, g->to_refill, g->size);
+			return -EFAULT;
+		}
+	}
+	if (s->rmem != s->sock_n * s->cfg.truesize) {
+		snprintf(s->err, sizeof(s->err), "internal error: socket memory out of step");
+		return -EFAULT;
+	}
+	return 0;
+}
+
 int sim_run(struct sim *s, struct sim_results *r)
 {
 	struct event ev;
@@ -1142,7 +1174,7 @@ int sim_run(struct sim *s, struct sim_results *r)
 		switch (ev.type) {
 		case EV_END:
 			fill_results(s, r);
-			return 0;
+			return sim_check(s, r);
 		case EV_WARMUP:
 			start_measuring(s);
 			break;
@@ -1173,7 +1205,8 @@ int sim_simulate(const struct model_config *cfg, struct sim_results *r, char *er
 		return ret;
 	ret = sim_run(s, r);
 	if (ret)
-		snprintf(err, errlen, "simulation ended early (event queue ran dry)");
+		snprintf(err, errlen, "%s",
+			 s->err[0] ? s->err : "simulation ended early (event queue ran dry)");
 	sim_free(s);
 	return ret;
 }

@@ -205,6 +205,7 @@ struct sim {
 	struct hist lat_sock, lat_app;
 	struct batch batch[MAX_BATCHES];
 	uint64_t batch_len;
+	char err[ERR_LEN];
 };
 
 struct stage_result {
