@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
 		"      --capacity LIMITS    find the largest --bw meeting every limit of\n"
 		"                           drop=SHARE%%, p99=TIME, cpu=SHARE%% (max busy core)\n"
+		"  -j, --jobs N             simulations run in parallel (default: CPUs online)\n"
 		"  -q, --quiet              no progress on stderr\n"
 		"      --stats              print simulator speed and peak memory on stderr\n"
 		"  -h, --help               this help\n"
@@ -54,6 +56,75 @@ static void usage(FILE *f)
 		"          --variant no-netfilter --variant skip-transport --variant gro-off\n"
 		"  rxmodel --config configs/gilan.cfg --size 64 --pps 14.88M --duration 0.2s\n"
 		"  rxmodel --config configs/gilan.cfg --capacity drop=0.1%%,p99=500us\n");
+}
+
+/* Runs simulations on several threads; results land by index, so output order and content do
+ * not depend on the number of threads. */
+struct jobs {
+	const struct model_config *cfgs;
+	struct sim_results *res;
+	const char *const *labels;
+	int n, next, done, quiet, tty;
+	int *ret;
+	char (*err)[ERR_LEN];
+	pthread_mutex_t lock;
+};
+
+static void progress_tty(void *arg, double done)
+{
+	(void)arg;
+	fprintf(stderr, "\rrxmodel: %3.0f %% simulated", 100 * done);
+}
+
+static void *jobs_worker(void *arg)
+{
+	struct jobs *j = arg;
+
+	for (;;) {
+		int i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		j->ret[i] = sim_simulate_progress(&j->cfgs[i], &j->res[i], j->err[i], ERR_LEN,
+						  j->n == 1 && j->tty && !j->quiet ? progress_tty :
+										     NULL,
+						  NULL);
+		pthread_mutex_lock(&j->lock);
+		j->done++;
+		if (!j->quiet && j->n > 1)
+			fprintf(stderr, "rxmodel: [%d/%d] %s at %.4g bit/s done\n", j->done, j->n,
+				j->labels[i], j->cfgs[i].bw_bps);
+		pthread_mutex_unlock(&j->lock);
+	}
+}
+
+/* Returns the index of the first failed run, or -1. */
+static int jobs_run(struct jobs *j, int threads)
+{
+	pthread_t tid[64];
+	int started = 0;
+
+	if (threads > j->n)
+		threads = j->n;
+	if (threads > 64)
+		threads = 64;
+	pthread_mutex_init(&j->lock, NULL);
+	for (int t = 1; t < threads; t++)
+		if (pthread_create(&tid[started], NULL, jobs_worker, j) == 0)
+			started++;
+	jobs_worker(j);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j->lock);
+	if (j->n == 1 && j->tty && !j->quiet)
+		fprintf(stderr, "\r%30s\r", "");
+	for (int i = 0; i < j->n; i++)
+		if (j->ret[i])
+			return i;
+	return -1;
 }
 
 struct capacity {
@@ -147,6 +218,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 4 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -155,6 +227,7 @@ int main(int argc, char **argv)
 		   *arrivals = NULL, *variants[MAX_VARIANTS];
 	double bw = -1, pps = -1, sweep[MAX_RUNS];
 	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, stats = 0, opt;
+	long njobs = sysconf(_SC_NPROCESSORS_ONLN);
 	struct timespec t0, t1;
 	uint64_t duration = 0, warmup = UINT64_MAX, seed = UINT64_MAX;
 	enum report_format fmt = FMT_TABLE;
@@ -162,13 +235,16 @@ int main(int argc, char **argv)
 	struct model_config base, *cfgs = NULL;
 	struct sim_results *res = NULL;
 	struct run_record *runs = NULL;
+	const char **labels = NULL;
+	int *rets = NULL;
+	char (*errs)[ERR_LEN] = NULL;
 	struct report_meta meta = { 0 };
 	char err[ERR_LEN], tmp[PATH_MAX + 16] = "";
 	int nruns = 0, ret = 1;
 	FILE *out = stdout;
 
 	gsl_set_error_handler_off();
-	while ((opt = getopt_long(argc, argv, "c:C:b:p:s:V:d:w:S:f:o:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:C:b:p:s:V:d:w:S:f:o:j:qh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
@@ -252,6 +328,14 @@ int main(int argc, char **argv)
 		case 4:
 			stats = 1;
 			break;
+		case 'j': {
+			char *end;
+
+			njobs = strtol(optarg, &end, 10);
+			if (!*optarg || *end || njobs < 1 || njobs > 64)
+				return bad_option("--jobs", optarg, "a number of threads from 1 to 64");
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -341,7 +425,10 @@ int main(int argc, char **argv)
 		cfgs = calloc(total + 1, sizeof(*cfgs));
 		res = calloc(total + 1, sizeof(*res));
 		runs = calloc(total + 1, sizeof(*runs));
-		if (!cfgs || !res || !runs) {
+		labels = calloc(total + 1, sizeof(*labels));
+		rets = calloc(total + 1, sizeof(*rets));
+		errs = calloc(total + 1, sizeof(*errs));
+		if (!cfgs || !res || !runs || !labels || !rets || !errs) {
 			fprintf(stderr, "rxmodel: out of memory\n");
 			goto out;
 		}
@@ -355,20 +442,22 @@ int main(int argc, char **argv)
 					c->pps = 0;
 				}
 				config_apply_variant(c, variants[v], err, sizeof(err));
-				if (!have_cap) {
-					if (!quiet && total > 1)
-						fprintf(stderr, "rxmodel: [%d/%d] %s at %.4g bit/s\n",
-							nruns + 1, total, variants[v], c->bw_bps);
-					if (sim_simulate(c, &res[nruns], err, sizeof(err))) {
-						fprintf(stderr, "rxmodel: %s\n", err);
-						goto out;
-					}
-				}
 				runs[nruns].cfg = c;
 				runs[nruns].variant = variants[v];
 				runs[nruns].res = &res[nruns];
+				labels[nruns] = variants[v];
 				nruns++;
 			}
+		if (!have_cap) {
+			struct jobs j = { .cfgs = cfgs, .res = res, .labels = labels, .n = nruns,
+					  .quiet = quiet, .tty = isatty(2), .ret = rets, .err = errs };
+			int bad = jobs_run(&j, njobs > 0 ? (int)njobs : 1);
+
+			if (bad >= 0) {
+				fprintf(stderr, "rxmodel: %s\n", errs[bad]);
+				goto out;
+			}
+		}
 	}
 
 	if (have_cap) {
@@ -465,5 +554,8 @@ out:
 	free(cfgs);
 	free(res);
 	free(runs);
+	free(labels);
+	free(rets);
+	free(errs);
 	return ret;
 }

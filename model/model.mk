@@ -17,6 +17,6 @@ $(LIBMODEL): $(MODEL_OBJS)
 
 $(RXMODEL): $(OUTPUT)/model/main.o $(LIBMODEL)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $^ $(MODEL_LIBS) -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $^ $(MODEL_LIBS) -pthread -o $@
 
 -include $(wildcard $(OUTPUT)/model/*.d)

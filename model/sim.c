@@ -1169,8 +1169,10 @@ int sim_run(struct sim *s, struct sim_results *r)
 	if (s->bg_thread >= 0)
 		core_kick(s, &s->core[s->cfg.bg_cpu]);
 
-	while (!eventq_pop(&s->eq, &ev)) {
+	for (uint64_t nev = 1; !eventq_pop(&s->eq, &ev); nev++) {
 		s->now = ev.time;
+		if (s->progress && !(nev & 0x3ffff))
+			s->progress(s->progress_arg, (double)s->now / (double)s->t_end);
 		switch (ev.type) {
 		case EV_END:
 			fill_results(s, r);
@@ -1198,11 +1200,19 @@ int sim_run(struct sim *s, struct sim_results *r)
 
 int sim_simulate(const struct model_config *cfg, struct sim_results *r, char *err, int errlen)
 {
+	return sim_simulate_progress(cfg, r, err, errlen, NULL, NULL);
+}
+
+int sim_simulate_progress(const struct model_config *cfg, struct sim_results *r, char *err,
+			  int errlen, sim_progress_fn progress, void *arg)
+{
 	struct sim *s;
 	int ret = sim_create(&s, cfg, err, errlen);
 
 	if (ret)
 		return ret;
+	s->progress = progress;
+	s->progress_arg = arg;
 	ret = sim_run(s, r);
 	if (ret)
 		snprintf(err, errlen, "%s",

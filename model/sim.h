@@ -23,6 +23,9 @@
 #include "rng.h"
 #include "stats.h"
 
+/* Called now and then during a run with the share of simulated time done, in [0, 1]. */
+typedef void (*sim_progress_fn)(void *arg, double done);
+
 enum ctx { CTX_HARDIRQ, CTX_SOFTIRQ, CTX_KSOFTIRQD, CTX_NAPI_THREAD, CTX_APP, CTX_BG, CTX_SCHED,
 	   CTX_COUNT };
 extern const char *const ctx_names[CTX_COUNT];
@@ -206,6 +209,8 @@ struct sim {
 	struct batch batch[MAX_BATCHES];
 	uint64_t batch_len;
 	char err[ERR_LEN];
+	sim_progress_fn progress;
+	void *progress_arg;
 };
 
 struct stage_result {
@@ -249,7 +254,9 @@ void sim_free(struct sim *s);
 /* Runs warm-up plus duration; fills @r. */
 int sim_run(struct sim *s, struct sim_results *r);
 
-/* Convenience: create, run, free. */
+/* Convenience: create, run, free; @progress may be NULL. */
 int sim_simulate(const struct model_config *cfg, struct sim_results *r, char *err, int errlen);
+int sim_simulate_progress(const struct model_config *cfg, struct sim_results *r, char *err,
+			  int errlen, sim_progress_fn progress, void *arg);
 
 #endif

@@ -81,6 +81,16 @@ if command -v python3 >/dev/null && ! python3 -m json.tool "$tmp/a.json" >/dev/n
 	echo "FAIL JSON does not parse"; fail=$((fail + 1))
 fi
 
+# parallel sweeps give the same bytes as serial ones
+expect_ok "sweep -j1" --config $cfg --sweep 1G,20G,40G "${short[@]}" --format csv -j 1 --output "$tmp/j1.csv"
+expect_ok "sweep -j2" --config $cfg --sweep 1G,20G,40G "${short[@]}" --format csv -j 2 --output "$tmp/j2.csv"
+if cmp -s "$tmp/j1.csv" "$tmp/j2.csv"; then
+	echo "ok   -j 1 and -j 2 identical"; pass=$((pass + 1))
+else
+	echo "FAIL -j 2 output differs from -j 1"; fail=$((fail + 1))
+fi
+expect_fail "bad jobs" "--jobs" --config $cfg --jobs 0
+
 # every format and the sweep, variants and capacity paths run
 expect_ok "csv sweep" --config $cfg --sweep 1G,10G "${short[@]}" --format csv
 [ "$(wc -l <"$tmp/stdout")" -eq 3 ] || { echo "FAIL csv sweep: expected header + 2 rows"; fail=$((fail + 1)); }

@@ -34,7 +34,7 @@ nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 
 # 1. three softirq steps
-if ! "$bin" run --rates 50M,100M,200M --duration 2 --warmup 0.5 --out "$tmp/m.csv" \
+if ! "$bin" run --rates 50M,100M,200M --duration 2 --warmup 0.5 --sample-hz 5000 --out "$tmp/m.csv" \
 	>"$tmp/run.out" 2>"$tmp/run.err"; then
 	cat "$tmp/run.err"
 	fail "rxcalibrate run exited non-zero"
