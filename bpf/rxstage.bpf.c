@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Receive-path stage probes. Everything is aggregated here, per CPU, in rxs_cpus[] (.bss); user
+ * space reads snapshots once per step. Three families of programs, enabled per stage by user space
+ * (bpf_program__set_autoload) from what the kernel offers:
+ *  - tracepoints (tp_btf, else raw_tp): NET_RX softirq spans, napi_poll work, GRO and
+ *    netif_receive_skb spans, kfree_skb reasons, context switches, hard IRQs, the app's syscalls;
+ *  - fentry/fexit or kprobe/kretprobe spans on resolved kernel functions, nested per CPU so that
+ *    each stage gets its exclusive time;
+ *  - a perf_event cpu-clock sampler that attributes each sample to the innermost stage-marker
+ *    function on the kernel stack (marker table in rodata, sorted by address). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "rxstage.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NET_RX_VEC 3
+
+/* Tunables, set by user space before load. */
+const volatile __u32 rx_ifindex = 0;	/* 0: every device */
+const volatile __u32 rx_netns_ino = 0;	/* 0: any namespace */
+const volatile __u32 app_tgid = 0;	/* 0: no app span */
+const volatile __u32 recv_nr1 = 299;	/* recvmmsg on x86_64 */
+const volatile __u32 recv_nr2 = 47;	/* recvmsg */
+const volatile __u32 nr_irqs = 0;
+const volatile __u32 irqs[RXS_MAX_IRQS] = {};
+const volatile __u32 nr_syms = 0;
+const volatile __u64 sym_start[RXS_MAX_SYMS] = {};
+const volatile __u64 sym_end[RXS_MAX_SYMS] = {};
+const volatile __u32 sym_stage[RXS_MAX_SYMS] = {};
+
+struct rxs_cpu rxs_cpus[RXS_MAX_CPUS];
+
+struct rxs_state rxs_states[RXS_MAX_CPUS];
+
+static __always_inline __u32 cpu_slot(void)
+{
+	return bpf_get_smp_processor_id() & (RXS_MAX_CPUS - 1);
+}
+
+static __always_inline __u32 log2l(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+static __always_inline void hist_add(__u64 *hist, __u64 ns)
+{
+	__u32 slot = log2l(ns);
+
+	if (slot >= RXS_HIST_SLOTS)
+		slot = RXS_HIST_SLOTS - 1;
+	barrier_var(slot);
+	hist[slot & (RXS_HIST_SLOTS - 1)]++;
+}
+
+/* Counts one program run, and whether it ran inside NET_RX (its cost is then inside sirq_ns). */
+static __always_inline void event(__u32 cpu, __u32 ev)
+{
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	struct rxs_state *s = &rxs_states[cpu];
+
+	if (ev >= RXS_EV_COUNT)
+		return;
+	c->ev[ev]++;
+	if (s->in_sirq)
+		c->ev_sirq[ev]++;
+}
+
+static __always_inline bool dev_match(struct net_device *dev)
+{
+	if (!rx_ifindex)
+		return true;
+	if (!dev || BPF_CORE_READ(dev, ifindex) != (int)rx_ifindex)
+		return false;
+	if (rx_netns_ino && BPF_CORE_READ(dev, nd_net.net, ns.inum) != rx_netns_ino)
+		return false;
+	return true;
+}
+
+/* ---- NET_RX softirq ---- */
+
+static __always_inline int on_softirq_entry(unsigned int vec)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_state *s = &rxs_states[cpu];
+
+	event(cpu, RXS_EV_SOFTIRQ);
+	if (vec != NET_RX_VEC)
+		return 0;
+	s->sirq_start = bpf_ktime_get_ns();
+	s->in_sirq = 1;
+	return 0;
+}
+
+static __always_inline int on_softirq_exit(unsigned int vec)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_state *s = &rxs_states[cpu];
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u64 d;
+
+	event(cpu, RXS_EV_SOFTIRQ);
+	if (vec != NET_RX_VEC || !s->in_sirq)
+		return 0;
+	d = bpf_ktime_get_ns() - s->sirq_start;
+	c->sirq_calls++;
+	c->sirq_ns += d;
+	hist_add(c->sirq_hist, d);
+	s->in_sirq = 0;
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(softirq_entry_btf, unsigned int vec) { return on_softirq_entry(vec); }
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(softirq_entry_raw, unsigned int vec) { return on_softirq_entry(vec); }
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(softirq_exit_btf, unsigned int vec) { return on_softirq_exit(vec); }
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(softirq_exit_raw, unsigned int vec) { return on_softirq_exit(vec); }
+
+/* ---- hard IRQs of the watched device ---- */
+
+static __always_inline bool irq_watched(int irq)
+{
+	for (__u32 i = 0; i < RXS_MAX_IRQS; i++) {
+		if (i >= nr_irqs)
+			break;
+		if (irqs[i] == (__u32)irq)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline int on_irq_entry(int irq)
+{
+	__u32 cpu = cpu_slot();
+
+	event(cpu, RXS_EV_IRQ);
+	if (!irq_watched(irq))
+		return 0;
+	rxs_states[cpu].irq_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_irq_exit(int irq)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_state *s = &rxs_states[cpu];
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u64 d;
+
+	event(cpu, RXS_EV_IRQ);
+	if (!irq_watched(irq) || !s->irq_start)
+		return 0;
+	d = bpf_ktime_get_ns() - s->irq_start;
+	s->irq_start = 0;
+	c->irqs++;
+	c->st[STAGE_IRQ].calls++;
+	c->st[STAGE_IRQ].ns += d;
+	hist_add(c->st[STAGE_IRQ].hist, d);
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(irq_entry_btf, int irq) { return on_irq_entry(irq); }
+SEC("raw_tp/irq_handler_entry")
+int BPF_PROG(irq_entry_raw, int irq) { return on_irq_entry(irq); }
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(irq_exit_btf, int irq) { return on_irq_exit(irq); }
+SEC("raw_tp/irq_handler_exit")
+int BPF_PROG(irq_exit_raw, int irq) { return on_irq_exit(irq); }
+
+/* ---- NAPI polls ---- */
+
+static __always_inline int on_napi_poll(struct napi_struct *napi, int work, int budget)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u32 slot;
+
+	event(cpu, RXS_EV_NAPI_POLL);
+	if (!dev_match(BPF_CORE_READ(napi, dev)))
+		return 0;
+	c->polls++;
+	if (work > 0)
+		c->poll_work += work;
+	if (work >= budget)
+		c->polls_full++;
+	slot = work < 0 ? 0 : (__u32)work;
+	if (slot >= RXS_WORK_SLOTS)
+		slot = RXS_WORK_SLOTS - 1;
+	barrier_var(slot);
+	if (slot < RXS_WORK_SLOTS)
+		c->work_hist[slot]++;
+	return 0;
+}
+
+SEC("tp_btf/napi_poll")
+int BPF_PROG(napi_poll_btf, struct napi_struct *napi, int work, int budget)
+{
+	return on_napi_poll(napi, work, budget);
+}
+SEC("raw_tp/napi_poll")
+int BPF_PROG(napi_poll_raw, struct napi_struct *napi, int work, int budget)
+{
+	return on_napi_poll(napi, work, budget);
+}
+
+/* ---- GRO and netif_receive_skb spans ---- */
+
+/* One event per packet entering GRO: every packet a poll hands up passes here. No exit probe:
+ * the GRO time comes from the sampler, and each probe run costs as much as a small stage. */
+static __always_inline int on_gro_entry(struct sk_buff *skb)
+{
+	__u32 cpu = cpu_slot();
+
+	event(cpu, RXS_EV_GRO);
+	if (dev_match(BPF_CORE_READ(skb, dev)))
+		rxs_cpus[cpu].gro_pkts++;
+	return 0;
+}
+
+SEC("tp_btf/napi_gro_receive_entry")
+int BPF_PROG(gro_entry_btf, struct sk_buff *skb) { return on_gro_entry(skb); }
+SEC("raw_tp/napi_gro_receive_entry")
+int BPF_PROG(gro_entry_raw, struct sk_buff *skb) { return on_gro_entry(skb); }
+
+/* ---- packets reaching the protocol layer ----
+ * net:netif_receive_skb fires in __netif_receive_skb_core for every packet, whichever way it came
+ * (the netif_receive_skb*_entry/_exit pairs fire only in the exported netif_receive_skb*() API,
+ * which the GRO flush path, gro_normal_list -> netif_receive_skb_list_internal, does not take). */
+static __always_inline int on_netrx_core(struct sk_buff *skb)
+{
+	__u32 cpu = cpu_slot();
+
+	event(cpu, RXS_EV_NETRX);
+	if (dev_match(BPF_CORE_READ(skb, dev)))
+		rxs_cpus[cpu].netrx_pkts++;
+	return 0;
+}
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(netrx_core_btf, struct sk_buff *skb) { return on_netrx_core(skb); }
+SEC("raw_tp/netif_receive_skb")
+int BPF_PROG(netrx_core_raw, struct sk_buff *skb) { return on_netrx_core(skb); }
+
+/* ---- drops and context switches ---- */
+
+static __always_inline int on_kfree_skb(int reason)
+{
+	__u32 cpu = cpu_slot();
+	__u32 slot = reason < 0 ? RXS_DROP_SLOTS - 1 : (__u32)reason;
+
+	event(cpu, RXS_EV_KFREE);
+	if (slot >= RXS_DROP_SLOTS)
+		slot = RXS_DROP_SLOTS - 1;
+	barrier_var(slot);
+	rxs_cpus[cpu].drops[slot & (RXS_DROP_SLOTS - 1)]++;
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location, int reason)
+{
+	return on_kfree_skb(reason);
+}
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location, int reason)
+{
+	return on_kfree_skb(reason);
+}
+
+static __always_inline int on_sched_switch(void)
+{
+	__u32 cpu = cpu_slot();
+
+	event(cpu, RXS_EV_SCHED);
+	rxs_cpus[cpu].sched_switches++;
+	rxs_cpus[cpu].st[STAGE_CS].calls++;
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf) { return on_sched_switch(); }
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw) { return on_sched_switch(); }
+
+/* ---- the application's receive syscalls (app calls) ----
+ * Entry only: a syscall span would include the time blocked waiting for packets. */
+static __always_inline int on_sys_enter(long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 cpu = cpu_slot();
+
+	event(cpu, RXS_EV_SYSCALL);
+	if (!app_tgid || (pid_tgid >> 32) != app_tgid)
+		return 0;
+	if (id != recv_nr1 && id != recv_nr2)
+		return 0;
+	rxs_cpus[cpu].app_calls++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id) { return on_sys_enter(id); }
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id) { return on_sys_enter(id); }
+
+/* ---- function spans (fentry/fexit, kprobe/kretprobe), nested per CPU ---- */
+
+static __always_inline void span_enter(__u32 stage)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_state *s = &rxs_states[cpu];
+	__u32 d = s->depth;
+
+	event(cpu, RXS_EV_FN);
+	if (d >= RXS_SPAN_DEPTH)
+		return;
+	s->stack[d].stage = stage;
+	s->stack[d].start = bpf_ktime_get_ns();
+	s->stack[d].child = 0;
+	s->depth = d + 1;
+}
+
+static __always_inline void span_exit(__u32 stage)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_state *s = &rxs_states[cpu];
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u32 d = s->depth;
+	__u64 incl, excl;
+
+	event(cpu, RXS_EV_FN);
+	if (d == 0 || d > RXS_SPAN_DEPTH || stage >= STAGE_COUNT)
+		return;
+	d--;
+	if (s->stack[d].stage != stage) {
+		/* attached mid-flight or unbalanced: drop the stack rather than mis-charge */
+		s->depth = 0;
+		return;
+	}
+	incl = bpf_ktime_get_ns() - s->stack[d].start;
+	excl = incl > s->stack[d].child ? incl - s->stack[d].child : 0;
+	s->depth = d;
+	if (d > 0)
+		s->stack[d - 1].child += incl;
+	barrier_var(stage);
+	if (stage >= STAGE_COUNT)
+		return;
+	c->st[stage].calls++;
+	c->st[stage].ns += excl;
+	hist_add(c->st[stage].hist, excl);
+}
+
+/* One entry and one exit program per stage and per method; user space sets the attach target
+ * (bpf_program__set_attach_target / attach_kprobe) to the function it resolved. */
+#define SPAN_PROGS(name, STAGE)                                                                  \
+	SEC("fentry/net_rx_action")                                                               \
+	int BPF_PROG(fentry_##name) { span_enter(STAGE); return 0; }                              \
+	SEC("fexit/net_rx_action")                                                                \
+	int BPF_PROG(fexit_##name) { span_exit(STAGE); return 0; }                                \
+	SEC("kprobe")                                                                             \
+	int BPF_KPROBE(kprobe_##name) { span_enter(STAGE); return 0; }                            \
+	SEC("kretprobe")                                                                          \
+	int BPF_KRETPROBE(kretprobe_##name) { span_exit(STAGE); return 0; }
+
+SPAN_PROGS(softirq, STAGE_SOFTIRQ)
+SPAN_PROGS(poll, STAGE_POLL)
+SPAN_PROGS(gro, STAGE_GRO)
+SPAN_PROGS(skb_prep, STAGE_SKB_PREP)
+SPAN_PROGS(ip, STAGE_IP)
+SPAN_PROGS(ip_to_transport, STAGE_IP_TO_TRANSPORT)
+SPAN_PROGS(transport, STAGE_TRANSPORT)
+SPAN_PROGS(app, STAGE_APP)
+
+/* ---- perf_event sampler: stage of the innermost marker on the kernel stack ---- */
+
+static __always_inline int sym_stage_of(__u64 ip)
+{
+	__u32 lo = 0, hi = nr_syms, mid;
+
+	if (hi > RXS_MAX_SYMS)
+		hi = RXS_MAX_SYMS;
+	for (int k = 0; k < 8; k++) {
+		if (lo >= hi)
+			break;
+		mid = (lo + hi) / 2;
+		if (mid >= RXS_MAX_SYMS)
+			break;
+		if (ip < sym_start[mid])
+			hi = mid;
+		else if (ip >= sym_end[mid])
+			lo = mid + 1;
+		else
+			return sym_stage[mid];
+	}
+	return -1;
+}
+
+__u64 sample_ips[RXS_MAX_CPUS][RXS_STACK_DEPTH];
+
+SEC("perf_event")
+int rxs_sample(struct bpf_perf_event_data *ctx)
+{
+	__u32 cpu = cpu_slot();
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	struct rxs_state *s = &rxs_states[cpu];
+	__u64 *ips = sample_ips[cpu];
+	long n;
+	int stage = -1;
+
+	event(cpu, RXS_EV_SAMPLE);
+	c->samples++;
+	if (s->in_sirq)
+		c->samples_sirq++;
+	n = bpf_get_stack(ctx, ips, RXS_STACK_DEPTH * sizeof(__u64), 0);
+	if (n > 0) {
+		n /= sizeof(__u64);
+		for (int i = 0; i < RXS_STACK_DEPTH; i++) {
+			if (i >= n)
+				break;
+			stage = sym_stage_of(ips[i]);
+			if (stage >= 0)
+				break;
+		}
+	}
+	if (stage < 0 || stage >= STAGE_COUNT) {
+		c->samples_unattr++;
+		if (s->in_sirq)
+			c->samples_unattr_sirq++;
+		return 0;
+	}
+	barrier_var(stage);
+	if (stage < 0 || stage >= STAGE_COUNT)
+		return 0;
+	if (s->in_sirq)
+		c->st[stage].samples_sirq++;
+	else
+		c->st[stage].samples_other++;
+	return 0;
+}

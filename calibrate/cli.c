@@ -1,0 +1,219 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "units.h"
+
+const char *napi_mode_name(enum napi_mode m)
+{
+	return m == NAPI_THREADED ? "threaded" : "softirq";
+}
+
+void run_opts_defaults(struct run_opts *o, int ncpus)
+{
+	memset(o, 0, sizeof(*o));
+	o->duration_ns = 2000000000ull;
+	o->warmup_ns = 500000000ull;
+	o->napi = NAPI_SOFTIRQ;
+	o->out = "measurements.csv";
+	o->tx_cpu = 0;
+	o->rx_cpu = ncpus > 1 ? 1 : 0;
+	o->napi_cpu = -1;
+	o->payload = 1472;
+	o->sample_hz = 1000;
+}
+
+static int int_arg(const char *s, long lo, long hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+#define FAIL(...)                                  \
+	do {                                       \
+		snprintf(err, len, __VA_ARGS__);   \
+		return -EINVAL;                    \
+	} while (0)
+
+enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
+       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_QUIET, O_POLLFN };
+
+int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
+{
+	static const struct option lo[] = {
+		{ "rates", required_argument, NULL, O_RATES },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "napi", required_argument, NULL, O_NAPI },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "dev", required_argument, NULL, O_DEV },
+		{ "passive", no_argument, NULL, O_PASSIVE },
+		{ "tx-cpu", required_argument, NULL, O_TXCPU },
+		{ "rx-cpu", required_argument, NULL, O_RXCPU },
+		{ "napi-cpu", required_argument, NULL, O_NAPICPU },
+		{ "size", required_argument, NULL, O_SIZE },
+		{ "sample-hz", required_argument, NULL, O_SAMPLE_HZ },
+		{ "rcvbuf", required_argument, NULL, O_RCVBUF },
+		{ "no-probes", no_argument, NULL, O_NOPROBES },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, n;
+
+	run_opts_defaults(o, ncpus);
+	optind = 0;	/* full re-initialisation (glibc), so the parser can run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
+		switch (c) {
+		case O_RATES:
+			n = parse_rate_list(optarg, o->rates, RXC_MAX_RATES);
+			if (n <= 0)
+				FAIL("--rates: '%s' is not a comma-separated list of rates "
+				     "(e.g. 100M,200M,1G; at most %d)", optarg, RXC_MAX_RATES);
+			for (int i = 0; i < n; i++)
+				if (!(o->rates[i] > 0))
+					FAIL("--rates: rate %d of '%s' must be > 0", i + 1, optarg);
+			o->nrates = n;
+			break;
+		case O_DURATION:
+			if (parse_duration_ns(optarg, &o->duration_ns, 0) ||
+			    o->duration_ns < 100000000ull)
+				FAIL("--duration: '%s' is not a duration >= 0.1s (e.g. 2, 500ms)",
+				     optarg);
+			break;
+		case O_WARMUP:
+			if (parse_duration_ns(optarg, &o->warmup_ns, 1))
+				FAIL("--warmup: '%s' is not a duration (e.g. 0.5, 200ms, 0)",
+				     optarg);
+			break;
+		case O_NAPI:
+			if (!strcmp(optarg, "softirq"))
+				o->napi = NAPI_SOFTIRQ;
+			else if (!strcmp(optarg, "threaded"))
+				o->napi = NAPI_THREADED;
+			else
+				FAIL("--napi: '%s' is neither softirq nor threaded", optarg);
+			break;
+		case O_OUT:
+			if (!*optarg)
+				FAIL("--out: empty file name");
+			o->out = optarg;
+			break;
+		case O_DEV:
+			if (!*optarg || strlen(optarg) >= 16)
+				FAIL("--dev: '%s' is not an interface name", optarg);
+			o->dev = optarg;
+			break;
+		case O_PASSIVE:
+			o->passive = true;
+			break;
+		case O_TXCPU:
+			if (int_arg(optarg, 0, ncpus - 1, &o->tx_cpu))
+				FAIL("--tx-cpu: '%s' is not a CPU of this machine (0..%d)", optarg,
+				     ncpus - 1);
+			break;
+		case O_RXCPU:
+			if (int_arg(optarg, 0, ncpus - 1, &o->rx_cpu))
+				FAIL("--rx-cpu: '%s' is not a CPU of this machine (0..%d)", optarg,
+				     ncpus - 1);
+			break;
+		case O_NAPICPU:
+			if (int_arg(optarg, 0, ncpus - 1, &o->napi_cpu))
+				FAIL("--napi-cpu: '%s' is not a CPU of this machine (0..%d)", optarg,
+				     ncpus - 1);
+			break;
+		case O_SIZE:
+			if (int_arg(optarg, 18, 1472, &o->payload))
+				FAIL("--size: '%s' is not a UDP payload size in 18..1472 bytes",
+				     optarg);
+			break;
+		case O_SAMPLE_HZ:
+			if (int_arg(optarg, 100, 100000, &o->sample_hz))
+				FAIL("--sample-hz: '%s' is not a sampling rate in 100..100000",
+				     optarg);
+			break;
+		case O_RCVBUF:
+			if (parse_bytes(optarg, &o->rcvbuf) || o->rcvbuf > (1ull << 30))
+				FAIL("--rcvbuf: '%s' is not a size up to 1Gi (e.g. 4Mi)", optarg);
+			break;
+		case O_NOPROBES:
+			o->no_probes = true;
+			break;
+		case O_QUIET:
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			FAIL("%s: missing value", argv[optind - 1]);
+		default:
+			FAIL("%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		FAIL("'%s': unexpected argument", argv[optind]);
+	if (o->passive && !o->dev)
+		FAIL("--passive: needs --dev IFACE");
+	if (!o->nrates && !o->passive)
+		FAIL("--rates: missing (e.g. --rates 100M,200M,500M)");
+	if (o->passive && o->nrates)
+		FAIL("--passive: measures whatever flows, --rates makes no sense with it");
+	if (o->napi_cpu < 0)
+		o->napi_cpu = o->rx_cpu;
+	return 0;
+}
+
+int probe_opts_parse(int argc, char **argv, struct probe_opts *o, char *err, size_t len)
+{
+	static const struct option lo[] = {
+		{ "dev", required_argument, NULL, O_DEV },
+		{ "poll-fn", required_argument, NULL, O_POLLFN },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
+		switch (c) {
+		case O_DEV:
+			if (!*optarg || strlen(optarg) >= 16)
+				FAIL("--dev: '%s' is not an interface name", optarg);
+			o->dev = optarg;
+			break;
+		case O_POLLFN:
+			o->poll_fn = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			FAIL("%s: missing value", argv[optind - 1]);
+		default:
+			FAIL("%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		FAIL("'%s': unexpected argument", argv[optind]);
+	return 0;
+}

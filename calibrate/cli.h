@@ -1,0 +1,44 @@
+/* Command-line options of `rxcalibrate run` and `rxcalibrate probe`, parsed into structs so the
+ * parsing can be tested without privileges. Parsers return 0, 1 for --help, or -EINVAL with one
+ * message naming the option in @err. */
+#ifndef RXC_CLI_H
+#define RXC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RXC_MAX_RATES 64
+
+enum napi_mode { NAPI_SOFTIRQ, NAPI_THREADED };
+
+struct run_opts {
+	double rates[RXC_MAX_RATES];	/* UDP payload bits/s */
+	int nrates;
+	uint64_t duration_ns, warmup_ns;
+	enum napi_mode napi;
+	const char *out;
+	const char *dev;		/* external traffic on a named interface */
+	bool passive;
+	int tx_cpu, rx_cpu, napi_cpu;	/* -1: default */
+	int payload;
+	int sample_hz;
+	uint64_t rcvbuf;
+	bool no_probes;
+	bool quiet;			/* no summary table */
+	bool verbose;
+};
+
+struct probe_opts {
+	const char *dev;
+	const char *poll_fn;
+	bool verbose;
+};
+
+void run_opts_defaults(struct run_opts *o, int ncpus);
+int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len);
+int probe_opts_parse(int argc, char **argv, struct probe_opts *o, char *err, size_t len);
+
+const char *napi_mode_name(enum napi_mode m);
+
+#endif

@@ -1,0 +1,92 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+const char meas_csv_header[] =
+	"step,rate_requested_bps,offered_bps,offered_pps,received_bps,received_pps,received_packets,"
+	"udp_indatagrams,duration_s,"
+	"napi_mode,payload_bytes,stage,method,unit,calls,cpu_ns,cpu_ns_raw,probe_overhead_ns,"
+	"packets,polls,samples,ns_per_call,ns_per_packet,net_rx_softirq_ns,drops_ring,"
+	"drops_backlog,drops_socket,drops_kfree,probe_ns_per_event";
+
+static const char *safe(const char *s)
+{
+	/* CSV fields here are identifiers; refuse anything that would need quoting */
+	return s && !strpbrk(s, ",\"\n\r") ? s : "?";
+}
+
+int meas_csv_format(const struct meas_row *r, char *buf, size_t len)
+{
+	double per_call = r->calls ? r->cpu_ns / (double)r->calls : 0;
+	double per_pkt = r->packets ? r->cpu_ns / (double)r->packets : 0;
+	int n = snprintf(buf, len,
+			 "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.3f,%s,%d,%s,%s,%s,%llu,%.0f,%.0f,%.0f,"
+			 "%llu,%llu,%llu,%.2f,%.2f,%.0f,%llu,%llu,%llu,%llu,%.2f",
+			 r->step, r->rate_requested_bps, r->offered_bps, r->offered_pps,
+			 r->received_bps, r->received_pps, (unsigned long long)r->received_packets,
+			 (unsigned long long)r->udp_indatagrams, r->duration_s, safe(r->napi_mode),
+			 r->payload_bytes, safe(r->stage), safe(r->method), safe(r->unit),
+			 (unsigned long long)r->calls, r->cpu_ns, r->cpu_ns_raw,
+			 r->probe_overhead_ns, (unsigned long long)r->packets,
+			 (unsigned long long)r->polls, (unsigned long long)r->samples, per_call,
+			 per_pkt, r->net_rx_softirq_ns, (unsigned long long)r->drops_ring,
+			 (unsigned long long)r->drops_backlog, (unsigned long long)r->drops_socket,
+			 (unsigned long long)r->drops_kfree, r->probe_ns_per_event);
+
+	if (n < 0)
+		return -EINVAL;
+	return (size_t)n >= len ? -ENOSPC : n;
+}
+
+int meas_csv_write(const char *path, const struct meas_row *rows, size_t n)
+{
+	char *tmp = NULL, line[1024];
+	int fd = -1, err = 0;
+	FILE *f = NULL;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto out;
+	}
+	if (fprintf(f, "%s\n", meas_csv_header) < 0)
+		err = -EIO;
+	for (size_t i = 0; i < n && !err; i++) {
+		int l = meas_csv_format(&rows[i], line, sizeof(line));
+		if (l < 0)
+			err = l;
+		else if (fprintf(f, "%s\n", line) < 0)
+			err = -EIO;
+	}
+	if (!err && fflush(f))
+		err = -errno;
+	if (!err && fsync(fileno(f)))
+		err = -errno;
+	if (fchmod(fileno(f), 0644) && !err)
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+out:
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}

@@ -1,0 +1,39 @@
+/* measurements.csv: one row per (rate step, stage), columns documented in docs/measurements-csv.md.
+ * meas_csv_write() writes the whole file at once to a temporary file beside @path and renames it,
+ * so a reader sees either the old file or the complete new one. */
+#ifndef RXC_CSV_H
+#define RXC_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct meas_row {
+	int step;			/* 1-based */
+	double rate_requested_bps;	/* UDP payload bits/s asked for (0: passive) */
+	double offered_bps, offered_pps;	/* what the sender achieved */
+	double received_bps, received_pps;	/* what the receiving application got */
+	uint64_t received_packets;	/* the receiving application's count in the window */
+	uint64_t udp_indatagrams;	/* Udp InDatagrams delta, receiving namespace */
+	double duration_s;		/* measurement window */
+	const char *napi_mode;		/* softirq | threaded | device */
+	int payload_bytes;
+	const char *stage, *method, *unit;
+	uint64_t calls;
+	double cpu_ns;			/* after subtracting probe overhead */
+	double cpu_ns_raw;
+	double probe_overhead_ns;
+	uint64_t packets, polls, samples;
+	double net_rx_softirq_ns;	/* NET_RX softirq time of the step, all CPUs */
+	uint64_t drops_ring, drops_backlog, drops_socket, drops_kfree;
+	double probe_ns_per_event;
+};
+
+extern const char meas_csv_header[];
+
+/* Formats one row (no newline) into @buf; returns its length or -ENOSPC. */
+int meas_csv_format(const struct meas_row *r, char *buf, size_t len);
+
+/* 0 or -errno; on error nothing is left at @path's directory but what was there before. */
+int meas_csv_write(const char *path, const struct meas_row *rows, size_t n);
+
+#endif

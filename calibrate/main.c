@@ -1,0 +1,244 @@
+/* rxcalibrate: measure the Linux receive path per stage with eBPF (see docs/rxcalibrate.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "methods.h"
+#include "sweep.h"
+#include "sysinfo.h"
+#include "testbed.h"
+
+static const char usage_main[] =
+	"Usage: rxcalibrate COMMAND [OPTIONS]\n"
+	"Measure how often each receive-path stage runs and how much CPU it takes, with eBPF.\n\n"
+	"Commands:\n"
+	"  probe     show the kernel, budgets, device and the probe method per stage\n"
+	"  run       sweep traffic rates on the built-in testbed (or --dev) and write measurements.csv\n"
+	"  cleanup   remove namespaces and veths left by killed runs\n"
+	"  help      this text; 'rxcalibrate COMMAND --help' for a command\n\n"
+	"Examples:\n"
+	"  rxcalibrate probe\n"
+	"  rxcalibrate run --rates 100M,200M,500M --duration 2\n"
+	"  rxcalibrate cleanup\n";
+
+static const char usage_probe[] =
+	"Usage: rxcalibrate probe [--dev IFACE] [--poll-fn NAME] [-v]\n"
+	"Print kernel version, BTF, HZ, NAPI/softirq budgets, the device's driver, ring, interrupt\n"
+	"moderation, queues and IRQs, and for every stage the attach method rxcalibrate would use\n"
+	"and why. Methods are found by trying to load and attach tiny programs. Needs root.\n\n"
+	"  --dev IFACE      describe this interface (default: the testbed's veth_poll)\n"
+	"  --poll-fn NAME   the driver's NAPI poll function if it cannot be guessed\n"
+	"  -v, --verbose    libbpf messages\n\n"
+	"Examples:\n"
+	"  rxcalibrate probe\n"
+	"  rxcalibrate probe --dev eth0\n";
+
+static const char usage_run[] =
+	"Usage: rxcalibrate run --rates LIST [OPTIONS]\n"
+	"Drive UDP traffic at each rate (payload bits/s, as iperf3 -b counts) through the testbed\n"
+	"(two network namespaces, veth, XDP_PASS so the rx veth runs NAPI), measure every stage\n"
+	"with eBPF and write one CSV row per (rate, stage). Needs root.\n\n"
+	"  --rates LIST       comma-separated rates with SI suffixes: 100M,200M,1G\n"
+	"  --duration S       measurement per step (default 2s; 500ms, 3s ...)\n"
+	"  --warmup S         traffic before each measurement (default 0.5s)\n"
+	"  --napi MODE        softirq (default): NAPI runs on the sender's CPU after each send;\n"
+	"                     threaded: NAPI kthread pinned to --napi-cpu, batches up to 64\n"
+	"  --out FILE         CSV output (default measurements.csv), written atomically\n"
+	"  --size BYTES       UDP payload (default 1472, 18..1472)\n"
+	"  --tx-cpu N         sender CPU (default 0)\n"
+	"  --rx-cpu N         receiving application's CPU (default 1, or 0 on one CPU)\n"
+	"  --napi-cpu N       threaded NAPI kthread's CPU (default: --rx-cpu)\n"
+	"  --sample-hz N      stack samples per second per CPU (default 1000; each sample is a timer\n"
+	"                     interrupt, costly in a VM: raise it on bare metal for precision)\n"
+	"  --rcvbuf BYTES     receiver's SO_RCVBUF (default: kernel default)\n"
+	"  --dev IFACE        measure this interface instead; an external generator sends each\n"
+	"                     rate when told on stderr (settings of the NIC are never changed)\n"
+	"  --passive          with --dev: one step of whatever traffic flows\n"
+	"  --no-probes        traffic only (for the probe-overhead benchmark)\n"
+	"  --quiet            no per-step details or summary table\n"
+	"  -v, --verbose      methods per stage, commands run, drop reasons, libbpf messages\n\n"
+	"Examples:\n"
+	"  rxcalibrate run --rates 100M,200M,500M,800M,1G\n"
+	"  rxcalibrate run --rates 1G,2G --napi threaded --napi-cpu 1 --out threaded.csv\n"
+	"  rxcalibrate run --dev eth0 --passive --duration 10\n";
+
+static const char usage_cleanup[] =
+	"Usage: rxcalibrate cleanup [-v]\n"
+	"Remove network namespaces rxc<pid>t/rxc<pid>r (and with them their veths and XDP programs)\n"
+	"left by rxcalibrate runs that were killed. Namespaces of running rxcalibrate processes are\n"
+	"kept. Needs root.\n\n"
+	"Examples:\n"
+	"  rxcalibrate cleanup\n"
+	"  rxcalibrate cleanup -v\n";
+
+static int ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+static void print_val(const char *k, long v)
+{
+	if (v < 0)
+		printf("  %-22s unknown\n", k);
+	else
+		printf("  %-22s %ld\n", k, v);
+}
+
+static int cmd_probe(int argc, char **argv)
+{
+	struct probe_opts o;
+	struct rxc_features f;
+	struct rxc_choice ch[STAGE_COUNT];
+	struct rxc_host h;
+	struct rxc_dev d;
+	char err[256];
+	int r;
+
+	r = probe_opts_parse(argc, argv, &o, err, sizeof(err));
+	if (r == 1) {
+		fputs(usage_probe, stdout);
+		return 0;
+	}
+	if (r) {
+		fprintf(stderr, "rxcalibrate probe: %s\n", err);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "rxcalibrate probe: needs root (BPF loads, kallsyms addresses)\n");
+		return 2;
+	}
+	host_read(&h);
+	printf("kernel                   %s\n", h.kernel);
+	printf("cpu                      %s (%d online)\n", h.cpu_model, h.ncpus);
+	printf("btf                      %s\n", h.btf ? "yes (/sys/kernel/btf/vmlinux)" : "no");
+	print_val("HZ", h.hz ? h.hz : -1);
+	print_val("netdev_budget", h.netdev_budget);
+	print_val("netdev_budget_usecs", h.netdev_budget_usecs);
+	print_val("dev_weight", h.dev_weight);
+	print_val("netdev_max_backlog", h.netdev_max_backlog);
+	memset(&d, 0, sizeof(d));
+	if (o.dev) {
+		if (dev_read(o.dev, &d)) {
+			fprintf(stderr, "rxcalibrate probe: --dev: no interface '%s'\n", o.dev);
+			return 2;
+		}
+		if (o.poll_fn)
+			snprintf(d.poll_fn, sizeof(d.poll_fn), "%s", o.poll_fn);
+		printf("device %s\n", d.name);
+		printf("  %-22s %s\n", "driver", d.driver[0] ? d.driver : "unknown");
+		printf("  %-22s %s\n", "poll function", d.poll_fn[0] ? d.poll_fn : "not resolved");
+		print_val("rx ring", d.rx_ring);
+		print_val("rx ring max", d.rx_ring_max);
+		print_val("rx-usecs", d.rx_usecs);
+		print_val("rx-frames", d.rx_frames);
+		print_val("adaptive-rx", d.adaptive_rx);
+		print_val("rx queues", d.rx_queues);
+		print_val("combined channels", d.combined);
+		print_val("threaded NAPI", d.threaded);
+		printf("  %-22s", "IRQs");
+		for (int i = 0; i < d.nirqs; i++)
+			printf(" %d", d.irqs[i]);
+		printf("%s\n", d.nirqs ? "" : " none found");
+	} else {
+		printf("device                   built-in testbed (veth, XDP_PASS, veth_poll)\n");
+	}
+	r = features_detect(&f, o.dev ? (d.poll_fn[0] ? d.poll_fn : NULL) : "veth_poll",
+			    o.verbose);
+	if (r == -EPERM) {
+		fprintf(stderr, "rxcalibrate probe: kallsyms shows no addresses\n");
+		return 2;
+	}
+	f.dev_irqs = d.nirqs > 0;
+	f.xdp_sym = !o.dev;	/* the testbed's XDP program is JITed and in kallsyms */
+	printf("methods (tried on this kernel)\n");
+	printf("  %-22s %s\n", "fentry/fexit", f.fentry ? "yes" : f.why_fentry);
+	printf("  %-22s %s\n", "kprobe/kretprobe", f.kprobe ? "yes" : f.why_kprobe);
+	printf("  %-22s %s\n", "tp_btf", f.tp_btf ? "yes" : f.why_tp);
+	printf("  %-22s %s\n", "raw_tp", f.raw_tp ? "yes" : f.why_tp);
+	printf("  %-22s %s\n", "perf_event sampling", f.perf_event ? "yes" : f.why_perf);
+	printf("  %-22s %s\n", "bpf_stats (run time)", f.bpf_stats ? "yes" : "no");
+	printf("span functions resolved\n");
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (stage_span_candidates(s)[0] || s == STAGE_POLL)
+			printf("  %-22s %s%s\n", stage_name(s), f.fn[s] ? f.fn[s] : "none",
+			       f.fn[s] && !f.fn_btf[s] ? " (not in BTF)" : "");
+	methods_select(&f, ch);
+	printf("stage methods\n");
+	for (int s = 0; s < STAGE_COUNT; s++)
+		printf("  %-16s %-10s calls: %-8s %s\n", stage_name(s), method_name(ch[s].method),
+		       method_name(ch[s].calls), ch[s].why);
+	return f.bpf ? 0 : 1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	char err[256];
+	int r = run_opts_parse(argc, argv, &o, ncpus(), err, sizeof(err));
+
+	if (r == 1) {
+		fputs(usage_run, stdout);
+		return 0;
+	}
+	if (r) {
+		fprintf(stderr, "rxcalibrate run: %s\n", err);
+		return 2;
+	}
+	return sweep_run(&o);
+}
+
+static int cmd_cleanup(int argc, char **argv)
+{
+	bool verbose = false;
+	int n;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_cleanup, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
+		} else {
+			fprintf(stderr, "rxcalibrate cleanup: %s: unknown option\n", argv[i]);
+			return 2;
+		}
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "rxcalibrate cleanup: needs root (ip netns del)\n");
+		return 2;
+	}
+	n = testbed_cleanup_stale(verbose);
+	if (n < 0) {
+		fprintf(stderr, "rxcalibrate cleanup: /run/netns: %s\n", strerror(-n));
+		return 1;
+	}
+	printf("removed %d namespace%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+		fputs(usage_main, cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (!strcmp(cmd, "probe"))
+		return cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cleanup"))
+		return cmd_cleanup(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fit") || !strcmp(cmd, "validate")) {
+		fprintf(stderr, "rxcalibrate: '%s' is not implemented yet\n", cmd);
+		return 2;
+	}
+	fprintf(stderr, "rxcalibrate: unknown command '%s' (probe, run, cleanup, help)\n", cmd);
+	return 2;
+}

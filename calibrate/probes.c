@@ -1,0 +1,465 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "ksyms.h"
+#include "probes.h"
+#include "rxstage.skel.h"
+#include "traffic.h"
+
+struct probes {
+	struct rxstage_bpf *skel;
+	struct bpf_link **links;
+	int nlinks, cap;
+	int *pfds;
+	int ncpu;
+	int stats_fd;
+	int period_ns;
+	int nmarkers;
+};
+
+/* Stage markers for the sampler: the innermost of these on a kernel stack names the stage. */
+static const struct {
+	const char *fn;
+	enum stage stage;
+} markers[] = {
+	{ "net_rx_action", STAGE_SOFTIRQ },
+	{ "handle_softirqs", STAGE_SOFTIRQ },
+	{ "__do_softirq", STAGE_SOFTIRQ },
+	{ "__napi_poll", STAGE_POLL },
+	{ "napi_poll", STAGE_POLL },
+	{ "napi_threaded_poll", STAGE_POLL },
+	{ "napi_threaded_poll_loop", STAGE_POLL },
+	{ "veth_poll", STAGE_POLL },
+	{ "veth_xdp_rcv", STAGE_POLL },
+	{ "veth_xdp_rcv_skb", STAGE_POLL },
+	{ "veth_xdp_rcv_one", STAGE_POLL },
+	{ "process_backlog", STAGE_POLL },
+	{ "gro_receive_skb", STAGE_GRO },
+	{ "napi_gro_receive", STAGE_GRO },
+	{ "dev_gro_receive", STAGE_GRO },
+	{ "inet_gro_receive", STAGE_GRO },
+	{ "udp4_gro_receive", STAGE_GRO },
+	{ "udp_gro_receive", STAGE_GRO },
+	{ "napi_complete_done", STAGE_SKB_PREP },
+	{ "netif_receive_skb_list_internal", STAGE_IP },
+	{ "netif_receive_skb_internal", STAGE_IP },
+	{ "netif_receive_skb", STAGE_IP },
+	{ "__netif_receive_skb", STAGE_IP },
+	{ "__netif_receive_skb_list_core", STAGE_IP },
+	{ "__netif_receive_skb_core", STAGE_IP },
+	{ "__netif_receive_skb_one_core", STAGE_IP },
+	{ "do_xdp_generic", STAGE_IP },
+	{ "ip_list_rcv", STAGE_IP },
+	{ "ip_sublist_rcv", STAGE_IP },
+	{ "ip_list_rcv_finish", STAGE_IP },
+	{ "ip_sublist_rcv_finish", STAGE_IP },
+	{ "ip_rcv", STAGE_IP },
+	{ "ip_rcv_core", STAGE_IP },
+	{ "ip_rcv_finish", STAGE_IP },
+	{ "ip_rcv_finish_core", STAGE_IP },
+	{ "ip_route_input_noref", STAGE_IP },
+	{ "ip_local_deliver", STAGE_IP_TO_TRANSPORT },
+	{ "ip_local_deliver_finish", STAGE_IP_TO_TRANSPORT },
+	{ "ip_protocol_deliver_rcu", STAGE_IP_TO_TRANSPORT },
+	{ "udp_rcv", STAGE_TRANSPORT },
+	{ "__udp4_lib_rcv", STAGE_TRANSPORT },
+	{ "udp_unicast_rcv_skb", STAGE_TRANSPORT },
+	{ "udp_queue_rcv_skb", STAGE_TRANSPORT },
+	{ "udp_queue_rcv_one_skb", STAGE_TRANSPORT },
+	{ "__udp_queue_rcv_skb", STAGE_TRANSPORT },
+	{ "__udp_enqueue_schedule_skb", STAGE_TRANSPORT },
+	{ "__x64_sys_recvmmsg", STAGE_APP },
+	{ "__sys_recvmmsg", STAGE_APP },
+	{ "do_recvmmsg", STAGE_APP },
+	{ "___sys_recvmsg", STAGE_APP },
+	{ "____sys_recvmsg", STAGE_APP },
+	{ "__sys_recvmsg", STAGE_APP },
+	{ "udp_recvmsg", STAGE_APP },
+	{ "__skb_recv_udp", STAGE_APP },
+	{ "__schedule", STAGE_CS },
+	{ "schedule", STAGE_CS },
+	{ "finish_task_switch", STAGE_CS },
+	{ "finish_task_switch.isra.0", STAGE_CS },
+	{ "__switch_to", STAGE_CS },
+	{ "__switch_to_asm", STAGE_CS },
+};
+
+struct marker {
+	uint64_t start, end;
+	uint32_t stage;
+};
+
+static int cmp_marker(const void *a, const void *b)
+{
+	const struct marker *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int add_marker(struct marker *m, int n, const struct ksym *k, enum stage s)
+{
+	if (!k || n >= RXS_MAX_SYMS)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (m[i].start == k->start)
+			return n;
+	m[n].start = k->start;
+	m[n].end = k->end;
+	m[n].stage = s;
+	return n + 1;
+}
+
+static int build_markers(struct rxstage_bpf *skel, const struct rxc_choice ch[STAGE_COUNT],
+			 const struct probes_cfg *cfg)
+{
+	struct marker m[RXS_MAX_SYMS];
+	struct ksyms *ks;
+	int n = 0, err;
+
+	err = ksyms__load(&ks);
+	if (err)
+		return err;
+	if (cfg->xdp_sym && ch[STAGE_XDP].method == RXC_SAMPLE)
+		n = add_marker(m, n, ksyms__find(ks, cfg->xdp_sym), STAGE_XDP);
+	if (cfg->extra_poll_fn)
+		n = add_marker(m, n, ksyms__find(ks, cfg->extra_poll_fn), STAGE_POLL);
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		n = add_marker(m, n, ksyms__find(ks, markers[i].fn), markers[i].stage);
+	ksyms__free(ks);
+	qsort(m, (size_t)n, sizeof(m[0]), cmp_marker);
+	for (int i = 0; i < n; i++) {
+		skel->rodata->sym_start[i] = m[i].start;
+		skel->rodata->sym_end[i] = m[i].end;
+		skel->rodata->sym_stage[i] = m[i].stage;
+	}
+	skel->rodata->nr_syms = (__u32)n;
+	return n;
+}
+
+static int libbpf_quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	(void)l, (void)fmt, (void)ap;
+	return 0;
+}
+
+/* -v: libbpf's warnings and info (verifier logs come as warnings); RXC_LIBBPF_DEBUG=1 adds debug */
+static int libbpf_loud(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	if (l == LIBBPF_DEBUG && !getenv("RXC_LIBBPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* Arguments of a tracepoint in this kernel (from its btf_trace_ typedef), or -1. */
+static int tp_nargs(const struct btf *btf, const char *tp)
+{
+	char name[128];
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);	/* PTR */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);				/* FUNC_PROTO */
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1;	/* first parameter is the tracepoint's void *data */
+}
+
+static int add_link(struct probes *p, struct bpf_link *l)
+{
+	if (!l)
+		return -errno ? -errno : -EINVAL;
+	if (p->nlinks == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 64;
+		struct bpf_link **n = realloc(p->links, (size_t)cap * sizeof(*n));
+		if (!n) {
+			bpf_link__destroy(l);
+			return -ENOMEM;
+		}
+		p->links = n;
+		p->cap = cap;
+	}
+	p->links[p->nlinks++] = l;
+	return 0;
+}
+
+static const char *const span_names[STAGE_COUNT] = {
+	[STAGE_SOFTIRQ] = "softirq", [STAGE_POLL] = "poll", [STAGE_GRO] = "gro",
+	[STAGE_SKB_PREP] = "skb_prep", [STAGE_IP] = "ip",
+	[STAGE_IP_TO_TRANSPORT] = "ip_to_transport", [STAGE_TRANSPORT] = "transport",
+};
+
+/* The stage whose span program @name is (fentry_ip, kretprobe_transport, ...), or -1. */
+static int span_prog_stage(const char *name, const char *prefix)
+{
+	size_t l = strlen(prefix);
+
+	if (strncmp(name, prefix, l))
+		return -1;
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (span_names[s] && !strcmp(name + l, span_names[s]))
+			return s;
+	return -1;
+}
+
+int probes__open_attach(struct probes **out, const struct rxc_features *f,
+			const struct rxc_choice ch[STAGE_COUNT], const struct probes_cfg *cfg)
+{
+	enum rxc_method tp = f->tp_btf ? RXC_TP_BTF : f->raw_tp ? RXC_RAW_TP : RXC_NONE;
+	const char *tp_suffix = tp == RXC_TP_BTF ? "_btf" : "_raw";
+	bool sampling = false;
+	struct btf *vmlinux = NULL;
+	struct bpf_program *prog;
+	struct probes *p;
+	int err, nkfree;
+
+	libbpf_set_print(cfg->verbose ? libbpf_loud : libbpf_quiet);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->stats_fd = -1;
+	p->ncpu = libbpf_num_possible_cpus();
+	if (p->ncpu <= 0) {
+		err = p->ncpu ? p->ncpu : -EINVAL;
+		goto fail;
+	}
+	p->skel = rxstage_bpf__open();
+	if (!p->skel) {
+		err = -errno ? -errno : -EINVAL;
+		goto fail;
+	}
+	p->skel->rodata->rx_ifindex = (__u32)cfg->rx_ifindex;
+	p->skel->rodata->rx_netns_ino = cfg->rx_netns_ino;
+	p->skel->rodata->app_tgid = (__u32)cfg->app_tgid;
+	for (int i = 0; i < cfg->nirqs && i < RXS_MAX_IRQS; i++)
+		p->skel->rodata->irqs[i] = (__u32)cfg->irqs[i];
+	p->skel->rodata->nr_irqs = (__u32)(cfg->nirqs < RXS_MAX_IRQS ? cfg->nirqs : RXS_MAX_IRQS);
+
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (ch[s].method == RXC_SAMPLE)
+			sampling = true;
+	if (sampling) {
+		err = build_markers(p->skel, ch, cfg);
+		if (err < 0)
+			goto fail;
+		p->nmarkers = err;
+	}
+
+	vmlinux = btf__load_vmlinux_btf();
+	nkfree = tp_nargs(vmlinux, "kfree_skb");
+
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		const char *name = bpf_program__name(prog);
+		bool on = false;
+		int s;
+
+		if (!strcmp(name, "rxs_sample")) {
+			on = sampling;
+		} else if ((s = span_prog_stage(name, "fentry_")) >= 0 ||
+			   (s = span_prog_stage(name, "fexit_")) >= 0) {
+			on = ch[s].method == RXC_FENTRY && f->fn[s];
+			if (on)
+				bpf_program__set_attach_target(prog, 0, f->fn[s]);
+		} else if ((s = span_prog_stage(name, "kprobe_")) >= 0 ||
+			   (s = span_prog_stage(name, "kretprobe_")) >= 0) {
+			on = ch[s].method == RXC_KPROBE && f->fn[s];
+		} else if (!strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6) ||
+			   !strncmp(name, "kprobe_", 7) || !strncmp(name, "kretprobe_", 10)) {
+			on = false;	/* app spans: the syscall tracepoints do it */
+		} else if (tp != RXC_NONE && ends_with(name, tp_suffix)) {
+			on = true;
+			if (!strncmp(name, "kfree_skb", 9) && nkfree < 3)
+				on = false;	/* this kernel's kfree_skb has no reason */
+			if (!strncmp(name, "irq_", 4) && !cfg->nirqs)
+				on = false;
+		}
+		bpf_program__set_autoload(prog, on);
+	}
+	btf__free(vmlinux);
+	vmlinux = NULL;
+
+	err = rxstage_bpf__load(p->skel);
+	if (err)
+		goto fail;
+
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		const char *name = bpf_program__name(prog);
+		int s;
+
+		if (!bpf_program__autoload(prog) || !strcmp(name, "rxs_sample"))
+			continue;
+		if ((s = span_prog_stage(name, "kprobe_")) >= 0)
+			err = add_link(p, bpf_program__attach_kprobe(prog, false, f->fn[s]));
+		else if ((s = span_prog_stage(name, "kretprobe_")) >= 0)
+			err = add_link(p, bpf_program__attach_kprobe(prog, true, f->fn[s]));
+		else
+			err = add_link(p, bpf_program__attach(prog));
+		if (err) {
+			fprintf(stderr, "rxcalibrate: attaching %s: %s\n", name, strerror(-err));
+			goto fail;
+		}
+	}
+
+	if (sampling) {
+		int hz = cfg->sample_hz > 0 ? cfg->sample_hz : 1000;
+		p->period_ns = 1000000000 / hz;
+		p->pfds = malloc((size_t)p->ncpu * sizeof(int));
+		if (!p->pfds) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (int c = 0; c < p->ncpu; c++) {
+			struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_SOFTWARE,
+						     .config = PERF_COUNT_SW_CPU_CLOCK,
+						     .sample_period = (__u64)p->period_ns };
+			p->pfds[c] = (int)syscall(__NR_perf_event_open, &a, -1, c, -1,
+						  PERF_FLAG_FD_CLOEXEC);
+			if (p->pfds[c] < 0)
+				continue;	/* offline CPU */
+			err = add_link(p, bpf_program__attach_perf_event(p->skel->progs.rxs_sample,
+									  p->pfds[c]));
+			if (err)
+				goto fail;
+		}
+	}
+	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	*out = p;
+	return 0;
+fail:
+	btf__free(vmlinux);
+	probes__destroy(p);
+	return err;
+}
+
+static int prog_event(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		int ev;
+	} map[] = {
+		{ "softirq_", RXS_EV_SOFTIRQ }, { "irq_", RXS_EV_IRQ },
+		{ "napi_poll", RXS_EV_NAPI_POLL }, { "gro_", RXS_EV_GRO },
+		{ "netrx_", RXS_EV_NETRX }, { "kfree_skb", RXS_EV_KFREE },
+		{ "sched_switch", RXS_EV_SCHED }, { "sys_", RXS_EV_SYSCALL },
+		{ "rxs_sample", RXS_EV_SAMPLE }, { "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
+		{ "kprobe_", RXS_EV_FN }, { "kretprobe_", RXS_EV_FN },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strncmp(name, map[i].prefix, strlen(map[i].prefix)))
+			return map[i].ev;
+	return -1;
+}
+
+void probes__snapshot(struct probes *p, struct probes_snap *s)
+{
+	const __u64 *src;
+	__u64 *dst = (__u64 *)&s->sum;
+	size_t words = sizeof(struct rxs_cpu) / sizeof(__u64);
+	struct bpf_program *prog;
+	int ncpu = p->ncpu < RXS_MAX_CPUS ? p->ncpu : RXS_MAX_CPUS;
+
+	memset(s, 0, sizeof(*s));
+	s->t_ns = now_ns();
+	for (int c = 0; c < ncpu; c++) {
+		src = (const __u64 *)&p->skel->bss->rxs_cpus[c];
+		for (size_t w = 0; w < words; w++)
+			dst[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
+	}
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int ev = prog_event(bpf_program__name(prog));
+
+		if (ev < 0 || !bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		s->run_ns[ev] += info.run_time_ns;
+		s->run_cnt[ev] += info.run_cnt;
+	}
+}
+
+int probes__sample_period_ns(const struct probes *p)
+{
+	return p->period_ns;
+}
+
+int probes__nr_markers(const struct probes *p)
+{
+	return p->nmarkers;
+}
+
+bool probes__stats_on(const struct probes *p)
+{
+	return p->stats_fd >= 0;
+}
+
+void probes__destroy(struct probes *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	free(p->links);
+	if (p->pfds) {
+		for (int c = 0; c < p->ncpu; c++)
+			if (p->pfds[c] >= 0)
+				close(p->pfds[c]);
+		free(p->pfds);
+	}
+	rxstage_bpf__destroy(p->skel);
+	if (p->stats_fd >= 0)
+		close(p->stats_fd);
+	free(p);
+}
+
+void drop_reason_names(const char *names[RXS_DROP_SLOTS])
+{
+	static char store[RXS_DROP_SLOTS][48];
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id;
+
+	memset(names, 0, sizeof(names[0]) * RXS_DROP_SLOTS);
+	if (!btf)
+		return;
+	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t) {
+		const struct btf_enum *e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++, e++) {
+			const char *n = btf__name_by_offset(btf, e->name_off);
+			if (e->val < 0 || e->val >= RXS_DROP_SLOTS - 1 || !n)
+				continue;
+			if (!strncmp(n, "SKB_DROP_REASON_", 16))
+				n += 16;
+			snprintf(store[e->val], sizeof(store[0]), "%s", n);
+			names[e->val] = store[e->val];
+		}
+	}
+	btf__free(btf);
+}

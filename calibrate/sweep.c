@@ -1,0 +1,628 @@
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "methods.h"
+#include "probes.h"
+#include "rxxdp.skel.h"
+#include "sweep.h"
+#include "sysinfo.h"
+#include "testbed.h"
+#include "traffic.h"
+#include "units.h"
+
+volatile int rxc_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	rxc_stop = 1;
+}
+
+/* Counters outside the probes, read at both ends of a step. */
+struct sys_snap {
+	uint64_t udp_in, udp_inerr, udp_rcvbuf, udp_noports;
+	uint64_t softnet_processed, softnet_dropped, softnet_squeeze;
+	uint64_t ring_drops;
+	uint64_t sent, sent_bytes, recv, recv_bytes, recv_calls;
+	uint64_t xdp_packets;
+	uint64_t t_ns;
+};
+
+struct sweep {
+	const struct run_opts *o;
+	struct testbed tb;
+	bool have_tb;
+	struct sender tx;
+	struct receiver rx;
+	struct probes *probes;
+	struct rxc_features feat;
+	struct rxc_choice ch[STAGE_COUNT];
+	const char *drop_names[RXS_DROP_SLOTS];
+	struct meas_row *rows;
+	size_t nrows;
+};
+
+static int read_snmp(void *p)
+{
+	struct sys_snap *s = p;
+	char hdr[1024], val[1024];
+	FILE *f = fopen("/proc/thread-self/net/snmp", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(hdr, sizeof(hdr), f)) {
+		char *hs, *vs, *h, *v;
+		if (strncmp(hdr, "Udp:", 4) || !fgets(val, sizeof(val), f))
+			continue;
+		h = strtok_r(hdr, " \n", &hs);
+		v = strtok_r(val, " \n", &vs);
+		while (h && v) {
+			uint64_t x = strtoull(v, NULL, 10);
+			if (!strcmp(h, "InDatagrams"))
+				s->udp_in = x;
+			else if (!strcmp(h, "InErrors"))
+				s->udp_inerr = x;
+			else if (!strcmp(h, "RcvbufErrors"))
+				s->udp_rcvbuf = x;
+			else if (!strcmp(h, "NoPorts"))
+				s->udp_noports = x;
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		break;
+	}
+	fclose(f);
+	return 0;
+}
+
+struct link_drops {
+	const char *dev;
+	bool tx;
+	uint64_t v;
+};
+
+static int read_link_drops(void *p)
+{
+	struct link_drops *d = p;
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct rtnl_link_stats *st = i->ifa_data;
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_PACKET || !st ||
+		    strcmp(i->ifa_name, d->dev))
+			continue;
+		d->v = d->tx ? st->tx_dropped : st->rx_dropped;
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+static void read_softnet(struct sys_snap *s)
+{
+	unsigned int a, b, c;
+	char line[512];
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%x %x %x", &a, &b, &c) == 3) {
+			s->softnet_processed += a;
+			s->softnet_dropped += b;
+			s->softnet_squeeze += c;
+		}
+	fclose(f);
+}
+
+static void sys_snapshot(struct sweep *w, struct sys_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->t_ns = now_ns();
+	s->sent = __atomic_load_n(&w->tx.sent, __ATOMIC_RELAXED);
+	s->sent_bytes = __atomic_load_n(&w->tx.bytes, __ATOMIC_RELAXED);
+	s->recv = __atomic_load_n(&w->rx.packets, __ATOMIC_RELAXED);
+	s->recv_bytes = __atomic_load_n(&w->rx.bytes, __ATOMIC_RELAXED);
+	s->recv_calls = __atomic_load_n(&w->rx.calls, __ATOMIC_RELAXED);
+	read_softnet(s);
+	if (w->have_tb) {
+		struct link_drops tx = { .dev = w->tb.ns_tx, .tx = true };
+		struct link_drops rx = { .dev = w->tb.ns_rx, .tx = false };
+		testbed__in_ns(&w->tb, w->tb.nsfd_rx, read_snmp, s);
+		testbed__in_ns(&w->tb, w->tb.nsfd_tx, read_link_drops, &tx);
+		testbed__in_ns(&w->tb, w->tb.nsfd_rx, read_link_drops, &rx);
+		s->ring_drops = tx.v + rx.v;
+		for (int c = 0; c < 128; c++)
+			s->xdp_packets += __atomic_load_n(&w->tb.xdp->bss->xdp_packets[c],
+							  __ATOMIC_RELAXED);
+	} else {
+		struct link_drops rx = { .dev = w->o->dev, .tx = false };
+		read_snmp(s);
+		read_link_drops(&rx);
+		s->ring_drops = rx.v;
+	}
+}
+
+/* Sleeps @ns in small steps; false if interrupted. */
+static bool wait_ns(uint64_t ns)
+{
+	uint64_t end = now_ns() + ns;
+
+	while (!rxc_stop) {
+		uint64_t now = now_ns();
+		if (now >= end)
+			return true;
+		usleep((useconds_t)((end - now) / 1000 > 50000 ? 50000 : (end - now) / 1000 + 1));
+	}
+	return false;
+}
+
+static void delta_cpu(struct rxs_cpu *d, const struct rxs_cpu *a, const struct rxs_cpu *b)
+{
+	const __u64 *pa = (const __u64 *)a, *pb = (const __u64 *)b;
+	__u64 *pd = (__u64 *)d;
+
+	for (size_t i = 0; i < sizeof(*d) / sizeof(__u64); i++)
+		pd[i] = pb[i] - pa[i];
+}
+
+/* The stage whose measured time a probe of family @ev inflates. */
+static int ev_stage(int ev)
+{
+	switch (ev) {
+	case RXS_EV_SOFTIRQ: return STAGE_SOFTIRQ;
+	case RXS_EV_NAPI_POLL: return STAGE_POLL;
+	case RXS_EV_GRO: return STAGE_GRO;
+	case RXS_EV_NETRX: return STAGE_IP;
+	case RXS_EV_KFREE: return STAGE_TRANSPORT;
+	case RXS_EV_SCHED: return STAGE_CS;
+	case RXS_EV_SYSCALL: return STAGE_APP;
+	default: return -1;
+	}
+}
+
+struct step_result {
+	double cpu[STAGE_COUNT], raw[STAGE_COUNT], ovh[STAGE_COUNT];
+	uint64_t calls[STAGE_COUNT], packets[STAGE_COUNT], samples[STAGE_COUNT];
+	double softirq_ns, probe_ns_total, probe_events, mean_event_ns;
+	double ev_mean[RXS_EV_COUNT], ev_cnt[RXS_EV_COUNT];
+	double unattr_sirq_ns;
+	struct rxs_cpu d;
+};
+
+static void compute_stages(struct sweep *w, const struct probes_snap *a,
+			   const struct probes_snap *b, uint64_t recv, struct step_result *r)
+{
+	double mean[RXS_EV_COUNT] = { 0 }, period = probes__sample_period_ns(w->probes);
+	double scale = 0, smp_sirq;
+	struct rxs_cpu *d = &r->d;
+	uint64_t ev_total = 0;
+	double ns_total = 0;
+
+	memset(r, 0, sizeof(*r));
+	delta_cpu(d, &a->sum, &b->sum);
+	for (int e = 0; e < RXS_EV_COUNT; e++) {
+		uint64_t cnt = b->run_cnt[e] - a->run_cnt[e];
+		uint64_t ns = b->run_ns[e] - a->run_ns[e];
+		mean[e] = cnt ? (double)ns / (double)cnt : 0;
+		r->ev_mean[e] = mean[e];
+		r->ev_cnt[e] = (double)cnt;
+		ev_total += cnt;
+		ns_total += (double)ns;
+	}
+	r->probe_events = (double)ev_total;
+	r->probe_ns_total = ns_total;
+	r->mean_event_ns = ev_total ? ns_total / (double)ev_total : 0;
+	r->softirq_ns = (double)d->sirq_ns;
+
+	/* Ratio estimator: NET_RX time is known exactly from the softirq tracepoints; samples split
+	 * it. The sampler's own runs inside NET_RX are removed first, uniformly. */
+	smp_sirq = (double)d->ev_sirq[RXS_EV_SAMPLE] * mean[RXS_EV_SAMPLE];
+	if (d->samples_sirq)
+		scale = ((double)d->sirq_ns > smp_sirq ? (double)d->sirq_ns - smp_sirq : 0) /
+			(double)d->samples_sirq;
+	r->unattr_sirq_ns = (double)d->samples_unattr_sirq * scale;
+
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		enum rxc_method m = w->ch[s].method;
+		const struct rxs_stage *st = &d->st[s];
+
+		r->samples[s] = st->samples_sirq + st->samples_other;
+		if (m == RXC_SAMPLE) {
+			/* outside NET_RX the softirq markers are other vectors (timers, RCU) */
+			r->raw[s] = (double)st->samples_sirq * scale +
+				    (s == STAGE_SOFTIRQ ? 0 : (double)st->samples_other * period);
+			for (int e = 0; e < RXS_EV_COUNT; e++)
+				if (ev_stage(e) == s)
+					r->ovh[s] += (double)(e == RXS_EV_SYSCALL ? d->app_calls
+										  : d->ev[e]) * mean[e];
+		} else if (m == RXC_FENTRY || m == RXC_KPROBE) {
+			r->raw[s] = (double)st->ns;
+			r->ovh[s] = 2.0 * (double)st->calls * mean[RXS_EV_FN];
+		} else if (m == RXC_TP_BTF || m == RXC_RAW_TP) {
+			r->raw[s] = (double)st->ns;	/* irq: tracepoint span */
+		}
+		if (r->ovh[s] > r->raw[s])
+			r->ovh[s] = r->raw[s];
+		r->cpu[s] = r->raw[s] - r->ovh[s];
+
+		switch (s) {
+		case STAGE_IRQ: r->calls[s] = d->irqs; break;
+		case STAGE_SOFTIRQ: r->calls[s] = d->sirq_calls; break;
+		case STAGE_SKB_PREP: r->calls[s] = d->polls - d->polls_full; break;
+		case STAGE_APP: r->calls[s] = d->app_calls; break;
+		case STAGE_CS: r->calls[s] = d->sched_switches; break;
+		case STAGE_FORWARD:
+		case STAGE_TX: r->calls[s] = 0; break;
+		default: r->calls[s] = d->polls; break;
+		}
+		if (m == RXC_FENTRY || m == RXC_KPROBE)
+			r->calls[s] = st->calls;
+
+		switch (s) {
+		case STAGE_POLL:
+		case STAGE_XDP:
+		case STAGE_SKB_PREP: r->packets[s] = d->poll_work; break;
+		case STAGE_GRO: r->packets[s] = d->gro_pkts; break;
+		case STAGE_IP:
+		case STAGE_IP_TO_TRANSPORT:
+		case STAGE_TRANSPORT: r->packets[s] = d->netrx_pkts; break;
+		case STAGE_APP: r->packets[s] = recv; break;
+		default: r->packets[s] = 0; break;
+		}
+	}
+}
+
+static uint64_t kfree_drops(const struct rxs_cpu *d)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < RXS_DROP_SLOTS; i++)
+		n += d->drops[i];
+	return n;
+}
+
+static int add_rows(struct sweep *w, int step, double rate, const struct sys_snap *a,
+		    const struct sys_snap *b, const struct step_result *r)
+{
+	double dur = (double)(b->t_ns - a->t_ns) / 1e9;
+	struct meas_row *rows = realloc(w->rows, (w->nrows + STAGE_COUNT) * sizeof(*rows));
+
+	if (!rows)
+		return -ENOMEM;
+	w->rows = rows;
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		struct meas_row *m = &w->rows[w->nrows++];
+		memset(m, 0, sizeof(*m));
+		m->step = step;
+		m->rate_requested_bps = rate;
+		m->offered_pps = (double)(b->sent - a->sent) / dur;
+		m->offered_bps = (double)(b->sent_bytes - a->sent_bytes) * 8 / dur;
+		m->received_pps = (double)(b->recv - a->recv) / dur;
+		m->received_bps = (double)(b->recv_bytes - a->recv_bytes) * 8 / dur;
+		m->received_packets = b->recv - a->recv;
+		m->udp_indatagrams = b->udp_in - a->udp_in;
+		if (!w->have_tb) {	/* external traffic: what reached the stack */
+			m->offered_pps = r ? (double)r->d.netrx_pkts / dur : 0;
+			m->received_pps = (double)(b->udp_in - a->udp_in) / dur;
+			m->received_packets = b->udp_in - a->udp_in;
+		}
+		m->duration_s = dur;
+		m->napi_mode = w->have_tb ? napi_mode_name(w->o->napi) : "device";
+		m->payload_bytes = w->o->payload;
+		m->stage = stage_name(s);
+		m->method = w->probes ? method_name(w->ch[s].method) : "none";
+		m->unit = stage_unit_name(stage_table[s].unit);
+		m->drops_ring = b->ring_drops - a->ring_drops;
+		m->drops_backlog = b->softnet_dropped - a->softnet_dropped;
+		m->drops_socket = b->udp_rcvbuf - a->udp_rcvbuf;
+		if (r) {
+			m->calls = r->calls[s];
+			m->cpu_ns = r->cpu[s];
+			m->cpu_ns_raw = r->raw[s];
+			m->probe_overhead_ns = r->ovh[s];
+			m->packets = r->packets[s];
+			m->polls = r->d.polls;
+			m->samples = r->samples[s];
+			m->net_rx_softirq_ns = r->softirq_ns;
+			m->drops_kfree = kfree_drops(&r->d);
+			m->probe_ns_per_event = r->mean_event_ns;
+		}
+	}
+	return 0;
+}
+
+static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,
+		       const struct sys_snap *b, const struct step_result *r)
+{
+	double dur = (double)(b->t_ns - a->t_ns) / 1e9, metric[METRIC_COUNT] = { 0 };
+	char r1[16], r2[16], r3[16];
+
+	fprintf(stderr,
+		"step %d/%d: requested %sbit/s, sent %sbit/s (%s pkt/s), received %.0f pkt/s, "
+		"drops ring %llu backlog %llu socket %llu\n",
+		step, w->o->nrates ? w->o->nrates : 1, format_si(rate, r1, sizeof(r1)),
+		format_si((double)(b->sent_bytes - a->sent_bytes) * 8 / dur, r2, sizeof(r2)),
+		format_si((double)(b->sent - a->sent) / dur, r3, sizeof(r3)),
+		(double)(b->recv - a->recv) / dur,
+		(unsigned long long)(b->ring_drops - a->ring_drops),
+		(unsigned long long)(b->softnet_dropped - a->softnet_dropped),
+		(unsigned long long)(b->udp_rcvbuf - a->udp_rcvbuf));
+	if (!r || w->o->quiet)
+		return;
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (stage_table[s].metric != METRIC_NONE)
+			metric[stage_table[s].metric] += r->cpu[s];
+	fprintf(stderr, "  NET_RX softirq %.1f ms/s in %llu calls; polls %llu (%.1f pkt/poll)\n",
+		r->softirq_ns / dur / 1e6, (unsigned long long)r->d.sirq_calls,
+		(unsigned long long)r->d.polls,
+		r->d.polls ? (double)r->d.poll_work / (double)r->d.polls : 0.0);
+	for (int m = 0; m < METRIC_COUNT; m++)
+		fprintf(stderr, "  %-26s %8.2f ms/s\n", paper_metric_names[m], metric[m] / dur / 1e6);
+	fprintf(stderr, "  probes: %.0f events/s, %.1f ns each, %.2f%% of one CPU\n",
+		r->probe_events / dur, r->mean_event_ns, r->probe_ns_total / dur / 1e7);
+	if (w->o->verbose) {
+		static const char *const ev_names[RXS_EV_COUNT] = {
+			"softirq", "irq", "napi_poll", "gro", "netif_receive_skb", "kfree_skb",
+			"sched_switch", "syscalls", "sampler", "fn spans" };
+		for (int e = 0; e < RXS_EV_COUNT; e++)
+			if (r->ev_cnt[e] > 0)
+				fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run (%llu in NET_RX)\n",
+					ev_names[e], r->ev_cnt[e] / dur, r->ev_mean[e],
+					(unsigned long long)r->d.ev_sirq[e]);
+		fprintf(stderr, "    samples %llu (%llu in NET_RX, %llu unattributed there), "
+			"gro pkts %llu, netif_receive_skb pkts %llu, xdp pkts %llu\n",
+			(unsigned long long)r->d.samples, (unsigned long long)r->d.samples_sirq,
+			(unsigned long long)r->d.samples_unattr_sirq,
+			(unsigned long long)r->d.gro_pkts, (unsigned long long)r->d.netrx_pkts,
+			(unsigned long long)(b->xdp_packets - a->xdp_packets));
+		fprintf(stderr, "    samples per stage (in NET_RX/outside):");
+		for (int s = 0; s < STAGE_COUNT; s++)
+			if (r->samples[s])
+				fprintf(stderr, " %s %llu/%llu", stage_name(s),
+					(unsigned long long)r->d.st[s].samples_sirq,
+					(unsigned long long)r->d.st[s].samples_other);
+		fprintf(stderr, "\n");
+	}
+}
+
+static void print_summary(struct sweep *w)
+{
+	size_t per = STAGE_COUNT;
+
+	if (!w->nrows || w->o->quiet)
+		return;
+	printf("\n%-5s %10s %10s %10s", "step", "offered", "received", "softirq");
+	for (int m = 0; m < METRIC_COUNT; m++)
+		printf(" %14.14s", paper_metric_names[m]);
+	printf(" %14s\n", "total ip proc");
+	printf("%-5s %10s %10s %10s", "", "Mbit/s", "pkt/s", "ms/s");
+	for (int m = 0; m <= METRIC_COUNT; m++)
+		printf(" %14s", "ms/s | ns/pkt");
+	printf("\n");
+	for (size_t i = 0; i + per <= w->nrows; i += per) {
+		const struct meas_row *r = &w->rows[i];
+		double metric[METRIC_COUNT] = { 0 }, total = 0, dur = r->duration_s;
+		uint64_t pk = w->rows[i + STAGE_IP].packets;
+		char buf[32];
+
+		for (size_t s = 0; s < per; s++) {
+			if (stage_table[s].metric != METRIC_NONE)
+				metric[stage_table[s].metric] += w->rows[i + s].cpu_ns;
+			if (stage_table[s].per_packet)
+				total += w->rows[i + s].cpu_ns;
+		}
+		printf("%-5d %10.1f %10.0f %10.2f", r->step, r->offered_bps / 1e6, r->received_pps,
+		       r->net_rx_softirq_ns / dur / 1e6);
+		for (int m = 0; m <= METRIC_COUNT; m++) {
+			double v = m < METRIC_COUNT ? metric[m] : total;
+			snprintf(buf, sizeof(buf), "%.2f|%.0f", v / dur / 1e6,
+				 pk ? v / (double)pk : 0.0);
+			printf(" %14s", buf);
+		}
+		printf("\n");
+	}
+	printf("methods:");
+	for (int s = 0; s < STAGE_COUNT; s++)
+		printf(" %s=%s", stage_name(s), method_name(w->ch[s].method));
+	printf("\n");
+}
+
+static void print_drop_reasons(struct sweep *w, const struct step_result *r)
+{
+	int shown = 0;
+
+	if (!w->o->verbose)
+		return;
+	for (int i = 0; i < RXS_DROP_SLOTS; i++) {
+		if (!r->d.drops[i])
+			continue;
+		fprintf(stderr, "%s %s=%llu", shown++ ? "," : "  kfree_skb:",
+			w->drop_names[i] ? w->drop_names[i] : "?", (unsigned long long)r->d.drops[i]);
+	}
+	if (shown)
+		fprintf(stderr, "\n");
+}
+
+static int setup(struct sweep *w)
+{
+	const struct run_opts *o = w->o;
+	struct probes_cfg pc = { 0 };
+	struct rxc_dev dev;
+	int err, fd;
+
+	if (o->dev) {
+		err = dev_read(o->dev, &dev);
+		if (err) {
+			fprintf(stderr, "rxcalibrate: --dev: no interface '%s'\n", o->dev);
+			return 2;
+		}
+	}
+	err = features_detect(&w->feat, o->dev ? (dev.poll_fn[0] ? dev.poll_fn : NULL) : "veth_poll",
+			      o->verbose);
+	if (err == -EPERM) {
+		fprintf(stderr, "rxcalibrate: /proc/kallsyms shows no addresses: run as root\n");
+		return 2;
+	}
+	if (!o->no_probes && !w->feat.bpf) {
+		fprintf(stderr, "rxcalibrate: this kernel refuses BPF programs (%s); "
+			"use --no-probes to only drive traffic\n", w->feat.why_tp);
+		return 2;
+	}
+	if (o->dev)
+		w->feat.dev_irqs = dev.nirqs > 0;
+
+	if (!o->dev) {
+		struct testbed_opts to = { .threaded = o->napi == NAPI_THREADED,
+					   .napi_cpu = o->napi_cpu, .verbose = o->verbose };
+		err = testbed__create(&w->tb, &to);
+		if (err) {
+			fprintf(stderr, "rxcalibrate: building the testbed: %s\n", strerror(-err));
+			return 1;
+		}
+		w->have_tb = true;
+		w->feat.xdp_sym = w->tb.xdp_sym[0] != 0;
+		fd = testbed__socket(&w->tb, w->tb.nsfd_rx, SOCK_DGRAM);
+		if (fd < 0 || (err = receiver__start(&w->rx, fd, o->rx_cpu, o->rcvbuf))) {
+			if (fd >= 0)
+				close(fd);
+			fprintf(stderr, "rxcalibrate: receiver: %s\n",
+				strerror(fd < 0 ? -fd : -err));
+			return 1;
+		}
+		fd = testbed__socket(&w->tb, w->tb.nsfd_tx, SOCK_DGRAM);
+		if (fd < 0 || (err = sender__start(&w->tx, fd, o->tx_cpu, o->payload))) {
+			if (fd >= 0)
+				close(fd);
+			fprintf(stderr, "rxcalibrate: sender: %s\n", strerror(fd < 0 ? -fd : -err));
+			return 1;
+		}
+	}
+	methods_select(&w->feat, w->ch);
+	if (o->no_probes)
+		return 0;
+
+	if (w->have_tb) {
+		pc.rx_ifindex = w->tb.rx_ifindex;
+		pc.rx_netns_ino = w->tb.rx_netns_ino;
+		pc.xdp_sym = w->tb.xdp_sym;
+	} else {
+		struct stat st;
+		pc.rx_ifindex = (int)if_nametoindex(o->dev);
+		if (stat("/proc/self/ns/net", &st) == 0)
+			pc.rx_netns_ino = (unsigned int)st.st_ino;
+		pc.extra_poll_fn = dev.poll_fn[0] ? dev.poll_fn : NULL;
+		for (int i = 0; i < dev.nirqs && i < RXS_MAX_IRQS; i++)
+			pc.irqs[pc.nirqs++] = dev.irqs[i];
+	}
+	pc.app_tgid = getpid();
+	pc.sample_hz = o->sample_hz;
+	pc.verbose = o->verbose;
+	err = probes__open_attach(&w->probes, &w->feat, w->ch, &pc);
+	if (err) {
+		fprintf(stderr, "rxcalibrate: loading the probes: %s%s\n", strerror(-err),
+			o->verbose ? "" : " (-v shows libbpf's messages)");
+		return 1;
+	}
+	drop_reason_names(w->drop_names);
+	if (o->verbose)
+		for (int s = 0; s < STAGE_COUNT; s++)
+			fprintf(stderr, "  %-16s %-10s %s\n", stage_name(s),
+				method_name(w->ch[s].method), w->ch[s].why);
+	return 0;
+}
+
+static void teardown(struct sweep *w)
+{
+	sender__stop(&w->tx);
+	receiver__stop(&w->rx);
+	if (w->tx.fd > 0)
+		close(w->tx.fd);
+	if (w->rx.fd > 0)
+		close(w->rx.fd);
+	probes__destroy(w->probes);
+	w->probes = NULL;
+	if (w->have_tb)
+		testbed__destroy(&w->tb);
+	w->have_tb = false;
+}
+
+int sweep_run(const struct run_opts *o)
+{
+	struct sweep w = { .o = o };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int nsteps = o->passive ? 1 : o->nrates, status = 0, err;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "rxcalibrate: run needs root (network namespaces, BPF, perf events)\n");
+		return 2;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	status = setup(&w);
+	for (int i = 0; i < nsteps && !status && !rxc_stop; i++) {
+		double rate = o->passive ? 0 : o->rates[i];
+		struct probes_snap pa, pb;
+		struct sys_snap a, b;
+		struct step_result r;
+		char buf[16];
+
+		if (w.have_tb)
+			sender__set_rate(&w.tx, rate / (8.0 * o->payload));
+		else if (!o->passive)
+			fprintf(stderr, "step %d/%d: start the external generator at %sbit/s now\n",
+				i + 1, nsteps, format_si(rate, buf, sizeof(buf)));
+		if (!wait_ns(o->warmup_ns))
+			break;
+		if (w.probes)
+			probes__snapshot(w.probes, &pa);
+		sys_snapshot(&w, &a);
+		if (!wait_ns(o->duration_ns))
+			break;
+		if (w.probes)
+			probes__snapshot(w.probes, &pb);
+		sys_snapshot(&w, &b);
+		if (w.probes)
+			compute_stages(&w, &pa, &pb, b.recv - a.recv, &r);
+		err = add_rows(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
+		if (err) {
+			status = 1;
+			break;
+		}
+		print_step(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
+		if (w.probes)
+			print_drop_reasons(&w, &r);
+	}
+	teardown(&w);
+	if (!status && rxc_stop) {
+		fprintf(stderr, "rxcalibrate: interrupted; testbed removed, %s not written\n", o->out);
+		status = 130;
+	}
+	if (!status) {
+		err = meas_csv_write(o->out, w.rows, w.nrows);
+		if (err) {
+			fprintf(stderr, "rxcalibrate: --out %s: %s\n", o->out, strerror(-err));
+			status = 1;
+		} else {
+			print_summary(&w);
+			fprintf(stderr, "wrote %s (%zu rows)\n", o->out, w.nrows);
+		}
+	}
+	free(w.rows);
+	return status;
+}
