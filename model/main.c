@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"  -d, --duration TIME      simulated time measured (default from config, 1s)\n"
 		"  -w, --warmup TIME        simulated time before measuring (default 0.1s)\n"
 		"  -S, --seed N             random seed (same seed, same output)\n"
-		"  -f, --format FMT         table (default), csv or json\n"
+		"  -f, --format FMT         table (default), csv, json, or measurements (the columns\n"
+		"                           of rxcalibrate's measurements.csv, for testing the fit)\n"
 		"  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
 		"      --capacity LIMITS    find the largest --bw meeting every limit of\n"
 		"                           drop=SHARE%%, p99=TIME, cpu=SHARE%% (max busy core)\n"
@@ -316,8 +317,11 @@ int main(int argc, char **argv)
 				fmt = FMT_CSV;
 			else if (!strcmp(optarg, "json"))
 				fmt = FMT_JSON;
+			else if (!strcmp(optarg, "measurements"))
+				fmt = FMT_MEASUREMENTS;
 			else
-				return bad_option("--format", optarg, "one of table, csv, json");
+				return bad_option("--format", optarg,
+						  "one of table, csv, json, measurements");
 			break;
 		case 'o':
 			output = optarg;

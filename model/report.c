@@ -362,6 +362,37 @@ static void json_run(FILE *f, const struct run_record *rr)
 	fprintf(f, "}}");
 }
 
+static void measurements_rows(FILE *f, int step, const struct run_record *rr)
+{
+	const struct model_config *c = rr->cfg;
+	const struct sim_results *r = rr->res;
+	double sec = r->seconds, payload = frame_payload(config_mean_frame(c));
+	double net_rx = 0, polls = r->polls_per_s * sec;
+
+	for (int st = 0; st < STAGE_COUNT; st++)
+		net_rx += (r->stage[st].ctx_ns_per_s[CTX_SOFTIRQ] +
+			   r->stage[st].ctx_ns_per_s[CTX_KSOFTIRQD]) *
+			  sec;
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct stage_result *s = &r->stage[st];
+		double calls = s->calls_per_s * sec, pk = s->pkts_per_s * sec, ns = s->cpu_ns_per_s * sec;
+
+		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
+			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0\n",
+			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
+			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
+			(unsigned long long)r->delivered, sec,
+			c->napi_mode == NAPI_THREADED ? "threaded" : "softirq", payload,
+			stage_name(st), calls > 0 || pk > 0 ? "model" : "none",
+			stage_unit_name(stage_table[st].unit), calls, ns, ns, pk, polls,
+			calls > 0 ? ns / calls : 0, pk > 0 ? ns / pk : 0, net_rx,
+			(unsigned long long)r->dropped[DROP_RING],
+			(unsigned long long)r->dropped[DROP_BACKLOG],
+			(unsigned long long)r->dropped[DROP_SOCKET],
+			(unsigned long long)(r->dropped[DROP_RULE] + r->dropped[DROP_SOCKET]));
+	}
+}
+
 void report_write(FILE *f, enum report_format fmt, const struct run_record *runs, int n,
 		  const struct report_meta *meta)
 {
@@ -386,6 +417,15 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 		csv_header(f, n ? runs[0].res->cores : 0);
 		for (int i = 0; i < n; i++)
 			csv_row(f, &runs[i]);
+		break;
+	case FMT_MEASUREMENTS:
+		fprintf(f, "step,rate_requested_bps,offered_bps,offered_pps,received_bps,received_pps,"
+			   "received_packets,udp_indatagrams,duration_s,napi_mode,payload_bytes,stage,"
+			   "method,unit,calls,cpu_ns,cpu_ns_raw,probe_overhead_ns,packets,polls,samples,"
+			   "ns_per_call,ns_per_packet,net_rx_softirq_ns,drops_ring,drops_backlog,"
+			   "drops_socket,drops_kfree,probe_ns_per_event\n");
+		for (int i = 0; i < n; i++)
+			measurements_rows(f, i + 1, &runs[i]);
 		break;
 	case FMT_JSON:
 		fprintf(f, "{\"tool\": \"rxmodel\", \"schema\": 1, \"scenario\": ");

@@ -8,7 +8,9 @@
 #include "config.h"
 #include "sim.h"
 
-enum report_format { FMT_TABLE, FMT_CSV, FMT_JSON };
+/* FMT_MEASUREMENTS writes rxcalibrate's measurements.csv columns (docs/measurements-csv.md) from
+ * the simulation, method "model": synthetic measurements for testing the fit. */
+enum report_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_MEASUREMENTS };
 
 struct run_record {
 	const struct model_config *cfg;	/* the config as run (rate and variant applied) */
