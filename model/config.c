@@ -38,7 +38,7 @@ void config_defaults(struct model_config *c)
 	c->napi_mode = NAPI_SOFTIRQ;
 	c->weight = 64;
 	c->budget = 300;
-	c->budget_usecs = 2000;
+	c->budget_usecs = 0; /* 0: the kernel default, 2 * USEC_PER_SEC / HZ (two jiffies) */
 	c->n_thread_cpu = 1;
 	c->max_restart = 10;
 	c->max_softirq_us = 2000;
@@ -49,6 +49,7 @@ void config_defaults(struct model_config *c)
 	c->on_us = 100;
 	c->off_us = 100;
 	c->flows = 1;
+	c->burst = 1;
 	c->nsizes = 1;
 	c->size[0] = 1518;
 	c->size_weight[0] = 1;
@@ -61,6 +62,7 @@ void config_defaults(struct model_config *c)
 	c->truesize = 2304;
 	c->app_enabled = 1;
 	c->app_cpu = 1;
+	c->app_batch = 1;
 	c->bg_cpu = 0;
 
 	c->duration_ns = 1000000000ull;
@@ -566,7 +568,7 @@ static int load_napi(struct ld *l, config_setting_t *g, struct model_config *c)
 		else if (KEY("budget"))
 			err = get_int(l, s, 1, 1 << 20, &c->budget);
 		else if (KEY("budget_usecs"))
-			err = get_int(l, s, 1, 10000000, &c->budget_usecs);
+			err = get_int(l, s, 1, 100000000, &c->budget_usecs);
 		else if (KEY("thread_cpus"))
 			err = get_int_array(l, s, 0, MAX_CORES - 1, c->thread_cpu, MAX_QUEUES,
 					    &c->n_thread_cpu);
@@ -641,6 +643,8 @@ static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *
 	FOR_EACH_KEY(g)
 	{
 		if (KEY("bw")) {
+			if (config_setting_get_member(g, "pps"))
+				return fail(l, s, "traffic: give bw or pps, not both");
 			err = get_rate(l, s, &c->bw_bps);
 			c->pps = 0;
 		} else if (KEY("pps"))
@@ -654,6 +658,8 @@ static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *
 			err = get_nonneg(l, s, &c->off_us);
 		else if (KEY("flows"))
 			err = get_int(l, s, 1, 1 << 20, &c->flows);
+		else if (KEY("burst"))
+			err = get_int(l, s, 1, 1 << 16, &c->burst);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
@@ -747,7 +753,7 @@ static int load_socket(struct ld *l, config_setting_t *g, struct model_config *c
 	return 0;
 }
 
-static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu)
+static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu, int *batch)
 {
 	int err = 0;
 
@@ -757,6 +763,8 @@ static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu
 			err = get_bool(l, s, enabled);
 		else if (KEY("cpu"))
 			err = get_int(l, s, 0, MAX_CORES - 1, cpu);
+		else if (batch && KEY("batch"))
+			err = get_int(l, s, 1, 1024, batch);
 		else
 			err = unknown(l, s);
 		if (err)
@@ -767,7 +775,7 @@ static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu
 
 static int load_run(struct ld *l, config_setting_t *g, struct model_config *c)
 {
-	int err = 0, v;
+	int err = 0;
 
 	FOR_EACH_KEY(g)
 	{
@@ -776,8 +784,12 @@ static int load_run(struct ld *l, config_setting_t *g, struct model_config *c)
 		else if (KEY("warmup"))
 			err = get_dur(l, s, &c->warmup_ns, 1);
 		else if (KEY("seed")) {
-			err = get_int(l, s, 0, INT32_MAX, &v);
-			c->seed = (uint64_t)v;
+			if ((config_setting_type(s) != CONFIG_TYPE_INT &&
+			     config_setting_type(s) != CONFIG_TYPE_INT64) ||
+			    config_setting_get_int64(s) < 0)
+				err = fail(l, s, "run.seed: expected a non-negative integer");
+			else
+				c->seed = (uint64_t)config_setting_get_int64(s);
 		} else if (KEY("batches"))
 			err = get_int(l, s, 2, 1000, &c->batches);
 		else
@@ -938,9 +950,9 @@ int config_load(struct model_config *c, const char *path, const char *cal_overri
 		else if (KEY("socket"))
 			ret = load_socket(&l, s, c);
 		else if (KEY("app"))
-			ret = load_thread(&l, s, &c->app_enabled, &c->app_cpu);
+			ret = load_thread(&l, s, &c->app_enabled, &c->app_cpu, &c->app_batch);
 		else if (KEY("background"))
-			ret = load_thread(&l, s, &c->bg_enabled, &c->bg_cpu);
+			ret = load_thread(&l, s, &c->bg_enabled, &c->bg_cpu, NULL);
 		else if (KEY("run"))
 			ret = load_run(&l, s, c);
 		else
@@ -994,7 +1006,14 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 			    c->cores);
 	if (c->line_rate_bps <= 0)
 		return verr(err, errlen, "%s: nic.line_rate must be > 0", f);
-	if (c->refill_batch > c->ring)
+	if (!(config_offered_pps(c) > 0))
+		return verr(err, errlen, "%s: traffic: the offered rate (bw or pps) must be > 0", f);
+	if (c->path_end == END_SOCKET && !c->app_enabled)
+		return verr(err, errlen,
+			    "%s: path.end is \"socket\" but app.enabled is false: nothing would "
+			    "read the socket",
+			    f);
+	if (c->nic_mode == NIC_RING && c->refill_batch > c->ring)
 		return verr(err, errlen, "%s: nic.refill_batch (%d) larger than nic.ring (%d)", f,
 			    c->refill_batch, c->ring);
 	if (c->adaptive_itr && c->itr_min_us > c->itr_max_us)
@@ -1010,7 +1029,7 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 	if (c->path_end == END_SOCKET && !(c->path_mask & (1u << STAGE_TRANSPORT)))
 		return verr(err, errlen,
 			    "%s: path.end is \"socket\" but 'transport' is not in path.stages", f);
-	if (c->warmup_ns >= c->duration_ns + c->warmup_ns && c->duration_ns == 0)
+	if (c->duration_ns == 0)
 		return verr(err, errlen, "%s: run.duration must be > 0", f);
 	return 0;
 }
@@ -1077,19 +1096,25 @@ int config_apply_variant(struct model_config *c, const char *name, char *err, in
 	}
 	c->path_mask = (c->path_mask & ~v.skip_mask) | v.add_mask;
 	for (int s = 0; s < STAGE_COUNT; s++) {
+		struct stage_cost *sc = &c->cal.stage[s];
+		/* scale: per-packet and per-byte costs; no netfilter: the netfilter share of
+		 * per-packet costs (only stages with a share change) */
+		double fp = v.scale[s] * (v.netfilter_off ? 1 - sc->netfilter_share : 1);
+
 		if (v.drop[s] >= 0)
 			c->drop[s] = v.drop[s];
-		c->cal.stage[s].per_packet_ns *= v.scale[s];
-		c->cal.stage[s].per_byte_ns *= v.scale[s];
-		if (v.netfilter_off) {
-			c->cal.stage[s].per_packet_ns *= 1 - c->cal.stage[s].netfilter_share;
-			c->cal.stage[s].netfilter_share = 0;
-		}
+		sc->per_packet_ns *= fp;
+		sc->per_packet_se *= fp;
+		sc->skb_build_ns *= fp;
+		sc->per_byte_ns *= v.scale[s];
+		sc->per_byte_se *= v.scale[s];
+		if (v.netfilter_off)
+			sc->netfilter_share = 0;
 	}
 	if (v.path_end >= 0)
 		c->path_end = v.path_end;
-	if (c->path_end == END_FORWARD || c->path_end == END_CONSUME)
-		c->app_enabled = c->app_enabled && c->path_end == END_SOCKET;
+	if (c->path_end != END_SOCKET)
+		c->app_enabled = 0; /* no socket, nothing to read */
 	return 0;
 }
 

@@ -93,6 +93,7 @@ struct model_config {
 	double pps;
 	enum arrival_kind arrivals;
 	double on_us, off_us;
+	int burst;		/* constant arrivals: frames sent back to back per burst */
 	int flows;
 	int nsizes;
 	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */
@@ -108,6 +109,7 @@ struct model_config {
 	uint32_t truesize;
 	int app_enabled;
 	int app_cpu;
+	int app_batch;		/* datagrams per call: 1 recvmsg, > 1 recvmmsg vlen */
 	int bg_enabled;
 	int bg_cpu;
 

@@ -114,7 +114,7 @@ static void table_run(FILE *f, const struct run_record *rr)
 		r->lat_sock[1] / 1e3, r->lat_sock[2] / 1e3, r->lat_sock[3] / 1e3,
 		r->lat_sock[4] / 1e3, (unsigned long long)r->lat_sock_n);
 	if (r->lat_app_n)
-		fprintf(f, "  NIC -> app    %10.2f %10.2f %10.2f %10.2f %10.2f %12llu\n",
+		fprintf(f, "  NIC -> app     %10.2f %10.2f %10.2f %10.2f %10.2f %12llu\n",
 			r->lat_app[0] / 1e3, r->lat_app[1] / 1e3, r->lat_app[2] / 1e3,
 			r->lat_app[3] / 1e3, r->lat_app[4] / 1e3, (unsigned long long)r->lat_app_n);
 
@@ -189,13 +189,33 @@ static void csv_header(FILE *f, int cores)
 	fprintf(f, "\n");
 }
 
+/* A CSV field, quoted when it holds a comma, quote or newline (RFC 4180). */
+static void csv_str(FILE *f, const char *v)
+{
+	if (!strpbrk(v, ",\"\n\r")) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
 static void csv_row(FILE *f, const struct run_record *rr)
 {
 	const struct model_config *c = rr->cfg;
 	const struct sim_results *r = rr->res;
 
-	fprintf(f, "%s,%s,%s,%llu,%.6g,%.6g,%.6g,%.6g,%d,%llu,%llu,%.6g,%.6g,%.6g", c->name,
-		rr->variant, c->cal.name, (unsigned long long)c->seed, r->seconds, r->offered_bw_bps,
+	csv_str(f, c->name);
+	fputc(',', f);
+	csv_str(f, rr->variant);
+	fputc(',', f);
+	csv_str(f, c->cal.name);
+	fprintf(f, ",%llu,%.6g,%.6g,%.6g,%.6g,%d,%llu,%llu,%.6g,%.6g,%.6g", (unsigned long long)c->seed, r->seconds, r->offered_bw_bps,
 		r->offered_pps, r->offered_wire_bps, r->line_capped, (unsigned long long)r->arrivals,
 		(unsigned long long)r->delivered, r->delivered_bw_bps, r->delivered_pps,
 		r->drop_share);
@@ -209,8 +229,12 @@ static void csv_row(FILE *f, const struct run_record *rr)
 	}
 	for (int m = 0; m < METRIC_COUNT; m++)
 		fprintf(f, ",%.6g", r->metric_ns_per_s[m]);
-	fprintf(f, ",%.6g,%.6g,%.6g,%.6g", r->total_ip_ns_per_s, r->total_rx_ns_per_s,
-		r->total_rx_se_ns_per_s, r->inferred_ns_per_s);
+	fprintf(f, ",%.6g,%.6g,%.6g", r->total_ip_ns_per_s, r->total_rx_ns_per_s,
+		r->total_rx_se_ns_per_s);
+	if (r->inferred_ns_per_s >= 0)
+		fprintf(f, ",%.6g", r->inferred_ns_per_s);
+	else
+		fprintf(f, ",nan"); /* no background workload */
 	for (int i = 0; i < 5; i++)
 		fprintf(f, ",%.6g", r->lat_sock[i]);
 	for (int i = 0; i < 5; i++)
@@ -405,12 +429,12 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 		if (n > 1)
 			table_summary(f, runs, n);
 		if (meta->capacity) {
-			if (meta->capacity_bps >= 0)
-				fprintf(f, "capacity   %sbit/s of UDP payload is the largest rate "
-					   "meeting %s\n",
-					si(meta->capacity_bps, a), meta->capacity);
-			else
+			if (!n)
 				fprintf(f, "capacity   no rate meets %s\n", meta->capacity);
+			for (int i = 0; i < n; i++)
+				fprintf(f, "capacity   %-16s %sbit/s of UDP payload is the largest rate "
+					   "meeting %s\n",
+					runs[i].variant, si(runs[i].cfg->bw_bps, a), meta->capacity);
 		}
 		break;
 	case FMT_CSV:
@@ -440,9 +464,15 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 		if (meta->capacity) {
 			fprintf(f, " \"capacity\": {\"limits\": ");
 			json_str(f, meta->capacity);
-			fprintf(f, ", \"bps\": ");
-			json_num(f, meta->capacity_bps >= 0 ? meta->capacity_bps : NAN);
-			fprintf(f, ", \"run\": %d},\n", meta->capacity_run);
+			fprintf(f, ", \"bps\": [");
+			for (int i = 0; i < n; i++) {
+				fprintf(f, "%s{\"variant\": ", i ? ", " : "");
+				json_str(f, runs[i].variant);
+				fprintf(f, ", \"bps\": ");
+				json_num(f, runs[i].cfg->bw_bps);
+				fprintf(f, "}");
+			}
+			fprintf(f, "]},\n");
 		}
 		fprintf(f, " \"runs\": [\n");
 		for (int i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 /* Reports of simulation results: aligned table (for people), CSV (one row per run, for gnuplot
- * and spreadsheets) and JSON (one document, schema in docs/report-schema.md). */
+ * and spreadsheets) and JSON (one document, schema in docs/report.md). */
 #ifndef RX_REPORT_H
 #define RX_REPORT_H
 

@@ -84,8 +84,6 @@ struct thread {
 	uint64_t work_left;	/* ns of the item not yet given a time on the core */
 	uint64_t seg_start;	/* when the current run of the item started */
 	int work_left_running;	/* a segment of the item is scheduled up to the core's time */
-	struct pkt item_pkt;	/* app: the datagram being received */
-	uint64_t item_enq;	/* app: when that datagram was queued on the socket */
 };
 
 /* net_rx_action / __do_softirq state of one core (inline softirq or ksoftirqd). */
@@ -128,6 +126,11 @@ struct core {
 	struct poll_state poll;
 };
 
+struct app_item {
+	struct pkt pkt;
+	uint64_t enq;		/* when it was queued on the socket */
+};
+
 struct source {
 	double t;		/* exact time of the next arrival at the NIC, ns */
 	double gen_t;		/* the same before the link serialised it */
@@ -138,6 +141,7 @@ struct source {
 	int on;
 	double phase_end;
 	uint64_t rr;		/* round-robin flow counter */
+	uint32_t in_burst;	/* frames sent so far in the current burst */
 	double last_t;
 	double last_wire_ns;
 	double next_wire_ns;	/* wire time of the frame about to arrive */
@@ -199,6 +203,8 @@ struct sim {
 	uint64_t sock_n;		/* datagrams charged to rmem (queued + being copied) */
 	struct tavg sock_occ;
 	int app_sleeping;
+	struct app_item *app_items;	/* datagrams of the recvmsg/recvmmsg under way */
+	int app_nitems;
 
 	/* accounting, measurement window only */
 	double (*stage_ns)[STAGE_COUNT][CTX_COUNT];	/* [core] */
