@@ -660,6 +660,8 @@ static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *
 			err = get_int(l, s, 1, 1 << 20, &c->flows);
 		else if (KEY("burst"))
 			err = get_int(l, s, 1, 1 << 16, &c->burst);
+		else if (KEY("burst_us"))
+			err = get_nonneg(l, s, &c->burst_us);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))

@@ -94,6 +94,7 @@ struct model_config {
 	enum arrival_kind arrivals;
 	double on_us, off_us;
 	int burst;		/* constant arrivals: frames sent back to back per burst */
+	double burst_us;	/* > 0: burst = ceil(rate x burst_us), a sender paced every burst_us */
 	int flows;
 	int nsizes;
 	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */

@@ -138,9 +138,9 @@ static void source_next(struct sim *s)
 	if (c->arrivals == ARR_CONSTANT) {
 		/* a paced sender: bursts of `burst` frames, one burst every burst/rate */
 		gap = 0;
-		if (++src->in_burst >= (uint32_t)c->burst) {
+		if (++src->in_burst >= (uint32_t)s->cfg.burst) {
 			src->in_burst = 0;
-			gap = src->gap_ns * c->burst;
+			gap = src->gap_ns * s->cfg.burst;
 		}
 	} else
 		gap = zig_exp(&s->zig, s->rng) * src->gap_ns;
@@ -1084,6 +1084,12 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		double pps = config_offered_pps(c);
 
 		s->src.gap_ns = 1e9 / pps;
+		if (c->burst_us > 0) {
+			/* a sender that wakes every burst_us and sends what the rate allows */
+			double b = ceil(pps * c->burst_us * 1e-6);
+
+			s->cfg.burst = b < 1 ? 1 : b > 65536 ? 65536 : (int)b;
+		}
 		if (c->arrivals == ARR_ONOFF)
 			s->src.gap_ns *= c->on_us / (c->on_us + c->off_us);
 		w = malloc(sizeof(double) * c->nsizes);
