@@ -5,8 +5,8 @@ RXCAL_SRCS := $(filter-out calibrate/main.c,$(wildcard calibrate/*.c))
 RXCAL_OBJS := $(patsubst calibrate/%.c,$(OUTPUT)/calibrate/%.o,$(RXCAL_SRCS))
 RXCAL_BPF := $(wildcard bpf/*.bpf.c)
 RXCAL_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.skel.h,$(RXCAL_BPF))
-RXCAL_LIBS = $(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz -lm
-RXCAL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libbpf) -I$(OUTPUT)/bpf -Ibpf -Icalibrate -Imodel
+RXCAL_LIBS = $(shell $(PKG_CONFIG) --libs libbpf gsl libconfig) -lelf -lz -lm
+RXCAL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libbpf gsl libconfig) -I$(OUTPUT)/bpf -Ibpf -Icalibrate -Imodel
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 ALL_TARGETS += $(RXCAL)

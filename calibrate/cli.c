@@ -46,7 +46,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 	} while (0)
 
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
-       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_QUIET, O_POLLFN };
+       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_QUIET, O_POLLFN, O_IN, O_NAME };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -215,5 +215,59 @@ int probe_opts_parse(int argc, char **argv, struct probe_opts *o, char *err, siz
 	}
 	if (optind < argc)
 		FAIL("'%s': unexpected argument", argv[optind]);
+	return 0;
+}
+
+int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t len)
+{
+	static const struct option lo[] = {
+		{ "in", required_argument, NULL, O_IN },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->in = "measurements.csv";
+	o->out = "calibration.cfg";
+	o->name = "measured";
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
+		switch (c) {
+		case O_IN:
+			if (!*optarg)
+				FAIL("--in: empty file name");
+			o->in = optarg;
+			break;
+		case O_OUT:
+			if (!*optarg)
+				FAIL("--out: empty file name");
+			o->out = optarg;
+			break;
+		case O_NAME:
+			if (!*optarg || strlen(optarg) >= 64 || strpbrk(optarg, "\"\\\n"))
+				FAIL("--name: '%s' is not a name (1..63 characters, no quotes)",
+				     optarg);
+			o->name = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			FAIL("%s: missing value", argv[optind - 1]);
+		default:
+			FAIL("%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		FAIL("'%s': unexpected argument", argv[optind]);
+	if (!strcmp(o->in, o->out))
+		FAIL("--out: '%s' is the input file", o->out);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* Command-line options of `rxcalibrate run` and `rxcalibrate probe`, parsed into structs so the
+/* Command-line options of `rxcalibrate run`, `probe` and `fit`, parsed into structs so the
  * parsing can be tested without privileges. Parsers return 0, 1 for --help, or -EINVAL with one
  * message naming the option in @err. */
 #ifndef RXC_CLI_H
@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "fit.h"
 
 #define RXC_MAX_RATES 64
 
@@ -38,6 +40,8 @@ struct probe_opts {
 void run_opts_defaults(struct run_opts *o, int ncpus);
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len);
 int probe_opts_parse(int argc, char **argv, struct probe_opts *o, char *err, size_t len);
+/* `rxcalibrate fit`: defaults --in measurements.csv, --out calibration.cfg, --name measured. */
+int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t len);
 
 const char *napi_mode_name(enum napi_mode m);
 
