@@ -88,7 +88,7 @@ static const char usage_fit[] =
 	"  --in FILE       measurements (default measurements.csv, from rxcalibrate run)\n"
 	"  --out FILE      calibration file (default calibration.cfg), written atomically\n"
 	"  --name NAME     calibration name (default measured)\n"
-	"  -v, --verbose   accepted for symmetry; the fit always prints everything\n\n"
+	"  -v, --verbose   also the standard deviation assumed for each step's cpu_ns (its weight)\n\n"
 	"Examples:\n"
 	"  rxcalibrate fit\n"
 	"  rxcalibrate fit --in measurements.csv --out configs/calibration-testbed.cfg --name testbed\n"

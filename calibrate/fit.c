@@ -1,0 +1,1126 @@
+/* rxcalibrate fit: weighted, non-negative least squares per stage (see fit.h, docs/fit.md). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_vector.h>
+
+#include "config.h"
+#include "fit.h"
+#include "sysinfo.h"
+
+static const char *const coef_name[COEF_COUNT] = { "per_call", "per_packet", "per_byte" };
+
+/* Below this ratio of smallest to largest singular value (columns scaled to unit norm) a set of
+ * regressors is taken as collinear: exact proportionality gives ~1e-16, real near-collinearity
+ * (polls of 1.02 packets) stays above and shows up as a large standard error instead. */
+#define FIT_RANK_TOL 1e-7
+
+static void set_err(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static void gsl_quiet(void)
+{
+	static bool done;
+
+	if (!done) {
+		gsl_set_error_handler_off();
+		done = true;
+	}
+}
+
+/* ---- reading measurements.csv ------------------------------------------------------------ */
+
+enum col {
+	C_STEP, C_STAGE, C_METHOD, C_PAYLOAD, C_CALLS, C_CPU, C_PACKETS, C_SAMPLES, C_OFFERED_BPS,
+	/* optional */
+	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_NCOLS
+};
+#define C_NREQUIRED C_RATE_REQ
+
+static const char *const col_name[C_NCOLS] = {
+	[C_STEP] = "step", [C_STAGE] = "stage", [C_METHOD] = "method",
+	[C_PAYLOAD] = "payload_bytes", [C_CALLS] = "calls", [C_CPU] = "cpu_ns",
+	[C_PACKETS] = "packets", [C_SAMPLES] = "samples", [C_OFFERED_BPS] = "offered_bps",
+	[C_RATE_REQ] = "rate_requested_bps", [C_OFFERED_PPS] = "offered_pps",
+	[C_DURATION] = "duration_s", [C_NAPI] = "napi_mode", [C_UNIT] = "unit",
+};
+
+#define MAX_FIELDS 64
+
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	line[strcspn(line, "\r\n")] = 0;
+	for (;;) {
+		char *c = strchr(p, ',');
+
+		if (n == max)
+			return max + 1;
+		f[n++] = p;
+		if (!c)
+			break;
+		*c = 0;
+		p = c + 1;
+	}
+	return n;
+}
+
+static int num_field(const char *path, int line, const char *col, const char *s, double *out,
+		     char *err, size_t len)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno == ERANGE || !isfinite(v) || v < 0) {
+		set_err(err, len, "%s:%d: column '%s': '%s' is not a finite non-negative number",
+			path, line, col, s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
+{
+	int idx[C_NCOLS], ncols, lineno = 1, ret = 0, nrows = 0;
+	bool seen[STAGE_COUNT][FIT_MAX_STEPS];
+	char *line = NULL, *f[MAX_FIELDS + 1], missing[256] = "";
+	size_t cap = 0;
+	FILE *fp;
+
+	memset(d, 0, sizeof(*d));
+	memset(seen, 0, sizeof(seen));
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	fp = fopen(path, "r");
+	if (!fp) {
+		ret = -errno;
+		set_err(err, len, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (getline(&line, &cap, fp) < 0) {
+		set_err(err, len, "%s:1: empty file, expected the measurements.csv header", path);
+		ret = -EINVAL;
+		goto out;
+	}
+	ncols = split(line, f, MAX_FIELDS);
+	if (ncols > MAX_FIELDS) {
+		set_err(err, len, "%s:1: more than %d columns: not a measurements.csv", path,
+			MAX_FIELDS);
+		ret = -EINVAL;
+		goto out;
+	}
+	for (int c = 0; c < C_NCOLS; c++) {
+		idx[c] = -1;
+		for (int i = 0; i < ncols; i++)
+			if (!strcmp(f[i], col_name[c]))
+				idx[c] = i;
+		if (idx[c] < 0 && c < C_NREQUIRED)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+				 missing[0] ? ", " : "", col_name[c]);
+	}
+	if (missing[0]) {
+		set_err(err, len,
+			"%s:1: missing column%s %s (measurements.csv columns: docs/measurements-csv.md)",
+			path, strchr(missing, ',') ? "s" : "", missing);
+		ret = -EINVAL;
+		goto out;
+	}
+	while (getline(&line, &cap, fp) >= 0) {
+		double v[C_NCOLS] = { 0 };
+		int n, st, k;
+		struct fit_step *sp;
+		struct fit_obs *ob;
+		const char *unit;
+
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == 0)
+			continue;
+		n = split(line, f, MAX_FIELDS);
+		if (n != ncols) {
+			set_err(err, len, "%s:%d: %d fields, the header has %d", path, lineno, n,
+				ncols);
+			ret = -EINVAL;
+			goto out;
+		}
+		for (int c = 0; c < C_NCOLS; c++) {
+			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT)
+				continue;
+			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
+				goto out;
+		}
+		if (v[C_STEP] < 1 || v[C_STEP] != floor(v[C_STEP]) || v[C_STEP] > 1e9) {
+			set_err(err, len, "%s:%d: column 'step': '%s' is not a step number (1, 2, ...)",
+				path, lineno, f[idx[C_STEP]]);
+			ret = -EINVAL;
+			goto out;
+		}
+		st = stage_lookup(f[idx[C_STAGE]]);
+		if (st < 0) {
+			set_err(err, len,
+				"%s:%d: unknown stage '%s' (measurements from another stage set? this "
+				"rxcalibrate knows irq, softirq, poll, xdp, gro, skb_prep, ip, "
+				"ip_to_transport, transport, forward, tx, app, cs)",
+				path, lineno, f[idx[C_STAGE]]);
+			ret = -EINVAL;
+			goto out;
+		}
+		unit = stage_unit_name(stage_table[st].unit);
+		if (idx[C_UNIT] >= 0 && strcmp(f[idx[C_UNIT]], unit)) {
+			set_err(err, len,
+				"%s:%d: stage '%s' counted in unit '%s', this rxcalibrate's vocabulary "
+				"says '%s' (measurements from another stage set?)",
+				path, lineno, stage_table[st].name, f[idx[C_UNIT]], unit);
+			ret = -EINVAL;
+			goto out;
+		}
+		for (k = 0; k < d->nsteps; k++)
+			if (d->step[k].step == (int)v[C_STEP])
+				break;
+		if (k == d->nsteps) {
+			if (d->nsteps == FIT_MAX_STEPS) {
+				set_err(err, len, "%s:%d: more than %d rate steps", path, lineno,
+					FIT_MAX_STEPS);
+				ret = -E2BIG;
+				goto out;
+			}
+			sp = &d->step[d->nsteps++];
+			sp->step = (int)v[C_STEP];
+			sp->rate_requested_bps = v[C_RATE_REQ];
+			sp->offered_bps = v[C_OFFERED_BPS];
+			sp->offered_pps = v[C_OFFERED_PPS];
+			sp->duration_s = v[C_DURATION];
+			sp->payload_bytes = (int)v[C_PAYLOAD];
+			snprintf(sp->napi_mode, sizeof(sp->napi_mode), "%s",
+				 idx[C_NAPI] >= 0 ? f[idx[C_NAPI]] : "?");
+		}
+		if (v[C_PAYLOAD] != d->step[k].payload_bytes) {
+			set_err(err, len,
+				"%s:%d: column 'payload_bytes': %s, but step %d had %d bytes on an "
+				"earlier row",
+				path, lineno, f[idx[C_PAYLOAD]], d->step[k].step,
+				d->step[k].payload_bytes);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (seen[st][k]) {
+			set_err(err, len, "%s:%d: a second row for step %d, stage '%s'", path, lineno,
+				d->step[k].step, stage_table[st].name);
+			ret = -EINVAL;
+			goto out;
+		}
+		seen[st][k] = true;
+		d->present[st] = true;
+		ob = &d->obs[st][k];
+		ob->calls = v[C_CALLS];
+		ob->packets = v[C_PACKETS];
+		ob->bytes = v[C_PACKETS] * (v[C_PAYLOAD] + FIT_FRAME_OVERHEAD);
+		ob->cpu_ns = v[C_CPU];
+		ob->samples = v[C_SAMPLES];
+		if (!d->method[st][0] || !strcmp(d->method[st], "none"))
+			snprintf(d->method[st], sizeof(d->method[st]), "%.15s", f[idx[C_METHOD]]);
+		else if (strcmp(d->method[st], f[idx[C_METHOD]]) && strcmp(f[idx[C_METHOD]], "none"))
+			snprintf(d->method[st], sizeof(d->method[st]), "mixed");
+		nrows++;
+	}
+	if (ferror(fp)) {
+		ret = -EIO;
+		set_err(err, len, "%s: read error", path);
+		goto out;
+	}
+	if (!nrows) {
+		set_err(err, len, "%s:%d: no data rows after the header", path, lineno);
+		ret = -EINVAL;
+		goto out;
+	}
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		int have = 0;
+
+		for (int k = 0; k < d->nsteps; k++)
+			have += seen[st][k];
+		if (d->present[st] && have != d->nsteps) {
+			set_err(err, len, "%s: stage '%s' has rows for %d of the %d rate steps", path,
+				stage_table[st].name, have, d->nsteps);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+out:
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+/* ---- least squares ----------------------------------------------------------------------- */
+
+/* One stage's data: design columns, observations and variances over the steps. */
+struct lsq {
+	int n;
+	double x[FIT_MAX_STEPS][COEF_COUNT];
+	double y[FIT_MAX_STEPS], var[FIT_MAX_STEPS];
+	int payload[FIT_MAX_STEPS];
+};
+
+/* True if columns @cols (bitmask) have full column rank over rows @use, weighted, each column
+ * scaled to unit norm. */
+static bool full_rank(const struct lsq *q, const bool *use, unsigned cols)
+{
+	int m = 0, p = 0, cj[COEF_COUNT], r = 0;
+	gsl_matrix *a = NULL, *v = NULL;
+	gsl_vector *s = NULL, *work = NULL;
+	bool ok = false;
+
+	for (int j = 0; j < COEF_COUNT; j++)
+		if (cols & (1u << j))
+			cj[p++] = j;
+	for (int i = 0; i < q->n; i++)
+		m += use[i];
+	if (p == 0)
+		return true;
+	if (m < p)
+		return false;
+	a = gsl_matrix_alloc(m, p);
+	v = gsl_matrix_alloc(p, p);
+	s = gsl_vector_alloc(p);
+	work = gsl_vector_alloc(p);
+	if (!a || !v || !s || !work)
+		goto out;
+	for (int i = 0, k = 0; i < q->n; i++) {
+		if (!use[i])
+			continue;
+		for (int c = 0; c < p; c++)
+			gsl_matrix_set(a, k, c, q->x[i][cj[c]] / sqrt(q->var[i]));
+		k++;
+	}
+	for (int c = 0; c < p; c++) {
+		gsl_vector_view col = gsl_matrix_column(a, c);
+		double nrm = gsl_blas_dnrm2(&col.vector);
+
+		if (!(nrm > 0) || !isfinite(nrm))
+			goto out;
+		gsl_vector_scale(&col.vector, 1.0 / nrm);
+	}
+	if (gsl_linalg_SV_decomp(a, v, s, work))
+		goto out;
+	r = 0;
+	for (int c = 0; c < p; c++)
+		r += gsl_vector_get(s, c) > FIT_RANK_TOL * gsl_vector_get(s, 0);
+	ok = r == p;
+out:
+	gsl_matrix_free(a);
+	gsl_matrix_free(v);
+	gsl_vector_free(s);
+	gsl_vector_free(work);
+	return ok;
+}
+
+/* Weighted least squares on rows @use and columns @cols. coef/cov are in ns per unit, unscaled
+ * (cov = (XᵀWX)⁻¹ for the given variances). */
+static int wls(const struct lsq *q, const bool *use, unsigned cols, double coef[COEF_COUNT],
+	       double cov[COEF_COUNT][COEF_COUNT], double *chi2)
+{
+	int m = 0, p = 0, cj[COEF_COUNT], ret = -EDOM;
+	double scale[COEF_COUNT];
+	gsl_matrix *X = NULL, *C = NULL;
+	gsl_vector *w = NULL, *y = NULL, *c = NULL;
+	gsl_multifit_linear_workspace *ws = NULL;
+
+	memset(coef, 0, sizeof(double) * COEF_COUNT);
+	memset(cov, 0, sizeof(double) * COEF_COUNT * COEF_COUNT);
+	for (int j = 0; j < COEF_COUNT; j++)
+		if (cols & (1u << j))
+			cj[p++] = j;
+	for (int i = 0; i < q->n; i++)
+		m += use[i];
+	if (p == 0) {
+		*chi2 = 0;
+		for (int i = 0; i < q->n; i++)
+			if (use[i])
+				*chi2 += q->y[i] * q->y[i] / q->var[i];
+		return 0;
+	}
+	if (m < p)
+		return -EDOM;
+	/* scale columns to max 1 so calls (1e3) and bytes (1e9) meet on equal terms */
+	for (int k = 0; k < p; k++) {
+		scale[k] = 0;
+		for (int i = 0; i < q->n; i++)
+			if (use[i] && fabs(q->x[i][cj[k]]) > scale[k])
+				scale[k] = fabs(q->x[i][cj[k]]);
+		if (!(scale[k] > 0))
+			return -EDOM;
+	}
+	X = gsl_matrix_alloc(m, p);
+	C = gsl_matrix_alloc(p, p);
+	w = gsl_vector_alloc(m);
+	y = gsl_vector_alloc(m);
+	c = gsl_vector_alloc(p);
+	ws = gsl_multifit_linear_alloc(m, p);
+	if (!X || !C || !w || !y || !c || !ws) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0, r = 0; i < q->n; i++) {
+		if (!use[i])
+			continue;
+		for (int k = 0; k < p; k++)
+			gsl_matrix_set(X, r, k, q->x[i][cj[k]] / scale[k]);
+		gsl_vector_set(y, r, q->y[i]);
+		gsl_vector_set(w, r, 1.0 / q->var[i]);
+		r++;
+	}
+	if (gsl_multifit_wlinear(X, w, y, c, C, chi2, ws) != GSL_SUCCESS || !isfinite(*chi2))
+		goto out;
+	for (int k = 0; k < p; k++) {
+		coef[cj[k]] = gsl_vector_get(c, k) / scale[k];
+		for (int l = 0; l < p; l++)
+			cov[cj[k]][cj[l]] = gsl_matrix_get(C, k, l) / (scale[k] * scale[l]);
+		if (!isfinite(coef[cj[k]]) || !isfinite(cov[cj[k]][cj[k]]))
+			goto out;
+	}
+	ret = 0;
+out:
+	gsl_matrix_free(X);
+	gsl_matrix_free(C);
+	gsl_vector_free(w);
+	gsl_vector_free(y);
+	gsl_vector_free(c);
+	gsl_multifit_linear_free(ws);
+	return ret;
+}
+
+/* The regressors rows @use can identify, in order of preference; reasons for the others go to
+ * @note (if not NULL). */
+static unsigned identifiable(const struct lsq *q, const bool *use, int stage, char *note,
+			     size_t nlen)
+{
+	static const int order_pkt[] = { COEF_PACKET, COEF_CALL, COEF_BYTE };
+	static const int order_call[] = { COEF_CALL, COEF_PACKET, COEF_BYTE };
+	const int *order = stage_table[stage].per_packet ? order_pkt : order_call;
+	unsigned cols = 0;
+	int first = -1;
+
+#define NOTE(...)                                                                           \
+	do {                                                                                \
+		if (note)                                                                   \
+			snprintf(note + strlen(note), nlen - strlen(note), __VA_ARGS__);     \
+	} while (0)
+
+	for (int k = 0; k < COEF_COUNT; k++) {
+		int j = order[k];
+		bool zero = true, same_payload = true, calls_eq_pkts = true;
+
+		for (int i = 0; i < q->n; i++) {
+			if (!use[i])
+				continue;
+			if (q->x[i][j] != 0)
+				zero = false;
+			if (first >= 0 && q->payload[i] != q->payload[first])
+				same_payload = false;
+			if (first < 0)
+				first = i;
+			if (q->x[i][COEF_CALL] != q->x[i][COEF_PACKET])
+				calls_eq_pkts = false;
+		}
+		if (zero) {
+			if (j != COEF_BYTE)
+				NOTE("%sno %s counted in any step: %s not identifiable", *note ? "; " : "",
+				     j == COEF_CALL ? "calls" : "packets", coef_name[j]);
+			continue;
+		}
+		if (j == COEF_BYTE && same_payload) {
+			NOTE("%spayload %d B in every step: per_byte not identifiable (it is inside "
+			     "per_packet)", *note ? "; " : "", first >= 0 ? q->payload[first] : 0);
+			continue;
+		}
+		if (j != COEF_BYTE && calls_eq_pkts && (cols & ((1u << COEF_CALL) | (1u << COEF_PACKET)))) {
+			NOTE("%scalls = packets in every step: one coefficient (%s)", *note ? "; " : "",
+			     coef_name[order[0]]);
+			continue;
+		}
+		if (!full_rank(q, use, cols | (1u << j))) {
+			NOTE("%s%s collinear with %s over the steps (e.g. a fixed ratio): not "
+			     "identifiable", *note ? "; " : "", coef_name[j],
+			     cols & (1u << COEF_PACKET) ? "per_packet" : "per_call");
+			continue;
+		}
+		cols |= 1u << j;
+	}
+#undef NOTE
+	return cols;
+}
+
+/* Non-negative WLS on @cols: the unconstrained optimum if it is feasible, else the best feasible
+ * optimum over the subsets of @cols (with <= 3 regressors this is the NNLS solution: that one is
+ * the unconstrained optimum on its own support). Returns the columns used in @best. */
+static int nnwls(const struct lsq *q, const bool *use, unsigned cols, double coef[COEF_COUNT],
+		 double cov[COEF_COUNT][COEF_COUNT], double *chi2, unsigned *best, bool *constrained)
+{
+	double c[COEF_COUNT], v[COEF_COUNT][COEF_COUNT], x2, best_x2 = INFINITY;
+	int err = wls(q, use, cols, coef, cov, chi2);
+	bool feasible = true;
+
+	if (err)
+		return err;
+	for (int j = 0; j < COEF_COUNT; j++)
+		if (coef[j] < 0)
+			feasible = false;
+	*best = cols;
+	*constrained = !feasible;
+	if (feasible)
+		return 0;
+	for (unsigned sub = 0; sub < (1u << COEF_COUNT); sub++) {
+		bool ok = true;
+
+		if ((sub & ~cols) || sub == cols)
+			continue;
+		if (wls(q, use, sub, c, v, &x2))
+			continue;
+		for (int j = 0; j < COEF_COUNT; j++)
+			if (c[j] < 0)
+				ok = false;
+		if (ok && x2 < best_x2) {
+			best_x2 = x2;
+			*best = sub;
+			*chi2 = x2;
+			memcpy(coef, c, sizeof(c));
+			memcpy(cov, v, sizeof(v));
+		}
+	}
+	return isfinite(best_x2) ? 0 : -EDOM;	/* the empty set is always feasible */
+}
+
+static double predict(const struct lsq *q, int i, const double coef[COEF_COUNT])
+{
+	double s = 0;
+
+	for (int j = 0; j < COEF_COUNT; j++)
+		s += coef[j] * q->x[i][j];
+	return s;
+}
+
+/* Variances of cpu_ns per step (docs/fit.md, "Weights"). Sampled stages: cpu_ns of a step is
+ * about samples × q with q the stage's pooled ns per sample and a Poisson sample count, so
+ * var = q·E[cpu_ns]; E[cpu_ns] is first taken as q·samples, then (refine_variances) from a
+ * preliminary fit, so that a step that happened to draw few samples does not get a high weight
+ * for it. Span methods: the step sums one independent time per event, var ∝ events
+ * (calls + packets), scale unknown. Returns q, or 0 for relative variances. */
+static double variances(const struct fit_data *d, int st, struct lsq *q)
+{
+	double cpu = 0, smp = 0, qn;
+
+	for (int i = 0; i < q->n; i++) {
+		cpu += d->obs[st][i].cpu_ns;
+		smp += d->obs[st][i].samples;
+	}
+	if (!strcmp(d->method[st], "perf_event") && smp > 0 && cpu > 0) {
+		qn = cpu / smp;
+		for (int i = 0; i < q->n; i++)
+			q->var[i] = qn * qn * fmax(d->obs[st][i].samples, 1);
+		return qn;
+	}
+	for (int i = 0; i < q->n; i++)
+		q->var[i] = fmax(d->obs[st][i].calls + d->obs[st][i].packets, 1);
+	return 0;
+}
+
+/* One reweighting step for sampled stages: var = q·max(fitted cpu_ns, q). */
+static int refine_variances(struct lsq *q, const bool *use, unsigned cols, double qn)
+{
+	double c[COEF_COUNT], v[COEF_COUNT][COEF_COUNT], x2;
+	unsigned b;
+	bool cons;
+	int err = nnwls(q, use, cols, c, v, &x2, &b, &cons);
+
+	if (err)
+		return err;
+	for (int i = 0; i < q->n; i++) {
+		double yhat = 0;
+
+		for (int j = 0; j < COEF_COUNT; j++)
+			yhat += c[j] * q->x[i][j];
+		q->var[i] = qn * fmax(yhat, qn);
+	}
+	return 0;
+}
+
+static int popcount3(unsigned c)
+{
+	return (c & 1) + ((c >> 1) & 1) + ((c >> 2) & 1);
+}
+
+int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char *err, size_t len)
+{
+	struct lsq *q;
+	bool use[FIT_MAX_STEPS];
+	double cov[COEF_COUNT][COEF_COUNT], ucoef[COEF_COUNT], ucov[COEF_COUNT][COEF_COUNT], x2;
+	double calls = 0, ybar = 0, wsum = 0, sstot = 0, s2, cvs = 0, qn;
+	unsigned cols, best;
+	bool constrained;
+	int ret;
+
+	gsl_quiet();
+	memset(r, 0, sizeof(*r));
+	snprintf(r->method, sizeof(r->method), "%s", d->present[st] ? d->method[st] : "absent");
+	for (int i = 0; i < d->nsteps; i++)
+		calls += d->obs[st][i].calls;
+	if (!d->present[st] || !strcmp(d->method[st], "none") || !(calls > 0)) {
+		snprintf(r->note, sizeof(r->note), "%s",
+			 !d->present[st] ? "not in the measurements"
+			 : !strcmp(d->method[st], "none") ? "not measured (method none)"
+							  : "not measured: no calls in any step");
+		return 0;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->n = r->n = d->nsteps;
+	for (int i = 0; i < q->n; i++) {
+		q->x[i][COEF_CALL] = d->obs[st][i].calls;
+		q->x[i][COEF_PACKET] = d->obs[st][i].packets;
+		q->x[i][COEF_BYTE] = d->obs[st][i].bytes;
+		q->y[i] = d->obs[st][i].cpu_ns;
+		q->payload[i] = d->step[i].payload_bytes;
+		use[i] = true;
+	}
+	qn = variances(d, st, q);
+	r->absolute_weights = qn > 0;
+	cols = identifiable(q, use, st, r->note, sizeof(r->note));
+	for (int j = 0; j < COEF_COUNT; j++)
+		r->identifiable[j] = cols & (1u << j);
+	if (q->n < popcount3(cols) + 1) {
+		set_err(err, len,
+			"%s: stage '%s' fits %d unit cost%s and needs at least %d rate steps (one "
+			"more than its unit costs, for standard errors and cross-validation); the "
+			"file has %d",
+			d->path, stage_table[st].name, popcount3(cols), popcount3(cols) > 1 ? "s" : "",
+			popcount3(cols) + 1, q->n);
+		ret = -EDOM;
+		goto out;
+	}
+	if (r->absolute_weights && (ret = refine_variances(q, use, cols, qn)))
+		goto fail;
+	/* unconstrained first: its standard errors stand for coefficients held at 0 */
+	if ((ret = wls(q, use, cols, ucoef, ucov, &x2)))
+		goto fail;
+	if ((ret = nnwls(q, use, cols, r->coef, cov, &r->chi2, &best, &constrained)))
+		goto fail;
+	r->constrained = constrained;
+	r->p = popcount3(best);
+	r->dof = q->n - r->p;
+	s2 = r->dof > 0 ? r->chi2 / r->dof : 1;
+	/* absolute variances: inflate only if the scatter exceeds them (PDG scale factor);
+	 * relative ones: the scatter sets the scale */
+	if (r->absolute_weights && s2 < 1)
+		s2 = 1;
+	for (int j = 0; j < COEF_COUNT; j++) {
+		r->at_zero[j] = (cols & (1u << j)) && !(best & (1u << j));
+		r->se[j] = sqrt(fmax(0, (best & (1u << j) ? cov[j][j] : ucov[j][j]) * s2));
+		if (r->at_zero[j]) {
+			r->coef[j] = 0;
+			snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
+				 "%s%s held at 0 (unconstrained %.3g)", r->note[0] ? "; " : "",
+				 coef_name[j], ucoef[j]);
+		}
+	}
+	for (int i = 0; i < q->n; i++) {
+		double w = 1 / q->var[i];
+
+		wsum += w;
+		ybar += w * q->y[i];
+	}
+	ybar /= wsum;
+	for (int i = 0; i < q->n; i++) {
+		r->pred[i] = predict(q, i, r->coef);
+		r->resid[i] = q->y[i] - r->pred[i];
+		r->sigma[i] = sqrt(q->var[i] * s2);
+		sstot += (q->y[i] - ybar) * (q->y[i] - ybar) / q->var[i];
+	}
+	r->r2 = sstot > 0 ? 1 - r->chi2 / sstot : (r->chi2 > 0 ? 0 : 1);
+
+	/* leave one rate step out: refit (own identifiability, non-negative), predict it */
+	for (int k = 0; k < q->n; k++) {
+		double c[COEF_COUNT], v[COEF_COUNT][COEF_COUNT], xx;
+		unsigned cc, bb;
+		bool cons;
+
+		use[k] = false;
+		cc = identifiable(q, use, st, NULL, 0);
+		ret = nnwls(q, use, cc, c, v, &xx, &bb, &cons);
+		use[k] = true;
+		if (ret)
+			goto fail;
+		r->cv_pred[k] = predict(q, k, c);
+		if (q->y[k] > 0) {
+			r->cv_rel[k] = (r->cv_pred[k] - q->y[k]) / q->y[k];
+			r->cv_ok[k] = true;
+			cvs += r->cv_rel[k] * r->cv_rel[k];
+			r->cv_n++;
+		}
+	}
+	r->cv_rms = r->cv_n ? sqrt(cvs / r->cv_n) : 0;
+	for (int j = 0; j < COEF_COUNT; j++)
+		if (!isfinite(r->coef[j]) || !isfinite(r->se[j]))
+			goto nonfinite;
+	if (!isfinite(r->r2) || !isfinite(r->cv_rms) || !isfinite(r->chi2))
+		goto nonfinite;
+	r->fitted = true;
+	ret = 0;
+	goto out;
+nonfinite:
+	ret = -ERANGE;
+fail:
+	set_err(err, len, "%s: stage '%s': the least-squares fit failed (%s)", d->path,
+		stage_table[st].name, ret == -ERANGE ? "non-finite result" : "singular system");
+out:
+	free(q);
+	return ret;
+}
+
+int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len)
+{
+	gsl_quiet();
+	memset(res, 0, sizeof(*res));
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		int ret = fit_stage(d, st, &res->stage[st], err, len);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- writing the calibration ------------------------------------------------------------- */
+
+/* A libconfig float literal: always with a decimal point (42.0, 1.5e+08 -> 1.5e+08 is fine, but
+ * 1e+08 gets 1.0e+08 for readers that want the point). */
+static const char *flt(char *buf, size_t len, double v)
+{
+	char *e;
+
+	if (!isfinite(v))
+		v = 0;	/* never reached: every number is checked before writing */
+	if (v == 0)
+		v = 0;	/* no "-0.0" */
+	snprintf(buf, len, "%.10g", v);
+	if (!strpbrk(buf, ".")) {
+		e = strpbrk(buf, "eE");
+		if (e) {
+			char tail[32];
+
+			snprintf(tail, sizeof(tail), "%s", e);
+			snprintf(e, len - (size_t)(e - buf), ".0%s", tail);
+		} else {
+			snprintf(buf + strlen(buf), len - strlen(buf), ".0");
+		}
+	}
+	return buf;
+}
+
+/* A libconfig string literal's body: quotes and backslashes escaped, control characters dropped. */
+static void put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static void fmt_rate(char *buf, size_t len, double bps)
+{
+	if (bps >= 1e9)
+		snprintf(buf, len, "%.3gG", bps / 1e9);
+	else if (bps >= 1e6)
+		snprintf(buf, len, "%.3gM", bps / 1e6);
+	else if (bps >= 1e3)
+		snprintf(buf, len, "%.3gk", bps / 1e3);
+	else
+		snprintf(buf, len, "%.3g", bps);
+}
+
+static void stage_source(char *buf, size_t len, const struct fit_data *d,
+			 const struct fit_stage_result *r)
+{
+	if (!r->fitted) {
+		/* truncation is fine: the loader keeps 255 characters of a source */
+		if (snprintf(buf, len, "%s in %s: zero costs written", r->note, base_name(d->path)) >=
+		    (int)len)
+			buf[len - 1] = 0;
+		return;
+	}
+	if (snprintf(buf, len, "rxcalibrate fit of %s: %s, %d steps, WLS (%s), non-negative%s%s",
+		     base_name(d->path), r->method, r->n,
+		     r->absolute_weights ? "1/var from samples" : "1/var ~ 1/events",
+		     r->note[0] ? "; " : "", r->note) >= (int)len)
+		buf[len - 1] = 0;
+}
+
+static int write_file(FILE *f, const char *name, const struct fit_data *d,
+		      const struct fit_result *res, const struct rxc_host *h, const char *date)
+{
+	char b1[40], b2[40], b3[40], src[250], napi[64] = "";
+	bool mixed_napi = false;
+
+	for (int i = 0; i < d->nsteps; i++)
+		if (strcmp(d->step[i].napi_mode, d->step[0].napi_mode))
+			mixed_napi = true;
+	snprintf(napi, sizeof(napi), "%s", mixed_napi ? "mixed" : d->step[0].napi_mode);
+
+	fprintf(f, "# Calibration fitted by `rxcalibrate fit` from %s (%d rate steps) on %s.\n",
+		d->path, d->nsteps, date);
+	fprintf(f, "# Provenance (kernel, cpu, HZ, budgets) describes the machine the fit ran on,\n"
+		   "# read at fit time; measurements.csv does not record the machine it was\n"
+		   "# measured on.\n"
+		   "# Unit costs in ns per call (stage unit), per packet and per frame byte\n"
+		   "# (payload + %d); see docs/fit.md.\n",
+		FIT_FRAME_OVERHEAD);
+	fprintf(f, "calibration:\n{\n  name = ");
+	put_str(f, name);
+	fprintf(f, ";\n  description = ");
+	{
+		char desc[512];
+
+		snprintf(desc, sizeof(desc),
+			 "Per-stage unit costs of the receive path fitted by rxcalibrate fit "
+			 "(weighted non-negative least squares, GSL) from %s: %d rate steps, NAPI %s, "
+			 "measured on the machine described in provenance.",
+			 base_name(d->path), d->nsteps, napi);
+		put_str(f, desc);
+	}
+	fprintf(f, ";\n  provenance:\n  {\n    method = \"rxcalibrate fit (WLS, non-negative)\";\n");
+	fprintf(f, "    kernel = ");
+	put_str(f, h->kernel[0] ? h->kernel : "unknown");
+	fprintf(f, ";\n    cpu = ");
+	put_str(f, h->cpu_model[0] ? h->cpu_model : "unknown");
+	fprintf(f, ";\n    nic = ");
+	put_str(f, !strcmp(napi, "device") ? "external device (--dev; driver: rxcalibrate probe --dev)"
+		   : "veth pair of the built-in testbed, XDP_PASS native (veth_poll NAPI)");
+	fprintf(f, ";\n    date = \"%s\";\n", date);
+	fprintf(f, "    hz = %d;\n    ncpus = %d;\n", h->hz, h->ncpus);
+	fprintf(f, "    netdev_budget = %ld;\n    netdev_budget_usecs = %ld;\n"
+		   "    dev_weight = %ld;\n    netdev_max_backlog = %ld;\n",
+		h->netdev_budget, h->netdev_budget_usecs, h->dev_weight, h->netdev_max_backlog);
+	fprintf(f, "    napi_mode = \"%s\";\n", napi);
+	fprintf(f, "    rates_requested_bps = [");
+	for (int i = 0; i < d->nsteps; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", flt(b1, sizeof(b1), d->step[i].rate_requested_bps));
+	fprintf(f, " ];\n    rates_offered_bps = [");
+	for (int i = 0; i < d->nsteps; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", flt(b1, sizeof(b1), d->step[i].offered_bps));
+	fprintf(f, " ];\n    payload_bytes = [");
+	for (int i = 0; i < d->nsteps; i++)
+		fprintf(f, "%s%d", i ? ", " : " ", d->step[i].payload_bytes);
+	fprintf(f, " ];\n    methods = {");
+	for (int st = 0; st < STAGE_COUNT; st++)
+		fprintf(f, " %s = \"%s\";", stage_table[st].name, res->stage[st].method);
+	fprintf(f, " };\n    sources = ( ");
+	{
+		char s1[512];
+
+		snprintf(s1, sizeof(s1), "measurements: %s, %d rate steps (rxcalibrate run)", d->path,
+			 d->nsteps);
+		put_str(f, s1);
+	}
+	fprintf(f, " );\n    notes = ");
+	put_str(f, "Kernel, cpu, HZ and budgets were read from the machine rxcalibrate fit ran on, "
+		   "at fit time; rates, payloads, NAPI mode and methods come from the measurements. "
+		   "Costs are what the probes saw after subtracting their own measured run time.");
+	fprintf(f, ";\n  };\n");
+
+	fprintf(f, "  fit:\n  {\n    model = \"cpu_ns = per_call*calls + per_packet*packets + "
+		   "per_byte*packets*(payload+%d)\";\n", FIT_FRAME_OVERHEAD);
+	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
+		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");
+	fprintf(f, "    frame_overhead_bytes = %d;\n    steps = %d;\n", FIT_FRAME_OVERHEAD,
+		d->nsteps);
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+
+		if (!r->fitted)
+			continue;
+		fprintf(f, "    %s = { chi2 = %s; dof = %d; r2 = %s; cv_error = %s; constrained = %s; "
+			   "cv_rel_error = [", stage_table[st].name, flt(b1, sizeof(b1), r->chi2),
+			r->dof, flt(b2, sizeof(b2), r->r2), flt(b3, sizeof(b3), r->cv_rms),
+			r->constrained ? "true" : "false");
+		for (int i = 0; i < r->n; i++)
+			fprintf(f, "%s%s", i ? ", " : " ",
+				flt(b1, sizeof(b1), r->cv_ok[i] ? r->cv_rel[i] : 0));
+		fprintf(f, " ]; residual_ns = [");
+		for (int i = 0; i < r->n; i++)
+			fprintf(f, "%s%s", i ? ", " : " ", flt(b1, sizeof(b1), r->resid[i]));
+		fprintf(f, " ]; };\n");
+	}
+	fprintf(f, "  };\n  stages:\n  {\n");
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+
+		stage_source(src, sizeof(src), d, r);
+		fprintf(f, "    %s = { per_call_ns = %s; ", stage_table[st].name,
+			flt(b1, sizeof(b1), r->coef[COEF_CALL]));
+		fprintf(f, "per_packet_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_PACKET]));
+		fprintf(f, "per_byte_ns = %s;\n", flt(b1, sizeof(b1), r->coef[COEF_BYTE]));
+		fprintf(f, "      per_call_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_CALL]));
+		fprintf(f, "per_packet_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_PACKET]));
+		fprintf(f, "per_byte_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_BYTE]));
+		fprintf(f, "      dist = \"fixed\"; r2 = %s; cv_error = %s; n = %d; method = ",
+			flt(b1, sizeof(b1), r->r2), flt(b2, sizeof(b2), r->cv_rms), r->n);
+		put_str(f, r->method);
+		fprintf(f, ";\n      source = ");
+		put_str(f, src);
+		fprintf(f, "; };\n");
+	}
+	fprintf(f, "  };\n};\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+static bool result_finite(const struct fit_result *res)
+{
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+
+		for (int j = 0; j < COEF_COUNT; j++)
+			if (!isfinite(r->coef[j]) || !isfinite(r->se[j]) || r->coef[j] < 0)
+				return false;
+		if (!isfinite(r->r2) || !isfinite(r->cv_rms) || !isfinite(r->chi2))
+			return false;
+		for (int i = 0; i < r->n; i++)
+			if (!isfinite(r->resid[i]) || !isfinite(r->cv_rel[i]))
+				return false;
+	}
+	return true;
+}
+
+/* The file as loaded must carry the numbers we meant to write (10 significant digits). */
+static bool close_to(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-300;
+}
+
+int fit_write_calibration(const char *path, const char *name, const struct fit_data *d,
+			  const struct fit_result *res, char *err, size_t len)
+{
+	struct calibration *cal = NULL;
+	struct rxc_host h;
+	char *tmp = NULL, date[32], lerr[ERR_LEN];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f = NULL;
+	int fd, ret = 0;
+
+	if (!result_finite(res)) {
+		set_err(err, len, "%s: internal error: a fitted number is not finite, nothing written",
+			path);
+		return -ERANGE;
+	}
+	host_read(&h);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		set_err(err, len, "%s: cannot create a temporary file beside it: %s", path,
+			strerror(-ret));
+		free(tmp);
+		return ret;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		set_err(err, len, "%s: %s", tmp, strerror(-ret));
+		goto out;
+	}
+	ret = write_file(f, name, d, res, &h, date);
+	if (!ret && fflush(f))
+		ret = -errno;
+	if (!ret && fsync(fileno(f)))
+		ret = -errno;
+	if (fchmod(fileno(f), 0644) && !ret)
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret) {
+		set_err(err, len, "%s: %s", tmp, strerror(-ret));
+		goto out;
+	}
+	/* self-check: the simulator's own loader must accept it and read back our numbers */
+	cal = calloc(1, sizeof(*cal));
+	if (!cal) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = calibration_load(cal, tmp, lerr, sizeof(lerr));
+	if (ret) {
+		set_err(err, len, "%s: internal error, calibration_load() rejects the file written: %s",
+			path, lerr);
+		goto out;
+	}
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct stage_cost *sc = &cal->stage[st];
+		const struct fit_stage_result *r = &res->stage[st];
+
+		if (!sc->present || !close_to(sc->per_call_ns, r->coef[COEF_CALL]) ||
+		    !close_to(sc->per_packet_ns, r->coef[COEF_PACKET]) ||
+		    !close_to(sc->per_byte_ns, r->coef[COEF_BYTE]) ||
+		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
+			set_err(err, len,
+				"%s: internal error, calibration_load() reads stage '%s' back "
+				"differently",
+				path, stage_table[st].name);
+			ret = -EPROTO;
+			goto out;
+		}
+	}
+	if (rename(tmp, path)) {
+		ret = -errno;
+		set_err(err, len, "%s: %s", path, strerror(-ret));
+	}
+out:
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	free(cal);
+	return ret;
+}
+
+/* ---- the command -------------------------------------------------------------------------- */
+
+static void coef_cell(char *buf, size_t len, const struct fit_stage_result *r, int j)
+{
+	if (!r->identifiable[j])
+		snprintf(buf, len, "-");
+	else if (r->at_zero[j])
+		snprintf(buf, len, "0 (held) ±%.3g", r->se[j]);
+	else
+		snprintf(buf, len, "%.4g ± %.2g", r->coef[j], r->se[j]);
+}
+
+static void print_stage(const struct fit_data *d, int st, const struct fit_stage_result *r,
+			bool verbose)
+{
+	char rb[16];
+
+	printf("\n%s (%s): cpu_ns =", stage_table[st].name, r->method);
+	for (int j = 0, k = 0; j < COEF_COUNT; j++)
+		if (r->identifiable[j])
+			printf("%s %s·%s", k++ ? " +" : "", coef_name[j],
+			       j == COEF_CALL ? "calls" : j == COEF_PACKET ? "packets" : "bytes");
+	printf("; R² %.4f, chi²/dof %.3g (%d dof), LOO-CV RMS %.2f %%\n", r->r2,
+	       r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms);
+	if (r->note[0])
+		printf("  note: %s\n", r->note);
+	printf("  %4s %9s %5s %11s %11s %12s %12s %11s %7s %12s %8s\n", "step", "offered", "size",
+	       "calls", "packets", "cpu_ns", "fitted", "residual", "res/σ", "loo_pred",
+	       "loo_err");
+	if (verbose)
+		printf("  (σ of cpu_ns per step, the weight 1/σ²: %s)\n",
+		       r->absolute_weights ? "q·fitted cpu_ns, q = pooled ns per sample"
+					   : "∝ sqrt(calls + packets), scaled by chi²/dof");
+	for (int i = 0; i < r->n; i++) {
+		fmt_rate(rb, sizeof(rb), d->step[i].offered_bps);
+		printf("  %4d %9s %5d %11.0f %11.0f %12.4g %12.4g %11.3g %7.2f %12.4g ",
+		       d->step[i].step, rb, d->step[i].payload_bytes, d->obs[st][i].calls,
+		       d->obs[st][i].packets, d->obs[st][i].cpu_ns, r->pred[i], r->resid[i],
+		       r->sigma[i] > 0 ? r->resid[i] / r->sigma[i] : 0.0, r->cv_pred[i]);
+		if (r->cv_ok[i])
+			printf("%7.2f%%", 100 * r->cv_rel[i]);
+		else
+			printf("%8s", "-");
+		if (verbose)
+			printf("  σ %.4g", r->sigma[i]);
+		putchar('\n');
+	}
+}
+
+int fit_main(const struct fit_opts *o)
+{
+	struct fit_data *d = calloc(1, sizeof(*d));
+	struct fit_result *res = calloc(1, sizeof(*res));
+	char err[1024], c1[40], c2[40], c3[40], rb[16], rb2[16];
+	double lo = INFINITY, hi = 0;
+	int ret = 1;
+
+	gsl_quiet();
+	if (!d || !res) {
+		fprintf(stderr, "rxcalibrate fit: out of memory\n");
+		goto out;
+	}
+	if (fit_read_csv(o->in, d, err, sizeof(err)) || fit_all(d, res, err, sizeof(err))) {
+		fprintf(stderr, "rxcalibrate fit: %s\n", err);
+		goto out;
+	}
+	for (int i = 0; i < d->nsteps; i++) {
+		lo = fmin(lo, d->step[i].offered_bps);
+		hi = fmax(hi, d->step[i].offered_bps);
+	}
+	fmt_rate(rb, sizeof(rb), lo);
+	fmt_rate(rb2, sizeof(rb2), hi);
+	printf("%s: %d rate steps, offered %s..%s payload bit/s\n\n", d->path, d->nsteps, rb, rb2);
+	printf("%-16s %-10s %3s %-22s %-22s %-22s %8s %8s\n", "stage", "method", "n",
+	       "per_call_ns", "per_packet_ns", "per_byte_ns", "R²", "LOO-CV");
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+
+		if (!r->fitted) {
+			printf("%-16s %-10s %3s %s\n", stage_table[st].name, r->method, "-", r->note);
+			continue;
+		}
+		coef_cell(c1, sizeof(c1), r, COEF_CALL);
+		coef_cell(c2, sizeof(c2), r, COEF_PACKET);
+		coef_cell(c3, sizeof(c3), r, COEF_BYTE);
+		printf("%-16s %-10s %3d %-22s %-22s %-22s %8.4f %7.2f%%\n", stage_table[st].name,
+		       r->method, r->n, c1, c2, c3, r->r2, 100 * r->cv_rms);
+	}
+	for (int st = 0; st < STAGE_COUNT; st++)
+		if (res->stage[st].fitted)
+			print_stage(d, st, &res->stage[st], o->verbose);
+	if (fit_write_calibration(o->out, o->name ? o->name : "measured", d, res, err,
+				  sizeof(err))) {
+		fprintf(stderr, "rxcalibrate fit: %s\n", err);
+		goto out;
+	}
+	printf("\nwrote %s (read back with calibration_load: ok)\n", o->out);
+	ret = 0;
+out:
+	free(d);
+	free(res);
+	return ret;
+}

@@ -1,0 +1,97 @@
+/* `rxcalibrate fit`: per-stage unit costs from measurements.csv by weighted least squares (GSL),
+ * with non-negativity, standard errors, R², residuals and leave-one-step-out cross-validation,
+ * written as a libconfig calibration that model/config.c's calibration_load() accepts.
+ *
+ * Model per stage s and rate step i:  cpu_ns[i] = c·calls[i] + p·packets[i] + b·bytes[i]
+ * with bytes = packets × (payload_bytes + FIT_FRAME_OVERHEAD). Only the regressors the steps can
+ * tell apart are fitted (see fit_stage()); the others are reported as dropped, with the reason.
+ * Functions return 0 or -errno and write one message naming the file, line or column into @err;
+ * only fit_main() prints and turns results into an exit status. See docs/fit.md. */
+#ifndef RXC_FIT_H
+#define RXC_FIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stage.h"
+
+/* UDP 8 + IPv4 20 + Ethernet 14 + FCS 4: the frame bytes the model's per_byte_ns multiplies */
+#define FIT_FRAME_OVERHEAD 46
+#define FIT_MAX_STEPS 256
+
+enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_COUNT };
+
+struct fit_opts {
+	const char *in;		/* measurements.csv */
+	const char *out;	/* calibration file */
+	const char *name;	/* calibration name (default "measured") */
+	bool verbose;
+};
+
+/* One rate step of the CSV (the columns shared by all its rows). */
+struct fit_step {
+	int step;
+	double rate_requested_bps, offered_bps, offered_pps;
+	double duration_s;
+	int payload_bytes;
+	char napi_mode[16];
+};
+
+/* One (step, stage) row: what the fit uses. */
+struct fit_obs {
+	double calls, packets, bytes, cpu_ns, samples;
+};
+
+struct fit_data {
+	char path[256];
+	int nsteps;
+	struct fit_step step[FIT_MAX_STEPS];
+	struct fit_obs obs[STAGE_COUNT][FIT_MAX_STEPS];
+	char method[STAGE_COUNT][16];	/* "none", one method, or "mixed" */
+	bool present[STAGE_COUNT];	/* rows seen for this stage */
+};
+
+struct fit_stage_result {
+	bool fitted;		/* false: not measured (method none or no calls), zero costs */
+	char method[16];
+	int n;			/* steps used */
+	int p;			/* regressors fitted (identifiable and not held at 0) */
+	bool identifiable[COEF_COUNT];
+	bool at_zero[COEF_COUNT];	/* identifiable, but the non-negative optimum holds it at 0 */
+	bool constrained;	/* the unconstrained optimum had a negative coefficient */
+	bool absolute_weights;	/* variances known from sample counts (perf_event) */
+	double coef[COEF_COUNT], se[COEF_COUNT];	/* ns per call / packet / byte */
+	double chi2;		/* weighted residual sum of squares */
+	int dof;
+	double r2;
+	double cv_rms;		/* RMS relative error of leave-one-step-out predictions */
+	int cv_n;		/* steps that entered cv_rms (cpu_ns > 0) */
+	double pred[FIT_MAX_STEPS], resid[FIT_MAX_STEPS], sigma[FIT_MAX_STEPS];
+	double cv_pred[FIT_MAX_STEPS], cv_rel[FIT_MAX_STEPS];
+	bool cv_ok[FIT_MAX_STEPS];
+	char note[256];		/* why regressors were dropped or held at zero */
+};
+
+struct fit_result {
+	struct fit_stage_result stage[STAGE_COUNT];
+};
+
+/* Reads @path into @d (allocated by the caller, ~150 kB: use the heap). */
+int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
+
+/* Fits one stage. -EDOM (with a message) if the stage has fewer steps than its regressors + 1. */
+int fit_stage(const struct fit_data *d, int stage, struct fit_stage_result *r, char *err,
+	      size_t len);
+
+/* Fits every stage in @d. */
+int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len);
+
+/* Writes the calibration atomically (temp file, calibration_load() self-check, rename). On error
+ * nothing is left at @path. Provenance comes from the running machine and from @d. */
+int fit_write_calibration(const char *path, const char *name, const struct fit_data *d,
+			  const struct fit_result *res, char *err, size_t len);
+
+/* The whole command: read, fit, print, write. Returns the exit status (0, or 1 on bad input). */
+int fit_main(const struct fit_opts *o);
+
+#endif

@@ -1,0 +1,481 @@
+/* rxcalibrate fit: round trip from known unit costs, non-negativity, cross-validation on exact
+ * data, bad input. Synthetic measurements are written with meas_csv_write() (the writer
+ * `rxcalibrate run` uses) and read back by fit_read_csv(), so the CSV path is exercised too.
+ *
+ * Noise model (the one docs/fit.md assumes for perf_event stages): a stage's cpu_ns in a step is
+ * samples × q with q ns per sample and a Poisson sample count, so cpu_ns has standard deviation
+ * q·sqrt(samples). The fit's standard errors then cover the truth like a normal variable: the
+ * bound 3.29 SE is the two-sided 99.9 % quantile of N(0,1). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "config.h"
+#include "csv.h"
+#include "fit.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/rxc_fit_XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* True unit costs, ns (per call, per packet, per frame byte). */
+struct truth {
+	double c[STAGE_COUNT][COEF_COUNT];
+};
+
+static void default_truth(struct truth *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->c[STAGE_POLL][COEF_CALL] = 1200;
+	t->c[STAGE_POLL][COEF_PACKET] = 60;
+	t->c[STAGE_IP][COEF_PACKET] = 170;
+	t->c[STAGE_APP][COEF_CALL] = 600;
+	t->c[STAGE_APP][COEF_BYTE] = 0.05;
+}
+
+#define Q_NS 1e5	/* ns per sample: 10 kHz sampling */
+#define NRATES 6
+
+/* Steps: NRATES rates × @nsizes payload sizes. Per step polls = packets / (1 + pps/20000), the
+ * batching of a NAPI poll growing with the rate, so calls and packets are not proportional.
+ * poll, ip: calls = polls; app: one recvmsg per packet (calls = packets). Other stages: none. */
+static void gen(const char *path, const struct truth *t, int nsteps_max, int nsizes,
+		gsl_rng *rng)
+{
+	static const int sizes[2] = { 64, 1472 };
+	static const double rates[NRATES] = { 100e6, 200e6, 300e6, 400e6, 500e6, 600e6 };
+	struct meas_row *rows = calloc(NRATES * 2 * STAGE_COUNT, sizeof(*rows));
+	size_t n = 0;
+	int step = 0;
+
+	assert_non_null(rows);
+	for (int z = 0; z < nsizes; z++)
+		for (int k = 0; k < NRATES && step < nsteps_max; k++) {
+			double pps = rates[k] / (sizes[z] * 8.0), dur = 2;
+			uint64_t pk = (uint64_t)llround(pps * dur);
+			uint64_t polls = (uint64_t)llround(pk / (1 + pps / 20000));
+
+			step++;
+			for (int st = 0; st < STAGE_COUNT; st++) {
+				struct meas_row *r = &rows[n++];
+				bool measured = st == STAGE_POLL || st == STAGE_IP || st == STAGE_APP;
+				double tru;
+
+				r->step = step;
+				r->rate_requested_bps = r->offered_bps = r->received_bps = rates[k];
+				r->offered_pps = r->received_pps = pps;
+				r->received_packets = r->udp_indatagrams = pk;
+				r->duration_s = dur;
+				r->napi_mode = "softirq";
+				r->payload_bytes = sizes[z];
+				r->stage = stage_table[st].name;
+				r->unit = stage_unit_name(stage_table[st].unit);
+				r->polls = polls;
+				r->method = measured ? "perf_event" : "none";
+				if (!measured)
+					continue;
+				r->calls = st == STAGE_APP ? pk : polls;
+				r->packets = pk;
+				tru = t->c[st][COEF_CALL] * r->calls + t->c[st][COEF_PACKET] * pk +
+				      t->c[st][COEF_BYTE] * pk * (sizes[z] + FIT_FRAME_OVERHEAD);
+				r->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
+				r->cpu_ns = tru;
+				if (rng)
+					r->cpu_ns += gsl_ran_gaussian(rng, Q_NS * sqrt(r->samples));
+				r->cpu_ns = fmax(0, r->cpu_ns);
+				r->cpu_ns_raw = r->cpu_ns;
+			}
+		}
+	assert_int_equal(meas_csv_write(path, rows, n), 0);
+	free(rows);
+}
+
+static struct fit_data *data_of(const char *path)
+{
+	struct fit_data *d = calloc(1, sizeof(*d));
+	char err[512];
+
+	assert_non_null(d);
+	if (fit_read_csv(path, d, err, sizeof(err)))
+		fail_msg("fit_read_csv: %s", err);
+	return d;
+}
+
+static const char *const cname[COEF_COUNT] = { "per_call", "per_packet", "per_byte" };
+
+/* Round trip: 12 steps (6 rates × 64 and 1472 B), noise as in the header comment. */
+static void test_round_trip(void **state)
+{
+	struct truth t;
+	struct fit_result *res = calloc(1, sizeof(*res));
+	struct calibration *cal = calloc(1, sizeof(*cal));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	char csv[128], out[128], err[512];
+	struct fit_data *d;
+	struct fit_opts o = { 0 };
+
+	(void)state;
+	assert_non_null(res);
+	assert_non_null(cal);
+	gsl_rng_set(rng, 20261124);
+	default_truth(&t);
+	snprintf(csv, sizeof(csv), "%s/rt.csv", dir);
+	snprintf(out, sizeof(out), "%s/rt.cfg", dir);
+	gen(csv, &t, 99, 2, rng);
+	d = data_of(csv);
+	assert_int_equal(d->nsteps, 12);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+		bool measured = st == STAGE_POLL || st == STAGE_IP || st == STAGE_APP;
+
+		assert_int_equal(r->fitted, measured);
+		if (!measured) {
+			for (int j = 0; j < COEF_COUNT; j++)
+				assert_true(r->coef[j] == 0 && r->se[j] == 0);
+			continue;
+		}
+		assert_true(r->absolute_weights);
+		for (int j = 0; j < COEF_COUNT; j++) {
+			double tru = t.c[st][j], est = r->coef[j], se = r->se[j];
+
+			if (!r->identifiable[j])
+				continue;
+			print_message("  %-5s %-10s truth %8.4g  fit %10.5g ± %.3g  (%+.2f SE)%s\n",
+				      stage_table[st].name, cname[j], tru, est, se,
+				      se > 0 ? (est - tru) / se : 0.0, r->at_zero[j] ? " held at 0" : "");
+			assert_true(est >= 0);
+			assert_true(se > 0);
+			assert_true(fabs(est - tru) <= 3.29 * se);
+			if (tru > 0) {
+				/* sane: the noise gives relative errors of order 1 %, never 25 % */
+				assert_true(se < 0.25 * tru);
+				assert_true(se > 1e-5 * tru);
+			}
+		}
+		assert_true(r->r2 > 0.99);
+		assert_true(r->dof > 0);
+	}
+	/* identifiability: app has calls = packets (one coefficient, per_call) and two sizes */
+	assert_true(res->stage[STAGE_APP].identifiable[COEF_CALL]);
+	assert_false(res->stage[STAGE_APP].identifiable[COEF_PACKET]);
+	assert_true(res->stage[STAGE_APP].identifiable[COEF_BYTE]);
+	assert_true(res->stage[STAGE_POLL].identifiable[COEF_CALL]);
+	assert_true(res->stage[STAGE_POLL].identifiable[COEF_PACKET]);
+
+	/* the command writes a file the simulator's loader reads with the same numbers */
+	o.in = csv;
+	o.out = out;
+	o.name = "roundtrip";
+	assert_int_equal(fit_main(&o), 0);
+	if (calibration_load(cal, out, err, sizeof(err)))
+		fail_msg("calibration_load: %s", err);
+	assert_string_equal(cal->name, "roundtrip");
+	assert_true(fabs(cal->stage[STAGE_POLL].per_call_ns - res->stage[STAGE_POLL].coef[0]) <
+		    1e-6 * res->stage[STAGE_POLL].coef[0]);
+	assert_true(fabs(cal->stage[STAGE_APP].per_byte_se - res->stage[STAGE_APP].se[2]) <
+		    1e-6 * res->stage[STAGE_APP].se[2]);
+	assert_true(cal->stage[STAGE_CS].present && cal->stage[STAGE_CS].per_call_ns == 0);
+	assert_non_null(strstr(cal->stage[STAGE_CS].source, "not measured"));
+	free(d);
+	free(res);
+	free(cal);
+	gsl_rng_free(rng);
+}
+
+/* A true zero cost with noise: about half the unconstrained estimates are negative; the fit
+ * must hold them at 0 (ip per_call and per_byte are 0 in the truth). 20 seeds: the chance that
+ * none of 40 zero coefficients comes out negative unconstrained is ~1e-12, so the constrained
+ * path is certainly exercised. */
+static void test_nonnegative(void **state)
+{
+	struct truth t;
+	struct fit_result *res = calloc(1, sizeof(*res));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	char csv[128], err[512];
+	int constrained = 0;
+
+	(void)state;
+	default_truth(&t);
+	snprintf(csv, sizeof(csv), "%s/nn.csv", dir);
+	for (int seed = 1; seed <= 20; seed++) {
+		struct fit_data *d;
+		const struct fit_stage_result *r;
+
+		gsl_rng_set(rng, seed);
+		gen(csv, &t, 99, 2, rng);
+		d = data_of(csv);
+		assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+		r = &res->stage[STAGE_IP];
+		constrained += r->constrained;
+		for (int j = 0; j < COEF_COUNT; j++) {
+			assert_true(r->coef[j] >= 0);
+			assert_true(r->se[j] > 0);
+			if (r->at_zero[j])
+				assert_true(r->coef[j] == 0);
+		}
+		assert_true(fabs(r->coef[COEF_PACKET] - 170) <= 3.29 * r->se[COEF_PACKET]);
+		free(d);
+	}
+	print_message("  ip: unconstrained optimum infeasible in %d of 20 data sets\n", constrained);
+	assert_true(constrained > 0);
+	free(res);
+	gsl_rng_free(rng);
+}
+
+/* Noiseless data: every fit is exact, so the leave-one-step-out predictions are exact too; the
+ * only error left is the CSV's rounding of cpu_ns to whole ns (relative < 1e-7 here). */
+static void test_cv_noiseless(void **state)
+{
+	struct truth t;
+	struct fit_result *res = calloc(1, sizeof(*res));
+	char csv[128], err[512];
+	struct fit_data *d;
+
+	(void)state;
+	default_truth(&t);
+	snprintf(csv, sizeof(csv), "%s/exact.csv", dir);
+	gen(csv, &t, 99, 2, NULL);
+	d = data_of(csv);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+
+		if (!r->fitted)
+			continue;
+		print_message("  %-5s LOO-CV RMS %.2e over %d steps, R² %.12f\n",
+			      stage_table[st].name, r->cv_rms, r->cv_n, r->r2);
+		assert_int_equal(r->cv_n, 12);
+		assert_true(r->cv_rms < 1e-6);
+		assert_true(r->r2 > 1 - 1e-9);
+		for (int j = 0; j < COEF_COUNT; j++)
+			assert_true(fabs(r->coef[j] - t.c[st][j]) <= 1e-6 * fmax(t.c[st][j], 1));
+	}
+	free(d);
+	free(res);
+}
+
+/* One payload size: per_byte is not identifiable and is dropped with a reason. */
+static void test_one_size_drops_per_byte(void **state)
+{
+	struct truth t;
+	struct fit_result *res = calloc(1, sizeof(*res));
+	char csv[128], err[512];
+	struct fit_data *d;
+
+	(void)state;
+	default_truth(&t);
+	t.c[STAGE_APP][COEF_BYTE] = 0;
+	snprintf(csv, sizeof(csv), "%s/onesize.csv", dir);
+	gen(csv, &t, 99, 1, NULL);
+	d = data_of(csv);
+	assert_int_equal(d->nsteps, NRATES);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		if (!res->stage[st].fitted)
+			continue;
+		assert_false(res->stage[st].identifiable[COEF_BYTE]);
+		assert_non_null(strstr(res->stage[st].note, "per_byte not identifiable"));
+	}
+	assert_true(fabs(res->stage[STAGE_POLL].coef[COEF_CALL] - 1200) < 1e-3);
+	free(d);
+	free(res);
+}
+
+/* ---- bad input: a clear error, no calibration written ---------------------------------- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	s = calloc(1, n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, n, f), n);
+	fclose(f);
+	return s;
+}
+
+static void spit(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(s, f);
+	fclose(f);
+}
+
+/* Removes column @col (0-based) from every line. */
+static char *drop_column(const char *s, int col)
+{
+	char *o = calloc(1, strlen(s) + 1), *w = o;
+	int c = 0;
+	bool first = true;	/* the next field written is the first of its line */
+
+	assert_non_null(o);
+	for (const char *f = s; *f;) {
+		size_t n = strcspn(f, ",\n");
+
+		if (c != col) {
+			if (!first)
+				*w++ = ',';
+			memcpy(w, f, n);
+			w += n;
+			first = false;
+		}
+		f += n;
+		if (*f == ',') {
+			c++;
+			f++;
+		} else if (*f == '\n') {
+			*w++ = '\n';
+			c = 0;
+			first = true;
+			f++;
+		}
+	}
+	return o;
+}
+
+/* Runs the command on @csv_text, expects exit 1, no output file and @want in the message. */
+static void expect_bad(const char *name, const char *csv_text, const char *want)
+{
+	char csv[128], out[128], err[512];
+	struct fit_data *d = calloc(1, sizeof(*d));
+	struct fit_result *res = calloc(1, sizeof(*res));
+	struct fit_opts o = { 0 };
+	int r;
+
+	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
+	snprintf(out, sizeof(out), "%s/%s.cfg", dir, name);
+	spit(csv, csv_text);
+	err[0] = 0;
+	r = fit_read_csv(csv, d, err, sizeof(err));
+	if (!r)
+		r = fit_all(d, res, err, sizeof(err));
+	print_message("  %-10s -> %s\n", name, err);
+	assert_true(r < 0);
+	if (!strstr(err, want))
+		fail_msg("'%s' not in '%s'", want, err);
+	assert_non_null(strstr(err, csv));	/* names the file */
+	o.in = csv;
+	o.out = out;
+	o.name = "bad";
+	assert_int_equal(fit_main(&o), 1);
+	assert_int_equal(access(out, F_OK), -1);
+	free(d);
+	free(res);
+}
+
+static void test_bad_input(void **state)
+{
+	struct truth t;
+	char csv[128], *good, *s, *p;
+
+	(void)state;
+	default_truth(&t);
+	snprintf(csv, sizeof(csv), "%s/good.csv", dir);
+	gen(csv, &t, 99, 2, NULL);
+	good = slurp(csv);
+
+	/* cpu_ns is column 16 (index 15), samples 21 (index 20) */
+	s = drop_column(good, 15);
+	expect_bad("nocpu", s, "missing column cpu_ns");
+	p = drop_column(s, 19);
+	expect_bad("nocpu2", p, "missing columns cpu_ns, samples");
+	free(s);
+	free(p);
+
+	/* NaN on data line 3 (file line 4), column cpu_ns */
+	s = strdup(good);
+	p = s;
+	for (int i = 0; i < 3; i++)
+		p = strchr(p, '\n') + 1;
+	{
+		char *f = p;
+
+		for (int c = 0; c < 15; c++)
+			f = strchr(f, ',') + 1;
+		memcpy(f, "nan", 3);
+		memmove(f + 3, strchr(f, ','), strlen(strchr(f, ',')) + 1);
+	}
+	expect_bad("nan", s, ":4: column 'cpu_ns': 'nan' is not a finite non-negative number");
+	free(s);
+
+	/* a negative count */
+	s = strdup(good);
+	p = strstr(s, ",ip,perf_event,poll,");
+	assert_non_null(p);
+	p += strlen(",ip,perf_event,poll,");
+	*p = '-';
+	expect_bad("negative", s, "column 'calls'");
+	free(s);
+
+	/* a stage this vocabulary does not have */
+	s = strdup(good);
+	p = strstr(s, ",ip,perf_event,");
+	memcpy(p, ",iq,", 4);
+	expect_bad("stage", s, "unknown stage 'iq' (measurements from another stage set?");
+	free(s);
+
+	/* two rate steps: poll fits per_call and per_packet and needs three */
+	free(good);
+	gen(csv, &t, 2, 1, NULL);
+	good = slurp(csv);
+	expect_bad("tworates", good, "needs at least 3 rate steps");
+	free(good);
+
+	/* missing file, empty file */
+	expect_bad("empty", "", "empty file");
+	{
+		struct fit_opts o = { .in = "/nonexistent/m.csv", .out = "/tmp/never.cfg" };
+
+		assert_int_equal(fit_main(&o), 1);
+		assert_int_equal(access("/tmp/never.cfg", F_OK), -1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_nonnegative),
+		cmocka_unit_test(test_cv_noiseless),
+		cmocka_unit_test(test_one_size_drops_per_byte),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
