@@ -9,6 +9,7 @@
 #include "fit.h"
 #include "methods.h"
 #include "sweep.h"
+#include "validate.h"
 #include "sysinfo.h"
 #include "testbed.h"
 
@@ -19,6 +20,7 @@ static const char usage_main[] =
 	"  probe     show the kernel, budgets, device and the probe method per stage\n"
 	"  run       sweep traffic rates on the built-in testbed (or --dev) and write measurements.csv\n"
 	"  fit       fit per-stage unit costs to measurements.csv, write a calibration file\n"
+	"  validate  compare the model's prediction with measurements at held-out rates\n"
 	"  cleanup   remove namespaces and veths left by killed runs\n"
 	"  help      this text; 'rxcalibrate COMMAND --help' for a command\n\n"
 	"Examples:\n"
@@ -274,10 +276,10 @@ int main(int argc, char **argv)
 		return cmd_cleanup(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fit"))
 		return cmd_fit(argc - 1, argv + 1);
-	if (!strcmp(cmd, "validate")) {
-		fprintf(stderr, "rxcalibrate: '%s' is not implemented yet\n", cmd);
-		return 2;
-	}
-	fprintf(stderr, "rxcalibrate: unknown command '%s' (probe, run, fit, cleanup, help)\n", cmd);
+	if (!strcmp(cmd, "validate"))
+		return validate_main(argc - 1, argv + 1);
+	fprintf(stderr,
+		"rxcalibrate: unknown command '%s' (probe, run, fit, validate, cleanup, help)\n",
+		cmd);
 	return 2;
 }
