@@ -2,8 +2,8 @@
 /* Receive-path stage probes. Everything is aggregated here, per CPU, in rxs_cpus[] (.bss); user
  * space reads snapshots once per step. Three families of programs, enabled per stage by user space
  * (bpf_program__set_autoload) from what the kernel offers:
- *  - tracepoints (tp_btf, else raw_tp): NET_RX softirq spans, napi_poll work, GRO and
- *    netif_receive_skb spans, kfree_skb reasons, context switches, hard IRQs, the app's syscalls;
+ *  - tracepoints (tp_btf, else raw_tp): NET_RX softirq spans, napi_poll work, kfree_skb reasons,
+ *    hard IRQs; per-packet GRO and netif_receive_skb counts only in detail mode;
  *  - fentry/fexit or kprobe/kretprobe spans on resolved kernel functions, nested per CPU so that
  *    each stage gets its exclusive time;
  *  - a perf_event cpu-clock sampler that attributes each sample to the innermost stage-marker
@@ -18,12 +18,16 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define NET_RX_VEC 3
 
+/* Cost matters: in softirq NAPI mode every frame is its own NET_RX invocation and poll, so the
+ * per-frame programs (softirq entry/exit, napi_poll) do only .bss loads and stores, bpf_ktime_get_ns
+ * where a time is needed, and no other helper: the tp_btf variants read kernel structs directly,
+ * only the raw_tp fallbacks use bpf_probe_read (BPF_CORE_READ). Every program counts its own runs
+ * (ev[]), because bpf_stats, which costs two clock reads per run of every BPF program, is on only
+ * in a slice of each step. */
+
 /* Tunables, set by user space before load. */
 const volatile __u32 rx_ifindex = 0;	/* 0: every device */
 const volatile __u32 rx_netns_ino = 0;	/* 0: any namespace */
-const volatile __u32 app_tgid = 0;	/* 0: no app span */
-const volatile __u32 recv_nr1 = 299;	/* recvmmsg on x86_64 */
-const volatile __u32 recv_nr2 = 47;	/* recvmsg */
 const volatile __u32 nr_irqs = 0;
 const volatile __u32 irqs[RXS_MAX_IRQS] = {};
 const volatile __u32 nr_syms = 0;
@@ -76,6 +80,7 @@ static __always_inline void event(__u32 cpu, __u32 ev)
 		c->ev_sirq[ev]++;
 }
 
+/* raw_tp: untyped pointers, read with bpf_probe_read_kernel */
 static __always_inline bool dev_match(struct net_device *dev)
 {
 	if (!rx_ifindex)
@@ -87,18 +92,29 @@ static __always_inline bool dev_match(struct net_device *dev)
 	return true;
 }
 
+/* tp_btf: typed pointers, plain loads (the verifier makes them fault-safe) */
+static __always_inline bool dev_match_btf(struct net_device *dev)
+{
+	if (!rx_ifindex)
+		return true;
+	if (!dev || dev->ifindex != (int)rx_ifindex)
+		return false;
+	if (rx_netns_ino && dev->nd_net.net->ns.inum != rx_netns_ino)
+		return false;
+	return true;
+}
+
 /* ---- NET_RX softirq ---- */
 
 static __always_inline int on_softirq_entry(unsigned int vec)
 {
 	__u32 cpu = cpu_slot();
-	struct rxs_state *s = &rxs_states[cpu];
 
-	event(cpu, RXS_EV_SOFTIRQ);
+	rxs_cpus[cpu].ev[RXS_EV_SOFTIRQ]++;	/* outside NET_RX: not in ev_sirq */
 	if (vec != NET_RX_VEC)
 		return 0;
-	s->sirq_start = bpf_ktime_get_ns();
-	s->in_sirq = 1;
+	rxs_states[cpu].sirq_start = bpf_ktime_get_ns();
+	rxs_states[cpu].in_sirq = 1;
 	return 0;
 }
 
@@ -107,15 +123,15 @@ static __always_inline int on_softirq_exit(unsigned int vec)
 	__u32 cpu = cpu_slot();
 	struct rxs_state *s = &rxs_states[cpu];
 	struct rxs_cpu *c = &rxs_cpus[cpu];
-	__u64 d;
 
-	event(cpu, RXS_EV_SOFTIRQ);
-	if (vec != NET_RX_VEC || !s->in_sirq)
+	c->ev[RXS_EV_SOFTIRQ]++;
+	if (!s->in_sirq)
 		return 0;
-	d = bpf_ktime_get_ns() - s->sirq_start;
+	c->ev_sirq[RXS_EV_SOFTIRQ]++;	/* an exit while in NET_RX is NET_RX's own exit */
+	if (vec != NET_RX_VEC)
+		return 0;
+	c->sirq_ns += bpf_ktime_get_ns() - s->sirq_start;
 	c->sirq_calls++;
-	c->sirq_ns += d;
-	hist_add(c->sirq_hist, d);
 	s->in_sirq = 0;
 	return 0;
 }
@@ -183,14 +199,14 @@ int BPF_PROG(irq_exit_raw, int irq) { return on_irq_exit(irq); }
 
 /* ---- NAPI polls ---- */
 
-static __always_inline int on_napi_poll(struct napi_struct *napi, int work, int budget)
+static __always_inline int on_napi_poll(bool match, int work, int budget)
 {
 	__u32 cpu = cpu_slot();
 	struct rxs_cpu *c = &rxs_cpus[cpu];
 	__u32 slot;
 
 	event(cpu, RXS_EV_NAPI_POLL);
-	if (!dev_match(BPF_CORE_READ(napi, dev)))
+	if (!match)
 		return 0;
 	c->polls++;
 	if (work > 0)
@@ -209,53 +225,64 @@ static __always_inline int on_napi_poll(struct napi_struct *napi, int work, int 
 SEC("tp_btf/napi_poll")
 int BPF_PROG(napi_poll_btf, struct napi_struct *napi, int work, int budget)
 {
-	return on_napi_poll(napi, work, budget);
+	return on_napi_poll(dev_match_btf(napi->dev), work, budget);
 }
 SEC("raw_tp/napi_poll")
 int BPF_PROG(napi_poll_raw, struct napi_struct *napi, int work, int budget)
 {
-	return on_napi_poll(napi, work, budget);
+	return on_napi_poll(dev_match(BPF_CORE_READ(napi, dev)), work, budget);
 }
 
-/* ---- GRO and netif_receive_skb spans ---- */
+/* ---- detail mode: per-packet GRO and netif_receive_skb counts ----
+ * Loaded only in detail mode (user space): by default these counts are the napi_poll work, since
+ * on the testbed's UDP path every polled frame enters GRO and reaches the protocol layer once. */
 
 /* One event per packet entering GRO: every packet a poll hands up passes here. No exit probe:
  * the GRO time comes from the sampler, and each probe run costs as much as a small stage. */
-static __always_inline int on_gro_entry(struct sk_buff *skb)
+static __always_inline int on_gro_entry(bool match)
 {
 	__u32 cpu = cpu_slot();
 
 	event(cpu, RXS_EV_GRO);
-	if (dev_match(BPF_CORE_READ(skb, dev)))
+	if (match)
 		rxs_cpus[cpu].gro_pkts++;
 	return 0;
 }
 
 SEC("tp_btf/napi_gro_receive_entry")
-int BPF_PROG(gro_entry_btf, struct sk_buff *skb) { return on_gro_entry(skb); }
+int BPF_PROG(gro_entry_btf, struct sk_buff *skb) { return on_gro_entry(dev_match_btf(skb->dev)); }
 SEC("raw_tp/napi_gro_receive_entry")
-int BPF_PROG(gro_entry_raw, struct sk_buff *skb) { return on_gro_entry(skb); }
+int BPF_PROG(gro_entry_raw, struct sk_buff *skb)
+{
+	return on_gro_entry(dev_match(BPF_CORE_READ(skb, dev)));
+}
 
 /* ---- packets reaching the protocol layer ----
  * net:netif_receive_skb fires in __netif_receive_skb_core for every packet, whichever way it came
  * (the netif_receive_skb*_entry/_exit pairs fire only in the exported netif_receive_skb*() API,
  * which the GRO flush path, gro_normal_list -> netif_receive_skb_list_internal, does not take). */
-static __always_inline int on_netrx_core(struct sk_buff *skb)
+static __always_inline int on_netrx_core(bool match)
 {
 	__u32 cpu = cpu_slot();
 
 	event(cpu, RXS_EV_NETRX);
-	if (dev_match(BPF_CORE_READ(skb, dev)))
+	if (match)
 		rxs_cpus[cpu].netrx_pkts++;
 	return 0;
 }
 
 SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(netrx_core_btf, struct sk_buff *skb) { return on_netrx_core(skb); }
+int BPF_PROG(netrx_core_btf, struct sk_buff *skb) { return on_netrx_core(dev_match_btf(skb->dev)); }
 SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(netrx_core_raw, struct sk_buff *skb) { return on_netrx_core(skb); }
+int BPF_PROG(netrx_core_raw, struct sk_buff *skb)
+{
+	return on_netrx_core(dev_match(BPF_CORE_READ(skb, dev)));
+}
 
-/* ---- drops and context switches ---- */
+/* ---- drops ----
+ * Context switches are not probed: /proc/stat ctxt is the same count (rq->nr_switches is
+ * incremented where sched_switch fires). The receiver's recvmmsg calls are counted by the
+ * receiver itself (calibrate/traffic.c), not by a syscall tracepoint. */
 
 static __always_inline int on_kfree_skb(int reason)
 {
@@ -280,42 +307,6 @@ int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location, int reason)
 {
 	return on_kfree_skb(reason);
 }
-
-static __always_inline int on_sched_switch(void)
-{
-	__u32 cpu = cpu_slot();
-
-	event(cpu, RXS_EV_SCHED);
-	rxs_cpus[cpu].sched_switches++;
-	rxs_cpus[cpu].st[STAGE_CS].calls++;
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_btf) { return on_sched_switch(); }
-SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw) { return on_sched_switch(); }
-
-/* ---- the application's receive syscalls (app calls) ----
- * Entry only: a syscall span would include the time blocked waiting for packets. */
-static __always_inline int on_sys_enter(long id)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 cpu = cpu_slot();
-
-	event(cpu, RXS_EV_SYSCALL);
-	if (!app_tgid || (pid_tgid >> 32) != app_tgid)
-		return 0;
-	if (id != recv_nr1 && id != recv_nr2)
-		return 0;
-	rxs_cpus[cpu].app_calls++;
-	return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id) { return on_sys_enter(id); }
-SEC("raw_tp/sys_enter")
-int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id) { return on_sys_enter(id); }
 
 /* ---- function spans (fentry/fexit, kprobe/kretprobe), nested per CPU ---- */
 

@@ -23,8 +23,6 @@ enum rxs_event {
 	RXS_EV_GRO,		/* net:napi_gro_receive_entry */
 	RXS_EV_NETRX,		/* net:netif_receive_skb */
 	RXS_EV_KFREE,		/* skb:kfree_skb */
-	RXS_EV_SCHED,		/* sched:sched_switch */
-	RXS_EV_SYSCALL,		/* raw_syscalls:sys_enter (app calls) */
 	RXS_EV_SAMPLE,		/* perf_event cpu-clock sampler */
 	RXS_EV_FN,		/* fentry/fexit or kprobe/kretprobe spans */
 	RXS_EV_COUNT
@@ -42,7 +40,6 @@ struct rxs_cpu {
 	struct rxs_stage st[STAGE_COUNT];
 	__u64 sirq_calls;		/* NET_RX softirq invocations */
 	__u64 sirq_ns;			/* NET_RX softirq time, entry -> exit, inclusive */
-	__u64 sirq_hist[RXS_HIST_SLOTS];
 	__u64 samples;			/* all perf samples on this CPU */
 	__u64 samples_sirq;		/* of which inside NET_RX */
 	__u64 samples_unattr;		/* no marker function on the stack */
@@ -51,12 +48,10 @@ struct rxs_cpu {
 	__u64 poll_work;		/* sum of work (packets) over those polls */
 	__u64 polls_full;		/* polls with work == budget (stay scheduled) */
 	__u64 work_hist[RXS_WORK_SLOTS];
-	__u64 gro_pkts;			/* napi_gro_receive_entry of the watched device */
-	__u64 netrx_pkts;		/* net:netif_receive_skb (in __netif_receive_skb_core) */
+	__u64 gro_pkts;			/* napi_gro_receive_entry of the watched device (detail) */
+	__u64 netrx_pkts;		/* net:netif_receive_skb (in __netif_receive_skb_core) (detail) */
 	__u64 irqs;
-	__u64 sched_switches;
-	__u64 app_calls;		/* recvmmsg/recvmsg calls of the watched process */
-	__u64 ev[RXS_EV_COUNT];		/* program runs */
+	__u64 ev[RXS_EV_COUNT];		/* program runs (counted here: bpf_stats is on only in a slice) */
 	__u64 ev_sirq[RXS_EV_COUNT];	/* program runs inside NET_RX */
 	__u64 drops[RXS_DROP_SLOTS];	/* skb:kfree_skb by reason, all devices */
 };

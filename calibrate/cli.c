@@ -46,7 +46,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 	} while (0)
 
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
-       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_QUIET, O_POLLFN, O_IN, O_NAME };
+       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -65,6 +65,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "sample-hz", required_argument, NULL, O_SAMPLE_HZ },
 		{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 		{ "no-probes", no_argument, NULL, O_NOPROBES },
+		{ "detail", no_argument, NULL, O_DETAIL },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -150,6 +151,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 			break;
 		case O_NOPROBES:
 			o->no_probes = true;
+			break;
+		case O_DETAIL:
+			o->detail = true;
 			break;
 		case O_QUIET:
 			o->quiet = true;

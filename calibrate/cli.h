@@ -27,6 +27,7 @@ struct run_opts {
 	int sample_hz;
 	uint64_t rcvbuf;
 	bool no_probes;
+	bool detail;			/* per-packet GRO/netif_receive_skb tracepoints */
 	bool quiet;			/* no summary table */
 	bool verbose;
 };

@@ -63,6 +63,8 @@ static const char usage_run[] =
 	"                     rate when told on stderr (settings of the NIC are never changed)\n"
 	"  --passive          with --dev: one step of whatever traffic flows\n"
 	"  --no-probes        traffic only (for the probe-overhead benchmark)\n"
+	"  --detail           count GRO and netif_receive_skb per packet with their own\n"
+	"                     tracepoints (default: from napi_poll work; always with --dev)\n"
 	"  --quiet            no per-step details or summary table\n"
 	"  -v, --verbose      methods per stage, commands run, drop reasons, libbpf messages\n\n"
 	"Examples:\n"

@@ -253,7 +253,6 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 	}
 	p->skel->rodata->rx_ifindex = (__u32)cfg->rx_ifindex;
 	p->skel->rodata->rx_netns_ino = cfg->rx_netns_ino;
-	p->skel->rodata->app_tgid = (__u32)cfg->app_tgid;
 	for (int i = 0; i < cfg->nirqs && i < RXS_MAX_IRQS; i++)
 		p->skel->rodata->irqs[i] = (__u32)cfg->irqs[i];
 	p->skel->rodata->nr_irqs = (__u32)(cfg->nirqs < RXS_MAX_IRQS ? cfg->nirqs : RXS_MAX_IRQS);
@@ -295,6 +294,8 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 				on = false;	/* this kernel's kfree_skb has no reason */
 			if (!strncmp(name, "irq_", 4) && !cfg->nirqs)
 				on = false;
+			if ((!strncmp(name, "gro_", 4) || !strncmp(name, "netrx_", 6)) && !cfg->detail)
+				on = false;	/* per-packet counts: detail mode only */
 		}
 		bpf_program__set_autoload(prog, on);
 	}
@@ -345,7 +346,6 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 				goto fail;
 		}
 	}
-	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	*out = p;
 	return 0;
 fail:
@@ -363,7 +363,6 @@ static int prog_event(const char *name)
 		{ "softirq_", RXS_EV_SOFTIRQ }, { "irq_", RXS_EV_IRQ },
 		{ "napi_poll", RXS_EV_NAPI_POLL }, { "gro_", RXS_EV_GRO },
 		{ "netrx_", RXS_EV_NETRX }, { "kfree_skb", RXS_EV_KFREE },
-		{ "sched_switch", RXS_EV_SCHED }, { "sys_", RXS_EV_SYSCALL },
 		{ "rxs_sample", RXS_EV_SAMPLE }, { "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
 		{ "kprobe_", RXS_EV_FN }, { "kretprobe_", RXS_EV_FN },
 	};
@@ -416,6 +415,19 @@ int probes__nr_markers(const struct probes *p)
 bool probes__stats_on(const struct probes *p)
 {
 	return p->stats_fd >= 0;
+}
+
+int probes__stats(struct probes *p, bool on)
+{
+	if (on && p->stats_fd < 0) {
+		p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (p->stats_fd < 0)
+			return p->stats_fd;
+	} else if (!on && p->stats_fd >= 0) {
+		close(p->stats_fd);
+		p->stats_fd = -1;
+	}
+	return 0;
 }
 
 void probes__destroy(struct probes *p)

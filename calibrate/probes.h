@@ -1,7 +1,9 @@
 /* Loading, attaching and reading bpf/rxstage.bpf.c. Lifecycle (libbpf-bootstrap style):
  * probes__open_attach (open -> rodata -> autoload per chosen method -> load -> attach, including
  * one cpu-clock perf event per CPU for the sampler) -> probes__snapshot (any number) ->
- * probes__destroy. Snapshots are cumulative; the sweep takes deltas. */
+ * probes__destroy. Snapshots are cumulative; the sweep takes deltas. kernel.bpf_stats (run time
+ * per program) is off until probes__stats(p, true): it costs two clock reads per run of every BPF
+ * program on the host, so the sweep holds it only for a slice of each step. */
 #ifndef RXC_PROBES_H
 #define RXC_PROBES_H
 
@@ -14,8 +16,8 @@
 struct probes_cfg {
 	int rx_ifindex;			/* 0: all devices */
 	unsigned int rx_netns_ino;
-	int app_tgid;
 	int sample_hz;
+	bool detail;			/* also load the per-packet GRO and netif_receive_skb counters */
 	const char *xdp_sym;		/* may be NULL */
 	const char *extra_poll_fn;	/* driver poll function for the marker table, may be NULL */
 	int irqs[RXS_MAX_IRQS];
@@ -23,7 +25,8 @@ struct probes_cfg {
 	bool verbose;
 };
 
-/* Per-program run statistics (kernel.bpf_stats), summed by event family. */
+/* Per-program run statistics (kernel.bpf_stats, only while probes__stats is on), summed by event
+ * family; the runs over the whole window are sum.ev[]. */
 struct probes_snap {
 	struct rxs_cpu sum;			/* all CPUs added up */
 	uint64_t run_ns[RXS_EV_COUNT], run_cnt[RXS_EV_COUNT];
@@ -39,6 +42,8 @@ void probes__destroy(struct probes *p);
 int probes__sample_period_ns(const struct probes *p);
 int probes__nr_markers(const struct probes *p);
 bool probes__stats_on(const struct probes *p);
+/* Enables (BPF_ENABLE_STATS, held by an fd) or releases kernel.bpf_stats; 0 or -errno. */
+int probes__stats(struct probes *p, bool on);
 
 /* Fills names of skb drop reasons from kernel BTF (enum skb_drop_reason); NULL where unknown. */
 void drop_reason_names(const char *names[RXS_DROP_SLOTS]);

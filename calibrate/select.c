@@ -117,21 +117,20 @@ void methods_select(const struct rxc_features *f, struct rxc_choice out[STAGE_CO
 		out[STAGE_APP].method = RXC_SAMPLE;
 		snprintf(out[STAGE_APP].why, sizeof(out[STAGE_APP].why),
 			 "stack sampling on the recvmsg path (a syscall span would include blocking); "
-			 "calls from %s sys_enter of the receiver", method_name(tp));
+			 "calls counted by the receiver itself");
 	} else {
 		snprintf(out[STAGE_APP].why, sizeof(out[STAGE_APP].why), "no tracepoints, no sampling");
 	}
 
-	/* cs: calls from sched_switch, time by sampling the scheduler. */
+	/* cs: calls from /proc/stat ctxt (bumped where sched_switch fires), time by sampling. */
 	out[STAGE_CS].calls = tp;
 	if (f->perf_event) {
 		out[STAGE_CS].method = RXC_SAMPLE;
 		snprintf(out[STAGE_CS].why, sizeof(out[STAGE_CS].why),
-			 "stack sampling in __schedule & co., all CPUs; calls from %s sched_switch",
-			 method_name(tp));
+			 "stack sampling in __schedule & co., all CPUs; calls from /proc/stat ctxt");
 	} else {
 		snprintf(out[STAGE_CS].why, sizeof(out[STAGE_CS].why),
-			 "no sampling: only sched_switch counts (%s)", method_name(tp));
+			 "no sampling: only /proc/stat ctxt counts");
 	}
 
 	snprintf(out[STAGE_FORWARD].why, sizeof(out[STAGE_FORWARD].why),

@@ -35,6 +35,7 @@ struct sys_snap {
 	uint64_t softnet_processed, softnet_dropped, softnet_squeeze;
 	uint64_t ring_drops;
 	uint64_t sent, sent_bytes, recv, recv_bytes, recv_calls;
+	uint64_t ctxt;			/* /proc/stat ctxt: context switches, all CPUs */
 	uint64_t xdp_packets;
 	uint64_t t_ns;
 };
@@ -51,6 +52,7 @@ struct sweep {
 	const char *drop_names[RXS_DROP_SLOTS];
 	struct meas_row *rows;
 	size_t nrows;
+	bool detail;	/* per-packet GRO/netif_receive_skb tracepoints instead of napi_poll work */
 };
 
 static int read_snmp(void *p)
@@ -127,6 +129,22 @@ static void read_softnet(struct sys_snap *s)
 	fclose(f);
 }
 
+/* The count sched:sched_switch would give: rq->nr_switches, summed over CPUs. */
+static void read_ctxt(struct sys_snap *s)
+{
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "ctxt ", 5)) {
+			s->ctxt = strtoull(line + 5, NULL, 10);
+			break;
+		}
+	fclose(f);
+}
+
 static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -137,6 +155,7 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->recv_bytes = __atomic_load_n(&w->rx.bytes, __ATOMIC_RELAXED);
 	s->recv_calls = __atomic_load_n(&w->rx.calls, __ATOMIC_RELAXED);
 	read_softnet(s);
+	read_ctxt(s);
 	if (w->have_tb) {
 		struct link_drops tx = { .dev = w->tb.ns_tx, .tx = true };
 		struct link_drops rx = { .dev = w->tb.ns_rx, .tx = false };
@@ -153,6 +172,17 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 		read_link_drops(&rx);
 		s->ring_drops = rx.v;
 	}
+}
+
+/* The part of a step's window with kernel.bpf_stats on: 2.5 %, at least 50 ms (thousands of runs of
+ * each per-packet program, a hundred samples). */
+static uint64_t stats_slice_ns(uint64_t window_ns)
+{
+	uint64_t s = window_ns / 40;
+
+	if (s < 50000000ull)
+		s = 50000000ull;
+	return s < window_ns ? s : window_ns;
 }
 
 /* Sleeps @ns in small steps; false if interrupted. */
@@ -187,8 +217,6 @@ static int ev_stage(int ev)
 	case RXS_EV_GRO: return STAGE_GRO;
 	case RXS_EV_NETRX: return STAGE_IP;
 	case RXS_EV_KFREE: return STAGE_TRANSPORT;
-	case RXS_EV_SCHED: return STAGE_CS;
-	case RXS_EV_SYSCALL: return STAGE_APP;
 	default: return -1;
 	}
 }
@@ -202,8 +230,11 @@ struct step_result {
 	struct rxs_cpu d;
 };
 
+/* Probe run counts are the programs' own (ev[], whole window); their mean run time comes from
+ * kernel.bpf_stats, which is on only during the stats slice of the window (see sweep_run). */
 static void compute_stages(struct sweep *w, const struct probes_snap *a,
-			   const struct probes_snap *b, uint64_t recv, struct step_result *r)
+			   const struct probes_snap *b, const struct sys_snap *sa,
+			   const struct sys_snap *sb, struct step_result *r)
 {
 	double mean[RXS_EV_COUNT] = { 0 }, period = probes__sample_period_ns(w->probes);
 	double scale = 0, smp_sirq;
@@ -218,9 +249,9 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 		uint64_t ns = b->run_ns[e] - a->run_ns[e];
 		mean[e] = cnt ? (double)ns / (double)cnt : 0;
 		r->ev_mean[e] = mean[e];
-		r->ev_cnt[e] = (double)cnt;
-		ev_total += cnt;
-		ns_total += (double)ns;
+		r->ev_cnt[e] = (double)d->ev[e];
+		ev_total += d->ev[e];
+		ns_total += (double)d->ev[e] * mean[e];
 	}
 	r->probe_events = (double)ev_total;
 	r->probe_ns_total = ns_total;
@@ -246,8 +277,7 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 				    (s == STAGE_SOFTIRQ ? 0 : (double)st->samples_other * period);
 			for (int e = 0; e < RXS_EV_COUNT; e++)
 				if (ev_stage(e) == s)
-					r->ovh[s] += (double)(e == RXS_EV_SYSCALL ? d->app_calls
-										  : d->ev[e]) * mean[e];
+					r->ovh[s] += (double)d->ev[e] * mean[e];
 		} else if (m == RXC_FENTRY || m == RXC_KPROBE) {
 			r->raw[s] = (double)st->ns;
 			r->ovh[s] = 2.0 * (double)st->calls * mean[RXS_EV_FN];
@@ -262,8 +292,8 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 		case STAGE_IRQ: r->calls[s] = d->irqs; break;
 		case STAGE_SOFTIRQ: r->calls[s] = d->sirq_calls; break;
 		case STAGE_SKB_PREP: r->calls[s] = d->polls - d->polls_full; break;
-		case STAGE_APP: r->calls[s] = d->app_calls; break;
-		case STAGE_CS: r->calls[s] = d->sched_switches; break;
+		case STAGE_APP: r->calls[s] = sb->recv_calls - sa->recv_calls; break;
+		case STAGE_CS: r->calls[s] = sb->ctxt - sa->ctxt; break;
 		case STAGE_FORWARD:
 		case STAGE_TX: r->calls[s] = 0; break;
 		default: r->calls[s] = d->polls; break;
@@ -275,11 +305,12 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 		case STAGE_POLL:
 		case STAGE_XDP:
 		case STAGE_SKB_PREP: r->packets[s] = d->poll_work; break;
-		case STAGE_GRO: r->packets[s] = d->gro_pkts; break;
+		/* without detail: every polled frame of the testbed's UDP flow passes each once */
+		case STAGE_GRO: r->packets[s] = w->detail ? d->gro_pkts : d->poll_work; break;
 		case STAGE_IP:
 		case STAGE_IP_TO_TRANSPORT:
-		case STAGE_TRANSPORT: r->packets[s] = d->netrx_pkts; break;
-		case STAGE_APP: r->packets[s] = recv; break;
+		case STAGE_TRANSPORT: r->packets[s] = w->detail ? d->netrx_pkts : d->poll_work; break;
+		case STAGE_APP: r->packets[s] = sb->recv - sa->recv; break;
 		default: r->packets[s] = 0; break;
 		}
 	}
@@ -315,7 +346,7 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->received_packets = b->recv - a->recv;
 		m->udp_indatagrams = b->udp_in - a->udp_in;
 		if (!w->have_tb) {	/* external traffic: what reached the stack */
-			m->offered_pps = r ? (double)r->d.netrx_pkts / dur : 0;
+			m->offered_pps = r ? (double)r->packets[STAGE_IP] / dur : 0;
 			m->received_pps = (double)(b->udp_in - a->udp_in) / dur;
 			m->received_packets = b->udp_in - a->udp_in;
 		}
@@ -376,17 +407,20 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 	if (w->o->verbose) {
 		static const char *const ev_names[RXS_EV_COUNT] = {
 			"softirq", "irq", "napi_poll", "gro", "netif_receive_skb", "kfree_skb",
-			"sched_switch", "syscalls", "sampler", "fn spans" };
+			"sampler", "fn spans" };
 		for (int e = 0; e < RXS_EV_COUNT; e++)
 			if (r->ev_cnt[e] > 0)
 				fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run (%llu in NET_RX)\n",
 					ev_names[e], r->ev_cnt[e] / dur, r->ev_mean[e],
 					(unsigned long long)r->d.ev_sirq[e]);
 		fprintf(stderr, "    samples %llu (%llu in NET_RX, %llu unattributed there), "
-			"gro pkts %llu, netif_receive_skb pkts %llu, xdp pkts %llu\n",
+			"napi work %llu, gro pkts %llu, netif_receive_skb pkts %llu%s, xdp pkts %llu\n",
 			(unsigned long long)r->d.samples, (unsigned long long)r->d.samples_sirq,
 			(unsigned long long)r->d.samples_unattr_sirq,
-			(unsigned long long)r->d.gro_pkts, (unsigned long long)r->d.netrx_pkts,
+			(unsigned long long)r->d.poll_work,
+			(unsigned long long)r->packets[STAGE_GRO],
+			(unsigned long long)r->packets[STAGE_IP],
+			w->detail ? "" : " (= napi work; --detail counts them)",
 			(unsigned long long)(b->xdp_packets - a->xdp_packets));
 		fprintf(stderr, "    samples per stage (in NET_RX/outside):");
 		for (int s = 0; s < STAGE_COUNT; s++)
@@ -527,7 +561,10 @@ static int setup(struct sweep *w)
 		for (int i = 0; i < dev.nirqs && i < RXS_MAX_IRQS; i++)
 			pc.irqs[pc.nirqs++] = dev.irqs[i];
 	}
-	pc.app_tgid = getpid();
+	/* Detail mode (per-packet GRO and netif_receive_skb tracepoints): --detail, and always
+	 * with --dev, whose traffic need not be one UDP frame per packet up the stack. */
+	w->detail = o->dev || o->detail;
+	pc.detail = w->detail;
 	pc.sample_hz = o->sample_hz;
 	pc.verbose = o->verbose;
 	err = probes__open_attach(&w->probes, &w->feat, w->ch, &pc);
@@ -581,6 +618,7 @@ int sweep_run(const struct run_opts *o)
 		struct sys_snap a, b;
 		struct step_result r;
 		char buf[16];
+		bool ok;
 
 		if (w.have_tb)
 			sender__set_rate(&w.tx, rate / (8.0 * o->payload));
@@ -592,13 +630,24 @@ int sweep_run(const struct run_opts *o)
 		if (w.probes)
 			probes__snapshot(w.probes, &pa);
 		sys_snapshot(&w, &a);
-		if (!wait_ns(o->duration_ns))
+		/* bpf_stats only in the first slice of the window (stats_slice_ns): enough runs for each
+		 * family's mean, at a fortieth of the cost of holding it throughout */
+		if (w.probes) {
+			uint64_t slice = stats_slice_ns(o->duration_ns);
+			probes__stats(w.probes, true);
+			ok = wait_ns(slice);
+			probes__stats(w.probes, false);
+			ok = ok && wait_ns(o->duration_ns - slice);
+		} else {
+			ok = wait_ns(o->duration_ns);
+		}
+		if (!ok)
 			break;
 		if (w.probes)
 			probes__snapshot(w.probes, &pb);
 		sys_snapshot(&w, &b);
 		if (w.probes)
-			compute_stages(&w, &pa, &pb, b.recv - a.recv, &r);
+			compute_stages(&w, &pa, &pb, &a, &b, &r);
 		err = add_rows(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
 		if (err) {
 			status = 1;
