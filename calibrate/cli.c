@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "inferred.h"
 #include "units.h"
 
 const char *napi_mode_name(enum napi_mode m)
@@ -24,6 +25,7 @@ void run_opts_defaults(struct run_opts *o, int ncpus)
 	o->napi_cpu = -1;
 	o->payload = 1472;
 	o->sample_hz = 1000;
+	o->inferred_cpu = -1;
 }
 
 static int int_arg(const char *s, long lo, long hi, int *out)
@@ -46,7 +48,8 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 	} while (0)
 
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
-       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME };
+       O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
+       O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -67,6 +70,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "no-probes", no_argument, NULL, O_NOPROBES },
 		{ "detail", no_argument, NULL, O_DETAIL },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "inferred", no_argument, NULL, O_INFERRED },
+		{ "inferred-cpu", required_argument, NULL, O_INFERRED_CPU },
+		{ "inferred-cmd", required_argument, NULL, O_INFERRED_CMD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -158,6 +164,19 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		case O_QUIET:
 			o->quiet = true;
 			break;
+		case O_INFERRED:
+			o->inferred = true;
+			break;
+		case O_INFERRED_CPU:
+			if (int_arg(optarg, 0, ncpus - 1, &o->inferred_cpu))
+				FAIL("--inferred-cpu: '%s' is not a CPU of this machine (0..%d)",
+				     optarg, ncpus - 1);
+			break;
+		case O_INFERRED_CMD:
+			if (inferred_cmd_check(optarg, &o->inferred_seconds, err, len))
+				return -EINVAL;
+			o->inferred_cmd = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -171,6 +190,17 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 	}
 	if (optind < argc)
 		FAIL("'%s': unexpected argument", argv[optind]);
+	if (!o->inferred && o->inferred_cpu >= 0)
+		FAIL("--inferred-cpu: needs --inferred");
+	if (!o->inferred && o->inferred_cmd)
+		FAIL("--inferred-cmd: needs --inferred");
+	if (o->inferred && o->passive)
+		FAIL("--inferred: needs a baseline without traffic, which --passive cannot give");
+	if (o->inferred && o->dev && o->inferred_cpu < 0)
+		FAIL("--inferred-cpu: required with --dev (the CPU the device's traffic is "
+		     "steered to)");
+	if (o->inferred_cmd && (uint64_t)o->inferred_seconds * 1000000000ull > o->duration_ns)
+		FAIL("--inferred-cmd: -seconds %d is longer than --duration", o->inferred_seconds);
 	if (o->passive && !o->dev)
 		FAIL("--passive: needs --dev IFACE");
 	if (!o->nrates && !o->passive)
@@ -179,6 +209,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		FAIL("--passive: measures whatever flows, --rates makes no sense with it");
 	if (o->napi_cpu < 0)
 		o->napi_cpu = o->rx_cpu;
+	if (o->inferred && o->inferred_cpu < 0)	/* where the rx veth's NAPI runs */
+		o->inferred_cpu = o->napi == NAPI_THREADED ? o->napi_cpu : o->tx_cpu;
 	return 0;
 }
 

@@ -30,6 +30,12 @@ struct run_opts {
 	bool detail;			/* per-packet GRO/netif_receive_skb tracepoints */
 	bool quiet;			/* no summary table */
 	bool verbose;
+	/* --inferred: CPU stolen from a pinned CPU-bound workload (calibrate/inferred.h) */
+	bool inferred;
+	int inferred_cpu;		/* default: the NAPI CPU (--tx-cpu in softirq mode,
+					 * --napi-cpu in threaded mode); required with --dev */
+	const char *inferred_cmd;	/* NULL: built-in workload; else "openssl speed ..." */
+	int inferred_seconds;		/* the command's -seconds */
 };
 
 struct probe_opts {

@@ -26,6 +26,8 @@ struct meas_row {
 	double net_rx_softirq_ns;	/* NET_RX softirq time of the step, all CPUs */
 	uint64_t drops_ring, drops_backlog, drops_socket, drops_kfree;
 	double probe_ns_per_event;
+	/* --inferred (0 without): CPU the pinned workload lost, its rate, its rate without traffic */
+	double inferred_ns_per_s, inferred_iter_per_s, inferred_baseline_iter_per_s;
 };
 
 extern const char meas_csv_header[];

@@ -66,11 +66,27 @@ static const char usage_run[] =
 	"  --detail           count GRO and netif_receive_skb per packet with their own\n"
 	"                     tracepoints (default: from napi_poll work; always with --dev)\n"
 	"  --quiet            no per-step details or summary table\n"
+	"  --inferred         the paper's cross-check: a CPU-bound workload (process\n"
+	"                     'rxc-inferred', SCHED_OTHER, nice 0) pinned to the receive CPU;\n"
+	"                     its throughput without traffic (measured once before the sweep)\n"
+	"                     and at each step gives the CPU stolen, (1 - rate/baseline) * 1e9\n"
+	"                     ns/s, printed beside the eBPF total (total ip proc) and their\n"
+	"                     ratio; CSV columns inferred_*\n"
+	"  --inferred-cpu N   the workload's CPU (default: where the rx veth's NAPI runs: --tx-cpu\n"
+	"                     in softirq mode, --napi-cpu in threaded mode; required with --dev)\n"
+	"  --inferred-cmd CMD run CMD instead of the built-in loop, once per window and once for\n"
+	"                     the baseline. Only 'openssl speed' is supported, for one digest or\n"
+	"                     cipher at one block size, with -elapsed (wall-clock divisor),\n"
+	"                     -seconds S (S <= --duration) and -bytes B; its line 'Doing ALG ...:\n"
+	"                     N ALG's in Ts' gives N/T ops/s. Words split on blanks, no shell\n"
 	"  -v, --verbose      methods per stage, commands run, drop reasons, libbpf messages\n\n"
 	"Examples:\n"
 	"  rxcalibrate run --rates 100M,200M,500M,800M,1G\n"
 	"  rxcalibrate run --rates 1G,2G --napi threaded --napi-cpu 1 --out threaded.csv\n"
-	"  rxcalibrate run --dev eth0 --passive --duration 10\n";
+	"  rxcalibrate run --dev eth0 --passive --duration 10\n"
+	"  rxcalibrate run --rates 10M,400M --inferred\n"
+	"  rxcalibrate run --rates 100M,400M --duration 2 --inferred \\\n"
+	"      --inferred-cmd \"openssl speed -elapsed -seconds 2 -bytes 16384 sha256\"\n";
 
 static const char usage_cleanup[] =
 	"Usage: rxcalibrate cleanup [-v]\n"

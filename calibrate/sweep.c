@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "inferred.h"
 #include "methods.h"
 #include "probes.h"
 #include "rxxdp.skel.h"
@@ -53,6 +54,10 @@ struct sweep {
 	struct meas_row *rows;
 	size_t nrows;
 	bool detail;	/* per-packet GRO/netif_receive_skb tracepoints instead of napi_poll work */
+	/* --inferred: the workload's throughput (iterations or openssl ops per second) without
+	 * traffic and at each step, and the CPU stolen from it (ns/s) */
+	struct inferred inf;
+	double inf_base, inf_rate[RXC_MAX_RATES], inf_ns[RXC_MAX_RATES];
 };
 
 static int read_snmp(void *p)
@@ -375,6 +380,49 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 	return 0;
 }
 
+/* measurements.csv, with the --inferred columns filled in (0 without --inferred). */
+static int write_csv(struct sweep *w, const char *path)
+{
+	for (size_t i = 0; i < w->nrows; i++) {
+		struct meas_row *m = &w->rows[i];
+		int k = m->step - 1;
+
+		if (w->o->inferred && k >= 0 && k < RXC_MAX_RATES) {
+			m->inferred_ns_per_s = w->inf_ns[k];
+			m->inferred_iter_per_s = w->inf_rate[k];
+			m->inferred_baseline_iter_per_s = w->inf_base;
+		}
+	}
+	return meas_csv_write(path, w->rows, w->nrows);
+}
+
+/* The eBPF side of the --inferred comparison: the receive-path stages (stage_table[].per_packet,
+ * the summary's "total ip proc"), ns per second of the window. */
+static double ebpf_total_ns_per_s(const struct step_result *r, double dur)
+{
+	double t = 0;
+
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (stage_table[s].per_packet)
+			t += r->cpu[s];
+	return dur > 0 ? t / dur : 0;
+}
+
+static void print_inferred(struct sweep *w, int k, double dur, const struct step_result *r)
+{
+	double ebpf = r ? ebpf_total_ns_per_s(r, dur) : 0;
+	char ratio[32] = "-";
+
+	if (!w->o->inferred)
+		return;
+	if (ebpf > 0)
+		snprintf(ratio, sizeof(ratio), "%.2f", w->inf_ns[k] / ebpf);
+	fprintf(stderr, "  inferred (CPU %d): workload %.4g %s/s vs %.4g without traffic: "
+		"%.2f ms/s stolen; eBPF total ip proc %.2f ms/s; ratio %s\n",
+		w->inf.cpu, w->inf_rate[k], w->o->inferred_cmd ? "ops" : "iter", w->inf_base,
+		w->inf_ns[k] / 1e6, ebpf / 1e6, ratio);
+}
+
 static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,
 		       const struct sys_snap *b, const struct step_result *r)
 {
@@ -441,10 +489,15 @@ static void print_summary(struct sweep *w)
 	printf("\n%-5s %10s %10s %10s", "step", "offered", "received", "softirq");
 	for (int m = 0; m < METRIC_COUNT; m++)
 		printf(" %14.14s", paper_metric_names[m]);
-	printf(" %14s\n", "total ip proc");
+	printf(" %14s", "total ip proc");
+	if (w->o->inferred)
+		printf(" %10s %6s", "inferred", "ratio");
+	printf("\n");
 	printf("%-5s %10s %10s %10s", "", "Mbit/s", "pkt/s", "ms/s");
 	for (int m = 0; m <= METRIC_COUNT; m++)
 		printf(" %14s", "ms/s | ns/pkt");
+	if (w->o->inferred)
+		printf(" %10s %6s", "ms/s", "inf/ip");
 	printf("\n");
 	for (size_t i = 0; i + per <= w->nrows; i += per) {
 		const struct meas_row *r = &w->rows[i];
@@ -466,12 +519,25 @@ static void print_summary(struct sweep *w)
 				 pk ? v / (double)pk : 0.0);
 			printf(" %14s", buf);
 		}
+		if (w->o->inferred) {
+			int k = r->step - 1;
+			printf(" %10.2f", w->inf_ns[k] / 1e6);
+			if (total > 0)
+				printf(" %6.2f", w->inf_ns[k] / (total / dur));
+			else
+				printf(" %6s", "-");
+		}
 		printf("\n");
 	}
 	printf("methods:");
 	for (int s = 0; s < STAGE_COUNT; s++)
 		printf(" %s=%s", stage_name(s), method_name(w->ch[s].method));
 	printf("\n");
+	if (w->o->inferred)
+		printf("inferred: CPU %d, %s, %.4g %s/s without traffic; inf/ip = inferred / total ip "
+		       "proc (docs/rxcalibrate.md: what the ratio means)\n", w->inf.cpu,
+		       w->o->inferred_cmd ? w->o->inferred_cmd : "built-in hash loop", w->inf_base,
+		       w->o->inferred_cmd ? "ops" : "iter");
 }
 
 static void print_drop_reasons(struct sweep *w, const struct step_result *r)
@@ -583,6 +649,7 @@ static int setup(struct sweep *w)
 
 static void teardown(struct sweep *w)
 {
+	inferred__stop(&w->inf);
 	sender__stop(&w->tx);
 	receiver__stop(&w->rx);
 	if (w->tx.fd > 0)
@@ -594,6 +661,60 @@ static void teardown(struct sweep *w)
 	if (w->have_tb)
 		testbed__destroy(&w->tb);
 	w->have_tb = false;
+}
+
+/* The workload's throughput without traffic: after setup (probes attached, sender idle), a warm-up
+ * then one window of --duration (built-in) or one run of the command. 0 or an exit status. */
+static int inferred_baseline(struct sweep *w)
+{
+	const struct run_opts *o = w->o;
+	char err[512];
+	int r;
+
+	fprintf(stderr, "inferred: baseline of the %s on CPU %d without traffic (%.1f s)%s\n",
+		o->inferred_cmd ? "command" : "built-in workload", w->inf.cpu,
+		(double)(o->warmup_ns + o->duration_ns) / 1e9,
+		o->dev ? "; no traffic must reach the device now" : "");
+	if (!o->inferred_cmd) {
+		uint64_t i0, i1, t0, t1;
+
+		inferred__go(&w->inf);
+		if (!wait_ns(o->warmup_ns))
+			return 0;
+		i0 = inferred__iters(&w->inf);
+		t0 = now_ns();
+		if (!wait_ns(o->duration_ns))
+			return 0;
+		i1 = inferred__iters(&w->inf);
+		t1 = now_ns();
+		if (!inferred__alive(&w->inf, err, sizeof(err))) {
+			fprintf(stderr, "rxcalibrate: %s\n", err);
+			return 1;
+		}
+		w->inf_base = (double)(i1 - i0) / ((double)(t1 - t0) / 1e9);
+	} else {
+		if (!wait_ns(o->warmup_ns))
+			return 0;
+		r = inferred__cmd_start(&w->inf, err, sizeof(err));
+		if (!r)
+			r = inferred__cmd_finish(&w->inf, (uint64_t)(o->inferred_seconds + 30) *
+						 1000000000ull, &rxc_stop, &w->inf_base, err,
+						 sizeof(err));
+		if (r == -EINTR)
+			return 0;
+		if (r) {
+			fprintf(stderr, "rxcalibrate: %s\n", err);
+			return 1;
+		}
+	}
+	if (!(w->inf_base > 0)) {
+		fprintf(stderr, "rxcalibrate: --inferred: the workload made no progress on CPU %d\n",
+			w->inf.cpu);
+		return 1;
+	}
+	fprintf(stderr, "inferred: baseline %.4g %s/s\n", w->inf_base,
+		o->inferred_cmd ? "ops" : "iter");
+	return 0;
 }
 
 int sweep_run(const struct run_opts *o)
@@ -611,13 +732,27 @@ int sweep_run(const struct run_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the built-in workload is forked before anything else exists, so it holds no descriptor
+	 * of the testbed or the probes; it idles until the baseline */
+	if (o->inferred) {
+		char ierr[512];
+
+		err = inferred__init(&w.inf, o->inferred_cpu, o->inferred_cmd, ierr, sizeof(ierr));
+		if (err) {
+			fprintf(stderr, "rxcalibrate: %s\n", ierr);
+			return err == -ENOENT ? 2 : 1;
+		}
+	}
 	status = setup(&w);
+	if (!status && o->inferred && !rxc_stop)
+		status = inferred_baseline(&w);
 	for (int i = 0; i < nsteps && !status && !rxc_stop; i++) {
 		double rate = o->passive ? 0 : o->rates[i];
 		struct probes_snap pa, pb;
 		struct sys_snap a, b;
 		struct step_result r;
-		char buf[16];
+		char buf[16], ierr[512];
+		uint64_t ia = 0, ib = 0;
 		bool ok;
 
 		if (w.have_tb)
@@ -630,6 +765,13 @@ int sweep_run(const struct run_opts *o)
 		if (w.probes)
 			probes__snapshot(w.probes, &pa);
 		sys_snapshot(&w, &a);
+		if (o->inferred && !o->inferred_cmd) {
+			ia = inferred__iters(&w.inf);
+		} else if (o->inferred_cmd && inferred__cmd_start(&w.inf, ierr, sizeof(ierr))) {
+			fprintf(stderr, "rxcalibrate: %s\n", ierr);
+			status = 1;
+			break;
+		}
 		/* bpf_stats only in the first slice of the window (stats_slice_ns): enough runs for each
 		 * family's mean, at a fortieth of the cost of holding it throughout */
 		if (w.probes) {
@@ -646,6 +788,30 @@ int sweep_run(const struct run_opts *o)
 		if (w.probes)
 			probes__snapshot(w.probes, &pb);
 		sys_snapshot(&w, &b);
+		if (o->inferred && !o->inferred_cmd) {
+			ib = inferred__iters(&w.inf);
+			if (!inferred__alive(&w.inf, ierr, sizeof(ierr))) {
+				fprintf(stderr, "rxcalibrate: %s\n", ierr);
+				status = 1;
+				break;
+			}
+			w.inf_rate[i] = (double)(ib - ia) / ((double)(b.t_ns - a.t_ns) / 1e9);
+		} else if (o->inferred_cmd) {
+			/* the command ran -seconds from the window's start; traffic goes on until
+			 * it has finished */
+			err = inferred__cmd_finish(&w.inf, (uint64_t)(o->inferred_seconds + 30) *
+						   1000000000ull, &rxc_stop, &w.inf_rate[i],
+						   ierr, sizeof(ierr));
+			if (err == -EINTR)
+				break;
+			if (err) {
+				fprintf(stderr, "rxcalibrate: %s\n", ierr);
+				status = 1;
+				break;
+			}
+		}
+		if (o->inferred)
+			w.inf_ns[i] = inferred_stolen_ns_per_s(w.inf_rate[i], w.inf_base);
 		if (w.probes)
 			compute_stages(&w, &pa, &pb, &a, &b, &r);
 		err = add_rows(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
@@ -654,6 +820,7 @@ int sweep_run(const struct run_opts *o)
 			break;
 		}
 		print_step(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
+		print_inferred(&w, i, (double)(b.t_ns - a.t_ns) / 1e9, w.probes ? &r : NULL);
 		if (w.probes)
 			print_drop_reasons(&w, &r);
 	}
@@ -663,7 +830,7 @@ int sweep_run(const struct run_opts *o)
 		status = 130;
 	}
 	if (!status) {
-		err = meas_csv_write(o->out, w.rows, w.nrows);
+		err = write_csv(&w, o->out);
 		if (err) {
 			fprintf(stderr, "rxcalibrate: --out %s: %s\n", o->out, strerror(-err));
 			status = 1;

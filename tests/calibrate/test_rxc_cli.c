@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "inferred.h"
 
 static int parse(struct run_opts *o, char *err, int argc, ...)
 {
@@ -44,6 +45,9 @@ static void defaults_and_rates(void **state)
 	assert_int_equal(o.rx_cpu, 1);
 	assert_int_equal(o.napi_cpu, 1);	/* follows --rx-cpu */
 	assert_int_equal(o.sample_hz, 1000);	/* cheap enough for a VM */
+	assert_false(o.inferred);
+	assert_int_equal(o.inferred_cpu, -1);
+	assert_null(o.inferred_cmd);
 }
 
 static void all_options(void **state)
@@ -97,6 +101,128 @@ static void bad_input_names_the_option(void **state)
 	expect_error(2, "--passive", NULL, NULL, "--passive");
 }
 
+/* --inferred: the workload's CPU follows the NAPI CPU (the sender's in softirq mode, --napi-cpu in
+ * threaded mode) unless --inferred-cpu says otherwise; --inferred-cmd is checked up front. */
+static void inferred_options(void **state)
+{
+	struct run_opts o;
+	char err[256] = "";
+	const char *cmd = "openssl speed -elapsed -seconds 2 -bytes 16384 sha256";
+
+	(void)state;
+	assert_int_equal(parse(&o, err, 4, "--rates", "1G", "--inferred"), 0);
+	assert_true(o.inferred);
+	assert_null(o.inferred_cmd);
+	assert_int_equal(o.inferred_cpu, 0);	/* softirq: the sender's CPU (--tx-cpu 0) */
+	assert_int_equal(parse(&o, err, 6, "--rates", "1G", "--inferred", "--tx-cpu", "1"), 0);
+	assert_int_equal(o.inferred_cpu, 1);
+	assert_int_equal(parse(&o, err, 8, "--rates", "1G", "--inferred", "--napi", "threaded",
+			       "--napi-cpu", "0"), 0);
+	assert_int_equal(o.inferred_cpu, 0);	/* threaded: the NAPI kthread's CPU */
+	assert_int_equal(parse(&o, err, 6, "--rates", "1G", "--inferred", "--napi", "threaded"), 0);
+	assert_int_equal(o.inferred_cpu, 1);	/* --napi-cpu defaults to --rx-cpu */
+	assert_int_equal(parse(&o, err, 6, "--rates", "1G", "--inferred", "--inferred-cpu", "1"), 0);
+	assert_int_equal(o.inferred_cpu, 1);
+	assert_int_equal(parse(&o, err, 8, "--rates", "1G", "--dev", "eth0", "--inferred",
+			       "--inferred-cpu", "0"), 0);
+	assert_int_equal(o.inferred_cpu, 0);
+	assert_int_equal(parse(&o, err, 6, "--rates", "1G", "--inferred", "--inferred-cmd", cmd), 0);
+	assert_string_equal(o.inferred_cmd, cmd);
+	assert_int_equal(o.inferred_seconds, 2);
+	assert_int_equal(parse(&o, err, 6, "--inferred-cmd",
+			       "/usr/bin/openssl speed -bytes 64 -seconds 1 -elapsed -evp aes-128-cbc",
+			       "--inferred", "--rates", "1G"), 0);
+	assert_int_equal(o.inferred_seconds, 1);
+}
+
+static void expect_run_error(const char *needle, int argc, ...)
+{
+	struct run_opts o;
+	char err[256] = "", *argv[32];
+	va_list ap;
+
+	argv[0] = "run";
+	va_start(ap, argc);
+	for (int i = 1; i < argc; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_int_equal(run_opts_parse(argc, argv, &o, 2, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not name '%s'", err, needle);
+}
+
+static void inferred_bad_input(void **state)
+{
+	(void)state;
+	expect_run_error("--inferred-cpu: needs --inferred", 5, "--rates", "1G", "--inferred-cpu",
+			 "0");
+	expect_run_error("--inferred-cmd: needs --inferred", 5, "--rates", "1G", "--inferred-cmd",
+			 "openssl speed -elapsed -seconds 1 -bytes 16 sha256");
+	expect_run_error("--inferred-cpu", 6, "--rates", "1G", "--inferred", "--inferred-cpu", "2");
+	expect_run_error("--inferred-cpu", 6, "--rates", "1G", "--inferred", "--inferred-cpu", "x");
+	expect_run_error("--inferred-cpu: required with --dev", 6, "--rates", "1G", "--dev", "eth0",
+			 "--inferred");
+	expect_run_error("--inferred: needs a baseline", 5, "--dev", "eth0", "--passive",
+			 "--inferred");
+	expect_run_error("--inferred-cmd: missing value", 4, "--rates", "1G", "--inferred-cmd");
+	expect_run_error("only 'openssl speed", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "stress-ng --cpu 1");
+	expect_run_error("only 'openssl speed", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "openssl rand 16");
+	expect_run_error("add -elapsed", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "openssl speed -seconds 1 -bytes 16 sha256");
+	expect_run_error("add -seconds", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "openssl speed -elapsed -bytes 16 sha256");
+	expect_run_error("add -bytes", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "openssl speed -elapsed -seconds 1 sha256");
+	expect_run_error("-seconds '0'", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "openssl speed -elapsed -seconds 0 -bytes 16 sha256");
+	expect_run_error("-multi is not supported", 6, "--rates", "1G", "--inferred",
+			 "--inferred-cmd",
+			 "openssl speed -elapsed -seconds 1 -bytes 16 -multi 2 sha256");
+	expect_run_error("without a shell", 6, "--rates", "1G", "--inferred", "--inferred-cmd",
+			 "openssl speed -elapsed -seconds 1 -bytes 16 sha256; rm -rf /");
+	/* the command must finish inside the measurement window */
+	expect_run_error("longer than --duration", 8, "--rates", "1G", "--duration", "1",
+			 "--inferred", "--inferred-cmd",
+			 "openssl speed -elapsed -seconds 2 -bytes 16 sha256");
+}
+
+static void inferred_openssl_output(void **state)
+{
+	static const char ok[] =
+		"You have chosen to measure elapsed time instead of user CPU time.\n"
+		"Doing sha256 for 2s on 16384 size blocks: 184000 sha256's in 2.00s\n"
+		"version: 3.0.19\n"
+		"type          16384 bytes\n"
+		"sha256         1507999.74k\n";
+	static const char two[] =
+		"Doing sha256 for 1s on 16 size blocks: 100 sha256's in 1.00s\n"
+		"Doing sha256 for 1s on 64 size blocks: 90 sha256's in 1.00s\n";
+	char err[256] = "";
+	double v = 0;
+
+	(void)state;
+	assert_int_equal(inferred_parse_openssl(ok, &v, err, sizeof(err)), 0);
+	assert_true(v == 92000.0);
+	assert_int_equal(inferred_parse_openssl(
+				 "Doing AES-128-CBC for 1s on 1024 size blocks: 1167449 AES-128-CBC's "
+				 "in 0.50s", &v, err, sizeof(err)), 0);
+	assert_true(v == 1167449.0 * 2);
+	assert_int_equal(inferred_parse_openssl(two, &v, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "2 result lines"));
+	assert_int_equal(inferred_parse_openssl("speed: Unknown algorithm foo\n", &v, err,
+						sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "0 result lines"));
+	assert_int_equal(inferred_parse_openssl("Doing sha256 garbage\n", &v, err, sizeof(err)),
+			 -EINVAL);
+	/* CPU stolen: the workload ran at 75 % of its baseline -> 250 ms per second */
+	assert_true(inferred_stolen_ns_per_s(3e8, 4e8) == 2.5e8);
+	assert_true(inferred_stolen_ns_per_s(1, 0) == 0);
+	assert_true(inferred_stolen_ns_per_s(4.4e8, 4e8) < 0);	/* noise: kept, not hidden */
+}
+
 static void help(void **state)
 {
 	struct run_opts o;
@@ -122,6 +248,9 @@ int main(void)
 		cmocka_unit_test(defaults_and_rates),
 		cmocka_unit_test(all_options),
 		cmocka_unit_test(bad_input_names_the_option),
+		cmocka_unit_test(inferred_options),
+		cmocka_unit_test(inferred_bad_input),
+		cmocka_unit_test(inferred_openssl_output),
 		cmocka_unit_test(help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

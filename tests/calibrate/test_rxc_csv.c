@@ -44,6 +44,9 @@ static struct meas_row row(void)
 		.packets = 2000, .polls = 1000, .samples = 17, .net_rx_softirq_ns = 9000000,
 		.drops_ring = 1, .drops_backlog = 0, .drops_socket = 3, .drops_kfree = 4,
 		.probe_ns_per_event = 120.5,
+		.inferred_ns_per_s = 51400,
+		.inferred_iter_per_s = 3.6e8,
+		.inferred_baseline_iter_per_s = 3.8e8,
 	};
 	return r;
 }
@@ -59,10 +62,10 @@ static void formats_every_column(void **state)
 	/* ns_per_call = 250000/1000, ns_per_packet = 250000/2000 */
 	assert_string_equal(buf, "2,5e+08,4.998e+08,42443.5,4.99e+08,42375,84763,84770,2.000,softirq,1472,ip,"
 				 "perf_event,poll,1000,250000,300000,50000,2000,1000,17,250.00,"
-				 "125.00,9000000,1,0,3,4,120.50");
+				 "125.00,9000000,1,0,3,4,120.50,51400,3.6e+08,3.8e+08");
 	for (const char *p = meas_csv_header; *p; p++)
 		cols += *p == ',';
-	assert_int_equal(cols, 29);
+	assert_int_equal(cols, 32);
 	assert_int_equal(meas_csv_format(&r, buf, 20), -ENOSPC);
 }
 
