@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "csv.h"
 
 const char meas_csv_header[] =
@@ -48,48 +49,25 @@ int meas_csv_format(const struct meas_row *r, char *buf, size_t len)
 
 int meas_csv_write(const char *path, const struct meas_row *rows, size_t n)
 {
-	char *tmp = NULL, line[1024];
-	int fd = -1, err = 0;
-	FILE *f = NULL;
+	struct afile a;
+	char line[1024];
+	int err = afile_open(&a, path);
 
-	if (!path || !*path)
-		return -EINVAL;
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
+	if (err)
 		return err;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
-	if (fprintf(f, "%s\n", meas_csv_header) < 0)
+	if (fprintf(a.f, "%s\n", meas_csv_header) < 0)
 		err = -EIO;
 	for (size_t i = 0; i < n && !err; i++) {
 		int l = meas_csv_format(&rows[i], line, sizeof(line));
+
 		if (l < 0)
 			err = l;
-		else if (fprintf(f, "%s\n", line) < 0)
+		else if (fprintf(a.f, "%s\n", line) < 0)
 			err = -EIO;
 	}
-	if (!err && fflush(f))
-		err = -errno;
-	if (!err && fsync(fileno(f)))
-		err = -errno;
-	if (fchmod(fileno(f), 0644) && !err)
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-out:
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
+	if (err) {
+		afile_abort(&a);
+		return err;
+	}
+	return afile_commit(&a);
 }

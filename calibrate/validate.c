@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "config.h"
 #include "fit.h"
 #include "sim.h"
@@ -42,32 +43,23 @@ static double pct(double pred, double meas)
 
 static int write_rows(const char *path, const struct row *rows, int n, char *err, size_t len)
 {
-	char tmp[PATH_MAX + 16];
-	FILE *f;
+	struct afile a;
+	int ret = afile_open(&a, path);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, len, "--out %s: %s", path, strerror(errno));
-		return -errno;
+	if (ret) {
+		snprintf(err, len, "--out %s: %s", path, strerror(-ret));
+		return ret;
 	}
-	fprintf(f, "step,rate_bps,stage,measured_ns_per_s,predicted_ns_per_s,predicted_se_ns_per_s,"
-		   "error_pct\n");
+	fprintf(a.f, "step,rate_bps,stage,measured_ns_per_s,predicted_ns_per_s,predicted_se_ns_per_s,"
+		     "error_pct\n");
 	for (int i = 0; i < n; i++)
-		fprintf(f, "%d,%.6g,%s,%.6g,%.6g,%.6g,%.4g\n", rows[i].step, rows[i].rate_bps,
+		fprintf(a.f, "%d,%.6g,%s,%.6g,%.6g,%.6g,%.4g\n", rows[i].step, rows[i].rate_bps,
 			rows[i].stage, rows[i].measured, rows[i].predicted, rows[i].se,
 			pct(rows[i].predicted, rows[i].measured));
-	if (fflush(f) || ferror(f) || fclose(f)) {
-		snprintf(err, len, "--out %s: write failed", path);
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, path)) {
-		snprintf(err, len, "--out %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
+	ret = afile_commit(&a);
+	if (ret)
+		snprintf(err, len, "--out %s: %s", path, strerror(-ret));
+	return ret;
 }
 
 int validate_main(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "config.h"
 #include "report.h"
 #include "sim.h"
@@ -245,7 +246,8 @@ int main(int argc, char **argv)
 	int *rets = NULL;
 	char (*errs)[ERR_LEN] = NULL;
 	struct report_meta meta = { 0 };
-	char err[ERR_LEN], tmp[PATH_MAX + 16] = "";
+	char err[ERR_LEN];
+	struct afile af = { 0 };
 	int nruns = 0, ret = 1;
 	FILE *out = stdout;
 
@@ -558,38 +560,31 @@ int main(int argc, char **argv)
 	}
 	meta.config_path = config;
 	if (output) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", output, (int)getpid());
-		out = fopen(tmp, "w");
-		if (!out) {
-			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(errno));
-			tmp[0] = 0;
+		int e = afile_open(&af, output);
+
+		if (e) {
+			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(-e));
 			goto out;
 		}
+		out = af.f;
 	}
 	report_write(out, fmt, runs, nruns, &meta);
 	if (output) {
-		if (fflush(out) || ferror(out) || fclose(out)) {
-			out = NULL;
-			fprintf(stderr, "rxmodel: --output %s: write failed: %s\n", output,
-				strerror(errno));
+		int e = afile_commit(&af);
+
+		out = stdout;
+		if (e) {
+			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(-e));
 			goto out;
 		}
-		out = NULL;
-		if (rename(tmp, output)) {
-			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(errno));
-			goto out;
-		}
-		tmp[0] = 0;
 	} else if (fflush(stdout)) {
 		fprintf(stderr, "rxmodel: writing the report: %s\n", strerror(errno));
 		goto out;
 	}
 	ret = have_cap && meta.capacity_bps < 0 ? 3 : 0;
 out:
-	if (out && out != stdout)
-		fclose(out);
-	if (tmp[0])
-		unlink(tmp);
+	if (output)
+		afile_abort(&af);
 	free(cfgs);
 	free(res);
 	free(runs);
