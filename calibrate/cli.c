@@ -13,6 +13,11 @@ const char *napi_mode_name(enum napi_mode m)
 	return m == NAPI_THREADED ? "threaded" : "softirq";
 }
 
+const char *generator_name(enum rxc_generator g)
+{
+	return g == GEN_IPERF3 ? "iperf3" : "builtin";
+}
+
 void run_opts_defaults(struct run_opts *o, int ncpus)
 {
 	memset(o, 0, sizeof(*o));
@@ -49,7 +54,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
-       O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD };
+       O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -73,6 +78,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "inferred", no_argument, NULL, O_INFERRED },
 		{ "inferred-cpu", required_argument, NULL, O_INFERRED_CPU },
 		{ "inferred-cmd", required_argument, NULL, O_INFERRED_CMD },
+		{ "generator", required_argument, NULL, O_GENERATOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -112,6 +118,14 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 				o->napi = NAPI_THREADED;
 			else
 				FAIL("--napi: '%s' is neither softirq nor threaded", optarg);
+			break;
+		case O_GENERATOR:
+			if (!strcmp(optarg, "builtin"))
+				o->generator = GEN_BUILTIN;
+			else if (!strcmp(optarg, "iperf3"))
+				o->generator = GEN_IPERF3;
+			else
+				FAIL("--generator: '%s' is neither builtin nor iperf3", optarg);
 			break;
 		case O_OUT:
 			if (!*optarg)
@@ -203,6 +217,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		FAIL("--inferred-cmd: -seconds %d is longer than --duration", o->inferred_seconds);
 	if (o->passive && !o->dev)
 		FAIL("--passive: needs --dev IFACE");
+	if (o->generator == GEN_IPERF3 && o->dev)
+		FAIL("--generator: iperf3 runs on the built-in testbed; with --dev the generator "
+		     "runs on another machine (start it when told)");
 	if (!o->nrates && !o->passive)
 		FAIL("--rates: missing (e.g. --rates 100M,200M,500M)");
 	if (o->passive && o->nrates)

@@ -14,11 +14,16 @@
 
 enum napi_mode { NAPI_SOFTIRQ, NAPI_THREADED };
 
+/* Who sends and receives on the testbed: the built-in sender/receiver threads, or an iperf3
+ * client and server per step (calibrate/iperf.h). */
+enum rxc_generator { GEN_BUILTIN, GEN_IPERF3 };
+
 struct run_opts {
 	double rates[RXC_MAX_RATES];	/* UDP payload bits/s */
 	int nrates;
 	uint64_t duration_ns, warmup_ns;
 	enum napi_mode napi;
+	enum rxc_generator generator;
 	const char *out;
 	const char *dev;		/* external traffic on a named interface */
 	bool passive;
@@ -51,5 +56,6 @@ int probe_opts_parse(int argc, char **argv, struct probe_opts *o, char *err, siz
 int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t len);
 
 const char *napi_mode_name(enum napi_mode m);
+const char *generator_name(enum rxc_generator g);
 
 #endif

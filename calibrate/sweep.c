@@ -13,6 +13,7 @@
 
 #include "csv.h"
 #include "inferred.h"
+#include "iperf.h"
 #include "methods.h"
 #include "probes.h"
 #include "rxxdp.skel.h"
@@ -32,7 +33,7 @@ static void on_signal(int sig)
 
 /* Counters outside the probes, read at both ends of a step. */
 struct sys_snap {
-	uint64_t udp_in, udp_inerr, udp_rcvbuf, udp_noports;
+	uint64_t udp_in, udp_inerr, udp_rcvbuf, udp_noports, udp_out;
 	uint64_t softnet_processed, softnet_dropped, softnet_squeeze;
 	uint64_t ring_drops;
 	uint64_t sent, sent_bytes, recv, recv_bytes, recv_calls;
@@ -47,6 +48,10 @@ struct sweep {
 	bool have_tb;
 	struct sender tx;
 	struct receiver rx;
+	/* --generator iperf3: client and server per step instead of tx/rx */
+	bool iperf;
+	struct iperf_gen ip;
+	struct iperf_result ipr;
 	struct probes *probes;
 	struct rxc_features feat;
 	struct rxc_choice ch[STAGE_COUNT];
@@ -84,6 +89,8 @@ static int read_snmp(void *p)
 				s->udp_rcvbuf = x;
 			else if (!strcmp(h, "NoPorts"))
 				s->udp_noports = x;
+			else if (!strcmp(h, "OutDatagrams"))
+				s->udp_out = x;
 			h = strtok_r(NULL, " \n", &hs);
 			v = strtok_r(NULL, " \n", &vs);
 		}
@@ -168,6 +175,18 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 		testbed__in_ns(&w->tb, w->tb.nsfd_tx, read_link_drops, &tx);
 		testbed__in_ns(&w->tb, w->tb.nsfd_rx, read_link_drops, &rx);
 		s->ring_drops = tx.v + rx.v;
+		if (w->iperf) {
+			/* iperf3: the kernel's counts. Sent: Udp OutDatagrams of the tx namespace;
+			 * received: Udp InDatagrams of the rx namespace; every datagram carries
+			 * --size bytes; iperf3 (3.x) reads one datagram per recv() call */
+			struct sys_snap t = { 0 };
+			testbed__in_ns(&w->tb, w->tb.nsfd_tx, read_snmp, &t);
+			s->sent = t.udp_out;
+			s->sent_bytes = t.udp_out * (uint64_t)w->o->payload;
+			s->recv = s->udp_in;
+			s->recv_bytes = s->udp_in * (uint64_t)w->o->payload;
+			s->recv_calls = s->udp_in;
+		}
 		for (int c = 0; c < 128; c++)
 			s->xdp_packets += __atomic_load_n(&w->tb.xdp->bss->xdp_packets[c],
 							  __ATOMIC_RELAXED);
@@ -594,6 +613,8 @@ static int setup(struct sweep *w)
 		}
 		w->have_tb = true;
 		w->feat.xdp_sym = w->tb.xdp_sym[0] != 0;
+	}
+	if (!o->dev && !w->iperf) {
 		fd = testbed__socket(&w->tb, w->tb.nsfd_rx, SOCK_DGRAM);
 		if (fd < 0 || (err = receiver__start(&w->rx, fd, o->rx_cpu, o->rcvbuf))) {
 			if (fd >= 0)
@@ -650,6 +671,8 @@ static int setup(struct sweep *w)
 static void teardown(struct sweep *w)
 {
 	inferred__stop(&w->inf);
+	if (w->iperf)
+		iperf__stop(&w->ip);	/* before the namespaces go */
 	sender__stop(&w->tx);
 	receiver__stop(&w->rx);
 	if (w->tx.fd > 0)
@@ -727,6 +750,15 @@ int sweep_run(const struct run_opts *o)
 		fprintf(stderr, "rxcalibrate: run needs root (network namespaces, BPF, perf events)\n");
 		return 2;
 	}
+	if (o->generator == GEN_IPERF3 && !o->dev) {
+		char ierr[512];
+
+		if (iperf__init(&w.ip, o->verbose, ierr, sizeof(ierr))) {
+			fprintf(stderr, "rxcalibrate: %s\n", ierr);
+			return 2;
+		}
+		w.iperf = true;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -755,7 +787,18 @@ int sweep_run(const struct run_opts *o)
 		uint64_t ia = 0, ib = 0;
 		bool ok;
 
-		if (w.have_tb)
+		if (w.have_tb && w.iperf) {
+			err = iperf__start(&w.ip, w.tb.nsfd_rx, w.tb.nsfd_tx, o->rx_cpu, o->tx_cpu,
+					   rate, o->payload, iperf_seconds(o->warmup_ns, o->duration_ns),
+					   o->rcvbuf, &rxc_stop, ierr, sizeof(ierr));
+			if (err == -EINTR)
+				break;
+			if (err) {
+				fprintf(stderr, "rxcalibrate: step %d: %s\n", i + 1, ierr);
+				status = 1;
+				break;
+			}
+		} else if (w.have_tb)
 			sender__set_rate(&w.tx, rate / (8.0 * o->payload));
 		else if (!o->passive)
 			fprintf(stderr, "step %d/%d: start the external generator at %sbit/s now\n",
@@ -810,6 +853,19 @@ int sweep_run(const struct run_opts *o)
 				break;
 			}
 		}
+		if (w.iperf) {
+			/* the client stops by itself at the end of its -t */
+			err = iperf__finish(&w.ip, (uint64_t)iperf_seconds(o->warmup_ns,
+					    o->duration_ns) * 1000000000ull + 10000000000ull,
+					    &rxc_stop, &w.ipr, ierr, sizeof(ierr));
+			if (err == -EINTR)
+				break;
+			if (err) {
+				fprintf(stderr, "rxcalibrate: step %d: %s\n", i + 1, ierr);
+				status = 1;
+				break;
+			}
+		}
 		if (o->inferred)
 			w.inf_ns[i] = inferred_stolen_ns_per_s(w.inf_rate[i], w.inf_base);
 		if (w.probes)
@@ -820,6 +876,12 @@ int sweep_run(const struct run_opts *o)
 			break;
 		}
 		print_step(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
+		if (w.iperf)
+			fprintf(stderr, "  iperf3: %sbit/s over %.2f s, %llu datagrams sent, %llu lost "
+				"(%.3g%%) as its server counted\n",
+				format_si(w.ipr.sent_bps, buf, sizeof(buf)), w.ipr.seconds,
+				(unsigned long long)w.ipr.sent_packets,
+				(unsigned long long)w.ipr.lost_packets, w.ipr.lost_percent);
 		print_inferred(&w, i, (double)(b.t_ns - a.t_ns) / 1e9, w.probes ? &r : NULL);
 		if (w.probes)
 			print_drop_reasons(&w, &r);

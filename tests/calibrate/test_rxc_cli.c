@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "inferred.h"
+#include "iperf.h"
 
 static int parse(struct run_opts *o, char *err, int argc, ...)
 {
@@ -48,6 +49,8 @@ static void defaults_and_rates(void **state)
 	assert_false(o.inferred);
 	assert_int_equal(o.inferred_cpu, -1);
 	assert_null(o.inferred_cmd);
+	assert_int_equal(o.generator, GEN_BUILTIN);
+	assert_string_equal(generator_name(o.generator), "builtin");
 }
 
 static void all_options(void **state)
@@ -223,6 +226,124 @@ static void inferred_openssl_output(void **state)
 	assert_true(inferred_stolen_ns_per_s(4.4e8, 4e8) < 0);	/* noise: kept, not hidden */
 }
 
+/* --generator: builtin (default) or iperf3, the latter only on the built-in testbed */
+static void generator_option(void **state)
+{
+	struct run_opts o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, err, 5, "--rates", "100M", "--generator", "iperf3"), 0);
+	assert_int_equal(o.generator, GEN_IPERF3);
+	assert_string_equal(generator_name(o.generator), "iperf3");
+	assert_int_equal(parse(&o, err, 5, "--generator", "builtin", "--rates", "100M"), 0);
+	assert_int_equal(o.generator, GEN_BUILTIN);
+	assert_int_equal(parse(&o, err, 10, "--rates", "100M", "--generator", "iperf3", "--napi",
+			       "threaded", "--inferred", "--size", "64"), 0);
+	assert_int_equal(o.generator, GEN_IPERF3);
+	assert_int_equal(o.napi, NAPI_THREADED);
+	/* the external generator of --dev is not ours */
+	assert_int_equal(parse(&o, err, 5, "--dev", "eth0", "--rates", "100M"), 0);
+	assert_int_equal(o.generator, GEN_BUILTIN);
+	expect_run_error("--generator: 'iperf' is neither builtin nor iperf3", 5, "--rates", "1G",
+			 "--generator", "iperf");
+	expect_run_error("--generator: '' is neither", 5, "--rates", "1G", "--generator", "");
+	expect_run_error("--generator: 'IPERF3' is neither", 5, "--rates", "1G", "--generator",
+			 "IPERF3");
+	expect_run_error("--generator: missing value", 4, "--rates", "1G", "--generator");
+	expect_run_error("--generator: iperf3 runs on the built-in testbed", 7, "--rates", "1G",
+			 "--dev", "eth0", "--generator", "iperf3");
+	expect_run_error("--generator: iperf3 runs on the built-in testbed", 6, "--dev", "eth0",
+			 "--passive", "--generator", "iperf3");
+}
+
+static bool has_pair(char **argv, const char *opt, const char *val)
+{
+	for (int i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], opt))
+			return val ? argv[i + 1] && !strcmp(argv[i + 1], val) : true;
+	return false;
+}
+
+/* iperf3's command lines: the testbed's addresses only, the step's rate, payload and length */
+static void iperf_command_lines(void **state)
+{
+	struct iperf_args a;
+
+	(void)state;
+	assert_int_equal(iperf_args_build(&a, "/usr/bin/iperf3", 100e6, 1472, 3, 0), 0);
+	assert_string_equal(a.srv[0], "/usr/bin/iperf3");
+	assert_true(has_pair(a.srv, "-s", NULL));
+	assert_true(has_pair(a.srv, "-1", NULL));
+	assert_true(has_pair(a.srv, "-J", NULL));
+	assert_true(has_pair(a.srv, "-B", "198.18.0.2"));
+	assert_true(has_pair(a.srv, "-p", "5201"));
+	assert_true(has_pair(a.cli, "-c", "198.18.0.2"));
+	assert_true(has_pair(a.cli, "-B", "198.18.0.1"));
+	assert_true(has_pair(a.cli, "-u", NULL));
+	assert_true(has_pair(a.cli, "-b", "100000000"));
+	assert_true(has_pair(a.cli, "-l", "1472"));
+	assert_true(has_pair(a.cli, "-t", "3"));
+	assert_true(has_pair(a.cli, "-J", NULL));
+	assert_false(has_pair(a.cli, "-w", NULL));
+	assert_int_equal(iperf_args_build(&a, "iperf3", 1.5e9, 64, 1, 4u << 20), 0);
+	assert_true(has_pair(a.cli, "-b", "1500000000"));
+	assert_true(has_pair(a.cli, "-w", "4194304"));
+	assert_int_equal(iperf_args_build(&a, "iperf3", 0, 64, 1, 0), -EINVAL);
+	assert_int_equal(iperf_args_build(&a, "iperf3", 1e6, 64, 0, 0), -EINVAL);
+	assert_int_equal(iperf_args_build(&a, "", 1e6, 64, 1, 0), -EINVAL);
+	/* -t: whole seconds covering warm-up + window with at least 0.25 s to spare */
+	assert_int_equal(iperf_seconds(500000000ull, 2000000000ull), 3);
+	assert_int_equal(iperf_seconds(0, 2000000000ull), 3);
+	assert_int_equal(iperf_seconds(0, 100000000ull), 1);
+	assert_int_equal(iperf_seconds(300000000ull, 1000000000ull), 2);
+}
+
+static void iperf_json(void **state)
+{
+	static const char ok[] =
+		"{\n\t\"start\":\t{\"connected\":\t[{\"socket\":\t5}], \"test_start\": {\"protocol\": \"UDP\"}},\n"
+		"\t\"intervals\":\t[{\"sum\":\t{\"start\": 0, \"end\":\t1.0, \"seconds\": 1.0,"
+		" \"bits_per_second\": 1, \"packets\": 1}}],\n"
+		"\t\"end\":\t{\n\t\t\"streams\":\t[{\"udp\":\t{\"bits_per_second\":\t5}}],\n"
+		"\t\t\"sum\":\t{\"start\":\t0, \"end\":\t3.0, \"seconds\":\t3.0, \"bytes\": 1,"
+		" \"bits_per_second\":\t99954278.88, \"lost_packets\":\t0, \"packets\":\t25469,"
+		" \"lost_percent\":\t0, \"sender\":\ttrue},\n"
+		"\t\t\"sum_sent\":\t{\"start\":\t0, \"end\":\t3.000126, \"seconds\":\t3.000126,"
+		" \"bytes\":\t37490368, \"bits_per_second\":\t99970000.5, \"jitter_ms\":\t0,"
+		" \"lost_packets\":\t0, \"packets\":\t25469, \"lost_percent\":\t0, \"sender\":\ttrue},\n"
+		"\t\t\"sum_received\":\t{\"start\":\t0, \"end\":\t3.0, \"seconds\":\t3.0,"
+		" \"bits_per_second\":\t99500000, \"jitter_ms\":\t0.006, \"lost_packets\":\t109,"
+		" \"packets\":\t25469, \"lost_percent\":\t0.428, \"sender\":\tfalse},\n"
+		"\t\t\"cpu_utilization_percent\":\t{\"host_total\":\t8.8}\n\t}\n}\n";
+	static const char old[] =	/* no sum_sent / sum_received */
+		"{\"end\": {\"sum\": {\"seconds\": 2.0, \"bits_per_second\": 5e7,"
+		" \"lost_packets\": 3, \"packets\": 100, \"lost_percent\": 3.0}}}";
+	static const char error[] =
+		"{\"start\": {}, \"intervals\": [], \"end\": {},\n"
+		" \"error\": \"unable to connect to server: Connection refused\"}";
+	struct iperf_result r;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(iperf_parse_json(ok, &r, err, sizeof(err)), 0);
+	assert_true(r.sent_bps == 99970000.5);	/* sum_sent, not the interval or sum */
+	assert_true(r.seconds == 3.000126);
+	assert_true(r.sent_packets == 25469);
+	assert_true(r.lost_packets == 109);		/* the server's count */
+	assert_true(r.lost_percent == 0.428);
+	assert_true(r.recv_packets == 25469 - 109);
+	assert_int_equal(iperf_parse_json(old, &r, err, sizeof(err)), 0);
+	assert_true(r.sent_bps == 5e7);
+	assert_true(r.lost_packets == 3);
+	assert_true(r.recv_packets == 0);		/* unknown */
+	assert_int_equal(iperf_parse_json(error, &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "iperf3: unable to connect to server: Connection refused"));
+	assert_int_equal(iperf_parse_json("", &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(iperf_parse_json("{\"start\": {}}", &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no \"end\""));
+}
+
 static void help(void **state)
 {
 	struct run_opts o;
@@ -251,6 +372,9 @@ int main(void)
 		cmocka_unit_test(inferred_options),
 		cmocka_unit_test(inferred_bad_input),
 		cmocka_unit_test(inferred_openssl_output),
+		cmocka_unit_test(generator_option),
+		cmocka_unit_test(iperf_command_lines),
+		cmocka_unit_test(iperf_json),
 		cmocka_unit_test(help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
