@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "inferred.h"
+#include "testbed.h"
 
 #define ITER_CHUNK 4096u	/* iterations between counter updates (~10 us) */
 
@@ -218,27 +219,6 @@ static void __attribute__((noreturn)) builtin_child(struct inferred_shm *s, int 
 	}
 }
 
-static int resolve_path(const char *prog, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char dir[2048];
-
-	if (strchr(prog, '/')) {
-		snprintf(out, len, "%s", prog);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-	while (*path) {
-		size_t l = strcspn(path, ":");
-		snprintf(dir, sizeof(dir), "%.*s", l ? (int)l : 1, l ? path : ".");
-		if (snprintf(out, len, "%s/%.1024s", dir, prog) < (int)len && !access(out, X_OK))
-			return 0;
-		path += l + (path[l] == ':');
-	}
-	return -ENOENT;
-}
-
 int inferred__init(struct inferred *w, int cpu, const char *cmd, char *err, size_t len)
 {
 	pid_t parent = getpid(), pid;
@@ -256,7 +236,7 @@ int inferred__init(struct inferred *w, int cpu, const char *cmd, char *err, size
 		if (!w->buf)
 			FAIL(-ENOMEM, "--inferred-cmd: out of memory");
 		split_words(w->buf, w->argv, RXC_INF_MAXARGS);
-		if (resolve_path(w->argv[0], w->path, sizeof(w->path))) {
+		if (find_program(w->argv[0], w->path, sizeof(w->path))) {
 			snprintf(err, len, "--inferred-cmd: program '%s' not found%s (install it, or "
 				 "use the built-in workload: --inferred without --inferred-cmd)",
 				 w->argv[0], strchr(w->argv[0], '/') ? "" : " in PATH");

@@ -192,29 +192,12 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int resolve_path(const char *prog, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char dir[2048];
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-	while (*path) {
-		size_t l = strcspn(path, ":");
-		snprintf(dir, sizeof(dir), "%.*s", l ? (int)l : 1, l ? path : ".");
-		if (snprintf(out, len, "%s/%.1024s", dir, prog) < (int)len && !access(out, X_OK))
-			return 0;
-		path += l + (path[l] == ':');
-	}
-	return -ENOENT;
-}
-
 int iperf__init(struct iperf_gen *g, bool verbose, char *err, size_t len)
 {
 	memset(g, 0, sizeof(*g));
 	g->srv_out = g->cli_out = g->srv_err = g->cli_err = -1;
 	g->verbose = verbose;
-	if (resolve_path(RXC_IPERF_PROG, g->path, sizeof(g->path)))
+	if (find_program(RXC_IPERF_PROG, g->path, sizeof(g->path)))
 		FAIL(-ENOENT, "--generator iperf3: program '%s' not found in PATH (install it: "
 		     "apt-get install iperf3)", RXC_IPERF_PROG);
 	g->active = true;

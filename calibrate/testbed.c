@@ -310,3 +310,24 @@ int testbed_cleanup_stale(bool verbose)
 	closedir(d);
 	return removed;
 }
+
+int find_program(const char *prog, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char dir[2048];
+
+	if (strchr(prog, '/')) {
+		snprintf(out, len, "%s", prog);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	while (*path) {
+		size_t l = strcspn(path, ":");
+		snprintf(dir, sizeof(dir), "%.*s", l ? (int)l : 1, l ? path : ".");
+		if (snprintf(out, len, "%s/%.1024s", dir, prog) < (int)len && !access(out, X_OK))
+			return 0;
+		path += l + (path[l] == ':');
+	}
+	return -ENOENT;
+}

@@ -50,4 +50,8 @@ int testbed_cleanup_stale(bool verbose);
 /* Runs argv (no shell); 0 if it exited 0, else -EIO. Output shown only when @verbose. */
 int run_cmd(char *const argv[], bool verbose);
 
+/* Resolves @prog (a name looked up in $PATH, or a path) to an executable file in @out;
+ * 0 or -errno (-ENOENT when not found). */
+int find_program(const char *prog, char *out, size_t len);
+
 #endif

@@ -12,20 +12,10 @@
 # Usage: tests/calibrate/iperf3.sh OUTPUT_DIR
 set -u
 out=${1:-.output}
-bin=$out/rxcalibrate
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-[ -x "$bin" ] || skip "$bin not built"
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, BPF, perf events)"
+. "$(dirname "$0")/live-lib.sh"
+require_live "client and server pinned apart"
 command -v iperf3 >/dev/null || skip "iperf3 not installed (apt-get install iperf3)"
-command -v ip >/dev/null || skip "iproute2 (ip) not installed"
 command -v pgrep >/dev/null || skip "pgrep (procps) not installed"
-probe=$("$bin" probe 2>&1) || skip "rxcalibrate probe failed: $(echo "$probe" | tail -1)"
-echo "$probe" | grep -Eq '^  (tp_btf|raw_tp) +yes' || skip "no BPF tracepoints on this kernel"
-echo "$probe" | grep -Eq '^  perf_event sampling +yes' || skip "no perf_event sampling"
-[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (client and server pinned apart)"
 pgrep -x iperf3 >/dev/null && skip "another iperf3 is running (the leak check would be unsure)"
 
 tmp=$(mktemp -d /tmp/rxc_iperf3.XXXXXX)

@@ -18,18 +18,8 @@
 # Usage: tests/calibrate/live_e2e.sh OUTPUT_DIR
 set -u
 out=${1:-.output}
-bin=$out/rxcalibrate
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-[ -x "$bin" ] || skip "$bin not built"
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, BPF, perf events)"
-command -v ip >/dev/null || skip "iproute2 (ip) not installed"
-probe=$("$bin" probe 2>&1) || skip "rxcalibrate probe failed: $(echo "$probe" | tail -1)"
-echo "$probe" | grep -Eq '^  (tp_btf|raw_tp) +yes' || skip "no BPF tracepoints on this kernel"
-echo "$probe" | grep -Eq '^  perf_event sampling +yes' || skip "no perf_event sampling"
-[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (sender and receiver pinned apart)"
+. "$(dirname "$0")/live-lib.sh"
+require_live "sender and receiver pinned apart"
 
 tmp=$(mktemp -d /tmp/rxc_e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
