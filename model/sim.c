@@ -199,10 +199,10 @@ static void nic_advance(struct sim *s, uint64_t t)
 		struct napi *n = &s->napi[src->queue];
 		struct ring *r = &n->ring;
 		struct pkt p = { src->ti, src->size, 0 };
+		struct batch *b = NULL;
 
 		if (s->measuring) {
-			struct batch *b = cur_batch(s, p.t);
-
+			b = cur_batch(s, p.t);
 			s->n.arrivals++;
 			if (b)
 				b->arrivals++;
@@ -214,8 +214,6 @@ static void nic_advance(struct sim *s, uint64_t t)
 			if (n->irq_enabled && !n->irq_pending)
 				irq_schedule(s, n, p.t);
 		} else if (s->measuring) {
-			struct batch *b = cur_batch(s, p.t);
-
 			s->n.dropped[s->cfg.nic_mode == NIC_RING ? DROP_RING : DROP_BACKLOG]++;
 			if (b)
 				b->drops++;
