@@ -21,9 +21,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* Cost matters: in softirq NAPI mode every frame is its own NET_RX invocation and poll, so the
  * per-frame programs (softirq entry/exit, napi_poll) do only .bss loads and stores, bpf_ktime_get_ns
  * where a time is needed, and no other helper: the tp_btf variants read kernel structs directly,
- * only the raw_tp fallbacks use bpf_probe_read (BPF_CORE_READ). Every program counts its own runs
- * (ev[]), because bpf_stats, which costs two clock reads per run of every BPF program, is on only
- * in a slice of each step. */
+ * only the raw_tp fallbacks use bpf_probe_read (BPF_CORE_READ). The programs count their own runs
+ * (ev[]; the softirq pair's runs are read from /proc/softirqs instead), because bpf_stats, which
+ * costs two clock reads per run of every BPF program, is on only in a slice of each step.
+ * What is left per frame is mostly the tracepoint dispatch itself (docs/bench.md#probes). */
 
 /* Tunables, set by user space before load. */
 const volatile __u32 rx_ifindex = 0;	/* 0: every device */
@@ -34,6 +35,10 @@ const volatile __u32 nr_syms = 0;
 const volatile __u64 sym_start[RXS_MAX_SYMS] = {};
 const volatile __u64 sym_end[RXS_MAX_SYMS] = {};
 const volatile __u32 sym_stage[RXS_MAX_SYMS] = {};
+const volatile __u32 sirq_time_mask = 0;	/* time one NET_RX in sirq_time_mask + 1 (2^k) */
+
+/* Anchored threads (enum rxs_thread); user space writes them after load. */
+__u32 rxs_thread_tid[RXS_THREADS];
 
 struct rxs_cpu rxs_cpus[RXS_MAX_CPUS];
 
@@ -67,17 +72,11 @@ static __always_inline void hist_add(__u64 *hist, __u64 ns)
 	hist[slot & (RXS_HIST_SLOTS - 1)]++;
 }
 
-/* Counts one program run, and whether it ran inside NET_RX (its cost is then inside sirq_ns). */
+/* Counts one program run. */
 static __always_inline void event(__u32 cpu, __u32 ev)
 {
-	struct rxs_cpu *c = &rxs_cpus[cpu];
-	struct rxs_state *s = &rxs_states[cpu];
-
-	if (ev >= RXS_EV_COUNT)
-		return;
-	c->ev[ev]++;
-	if (s->in_sirq)
-		c->ev_sirq[ev]++;
+	if (ev < RXS_EV_COUNT)
+		rxs_cpus[cpu].ev[ev]++;
 }
 
 /* raw_tp: untyped pointers, read with bpf_probe_read_kernel */
@@ -104,35 +103,92 @@ static __always_inline bool dev_match_btf(struct net_device *dev)
 	return true;
 }
 
-/* ---- NET_RX softirq ---- */
+/* ---- NET_RX softirq ----
+ * Every NET_RX invocation is counted (all devices); it is ours if a napi_poll of the watched
+ * device ran in it (napi_poll sets polled), which is known only at its exit: samples taken inside
+ * it wait in rxs_state (pend*) and are charged at the exit to our NET_RX or to the others'.
+ * With sirq_time_mask (rxcalibrate --net-rx-time-every 2^k) only one invocation in 2^k is timed,
+ * chosen by a per-CPU xorshift so that the choice cannot lock onto a period of the traffic; the
+ * counts stay exact and user space scales the timed sum by calls / timed calls. */
 
+static __always_inline void flush_pending(struct rxs_cpu *c, struct rxs_state *s, bool ours)
+{
+	if (ours) {
+		c->samples_sirq += s->pend;
+		c->samples_unattr_sirq += s->pend_unattr;
+	}
+	for (__u32 i = 0; i < STAGE_COUNT; i++) {
+		if (ours)
+			c->st[i].samples_sirq += s->pend_stage[i];
+		else
+			c->st[i].samples_xsirq += s->pend_stage[i];
+		s->pend_stage[i] = 0;
+	}
+	s->pend = 0;
+	s->pend_unattr = 0;
+}
+
+/* Runs for every softirq of every vector, so it does as little as it can; it does not count its
+ * own runs (user space takes them from /proc/softirqs). */
 static __always_inline int on_softirq_entry(unsigned int vec)
 {
-	__u32 cpu = cpu_slot();
+	struct rxs_state *s;
+	__u32 x;
 
-	rxs_cpus[cpu].ev[RXS_EV_SOFTIRQ]++;	/* outside NET_RX: not in ev_sirq */
 	if (vec != NET_RX_VEC)
 		return 0;
-	rxs_states[cpu].sirq_start = bpf_ktime_get_ns();
-	rxs_states[cpu].in_sirq = 1;
+	s = &rxs_states[cpu_slot()];
+	s->in_sirq = 1;
+	s->polled = 0;
+	if (sirq_time_mask) {	/* the verifier drops this block when every NET_RX is timed */
+		x = s->rng;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		s->rng = x;
+		if (x & sirq_time_mask) {
+			s->sirq_start = 0;
+			return 0;
+		}
+	}
+	s->sirq_start = bpf_ktime_get_ns();
 	return 0;
 }
 
 static __always_inline int on_softirq_exit(unsigned int vec)
 {
-	__u32 cpu = cpu_slot();
-	struct rxs_state *s = &rxs_states[cpu];
-	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u32 cpu;
+	struct rxs_state *s;
+	struct rxs_cpu *c;
+	__u32 ours;
+	__u64 d;
 
-	c->ev[RXS_EV_SOFTIRQ]++;
-	if (!s->in_sirq)
-		return 0;
-	c->ev_sirq[RXS_EV_SOFTIRQ]++;	/* an exit while in NET_RX is NET_RX's own exit */
 	if (vec != NET_RX_VEC)
 		return 0;
-	c->sirq_ns += bpf_ktime_get_ns() - s->sirq_start;
-	c->sirq_calls++;
+	cpu = cpu_slot();
+	s = &rxs_states[cpu];
+	if (!s->in_sirq)
+		return 0;	/* attached in the middle of this NET_RX */
+	c = &rxs_cpus[cpu];
 	s->in_sirq = 0;
+	ours = s->polled & 1;
+	c->sirq_calls_all++;
+	if (ours) {
+		c->sirq_calls++;
+		if (s->polled & 2)
+			c->sirq_calls_mixed++;
+	}
+	if (s->sirq_start) {
+		d = bpf_ktime_get_ns() - s->sirq_start;
+		c->sirq_ns_all += d;
+		c->sirq_timed_all++;
+		if (ours) {
+			c->sirq_ns += d;
+			c->sirq_timed++;
+		}
+	}
+	if (s->pend)
+		flush_pending(c, s, ours);
 	return 0;
 }
 
@@ -206,8 +262,11 @@ static __always_inline int on_napi_poll(bool match, int work, int budget)
 	__u32 slot;
 
 	event(cpu, RXS_EV_NAPI_POLL);
-	if (!match)
+	if (!match) {
+		rxs_states[cpu].polled |= 2;
 		return 0;
+	}
+	rxs_states[cpu].polled |= 1;
 	c->polls++;
 	if (work > 0)
 		c->poll_work += work;
@@ -402,6 +461,14 @@ static __always_inline int sym_stage_of(__u64 ip)
 
 __u64 sample_ips[RXS_MAX_CPUS][RXS_STACK_DEPTH];
 
+static __always_inline int thread_slot(__u32 tid)
+{
+	for (int t = 0; t < RXS_THREADS; t++)
+		if (tid && rxs_thread_tid[t] == tid)
+			return t;
+	return -1;
+}
+
 SEC("perf_event")
 int rxs_sample(struct bpf_perf_event_data *ctx)
 {
@@ -409,13 +476,14 @@ int rxs_sample(struct bpf_perf_event_data *ctx)
 	struct rxs_cpu *c = &rxs_cpus[cpu];
 	struct rxs_state *s = &rxs_states[cpu];
 	__u64 *ips = sample_ips[cpu];
+	int stage = -1, th;
 	long n;
-	int stage = -1;
 
 	event(cpu, RXS_EV_SAMPLE);
 	c->samples++;
-	if (s->in_sirq)
-		c->samples_sirq++;
+	th = thread_slot((__u32)bpf_get_current_pid_tgid());
+	if (th >= 0 && th < RXS_THREADS)
+		c->samples_thread[th]++;
 	n = bpf_get_stack(ctx, ips, RXS_STACK_DEPTH * sizeof(__u64), 0);
 	if (n > 0) {
 		n /= sizeof(__u64);
@@ -429,15 +497,23 @@ int rxs_sample(struct bpf_perf_event_data *ctx)
 	}
 	if (stage < 0 || stage >= STAGE_COUNT) {
 		c->samples_unattr++;
-		if (s->in_sirq)
-			c->samples_unattr_sirq++;
+		stage = -1;
+	}
+	if (s->in_sirq) {
+		/* whose NET_RX this is is known at its exit (on_softirq_exit) */
+		c->samples_sirq_all++;
+		s->pend++;
+		if (stage < 0)
+			s->pend_unattr++;
+		else if (stage < STAGE_COUNT)
+			s->pend_stage[stage]++;
 		return 0;
 	}
 	barrier_var(stage);
 	if (stage < 0 || stage >= STAGE_COUNT)
 		return 0;
-	if (s->in_sirq)
-		c->st[stage].samples_sirq++;
+	if (th >= 0 && th < RXS_THREADS)
+		c->st[stage].samples_thread[th]++;
 	else
 		c->st[stage].samples_other++;
 	return 0;

@@ -1,6 +1,9 @@
 /* Types and constants shared by bpf/rxstage.bpf.c and calibrate/ (user side).
  * Counters are per CPU in one .bss array (rxs_cpus[cpu]); only that CPU writes its slot, user space
- * reads snapshots and takes deltas, nothing is reset. Stage indices are enum stage (model/stage.h). */
+ * reads snapshots and takes deltas, nothing is reset. Stage indices are enum stage (model/stage.h).
+ * "Our" NET_RX: a NET_RX softirq invocation in which a napi_poll of the watched device ran; only
+ * those are charged to the softirq row and split among the stages (the all-device figures are kept
+ * beside them). */
 #ifndef RX_BPF_RXSTAGE_H
 #define RX_BPF_RXSTAGE_H
 
@@ -14,6 +17,15 @@
 #define RXS_SPAN_DEPTH 8	/* nesting of fentry/kprobe spans per CPU */
 #define RXS_DROP_SLOTS 256	/* skb_drop_reason values; larger ones land in the last slot */
 #define RXS_MAX_IRQS 16
+
+/* Threads whose exact CPU time (read by user space) anchors the samples taken in them; the tids
+ * are written to rxs_thread_tid[] (.bss) by user space, 0 = slot unused. */
+enum rxs_thread {
+	RXS_TH_NAPI,		/* threaded NAPI kthread of the watched device */
+	RXS_TH_RX,		/* the receiving application */
+	RXS_TH_TX,		/* the sender */
+	RXS_THREADS
+};
 
 /* Which program fired; used to charge probe cost to the stage whose time it inflated. */
 enum rxs_event {
@@ -31,29 +43,41 @@ enum rxs_event {
 struct rxs_stage {
 	__u64 calls;		/* completed spans (span methods) */
 	__u64 ns;		/* exclusive span time (span methods) */
-	__u64 samples_sirq;	/* samples whose innermost marker is this stage, inside NET_RX */
-	__u64 samples_other;	/* same, outside NET_RX softirq (threaded NAPI, syscalls, ...) */
+	/* samples whose innermost marker is this stage, by where they were taken: */
+	__u64 samples_sirq;	/* inside our NET_RX */
+	__u64 samples_xsirq;	/* inside a NET_RX that did not poll the watched device */
+	__u64 samples_thread[RXS_THREADS];	/* outside NET_RX, in an anchored thread */
+	__u64 samples_other;	/* outside NET_RX, anywhere else */
 	__u64 hist[RXS_HIST_SLOTS];
 };
 
+/* The counters the per-frame programs touch come first, on as few cache lines as possible. */
 struct rxs_cpu {
-	struct rxs_stage st[STAGE_COUNT];
-	__u64 sirq_calls;		/* NET_RX softirq invocations */
-	__u64 sirq_ns;			/* NET_RX softirq time, entry -> exit, inclusive */
-	__u64 samples;			/* all perf samples on this CPU */
-	__u64 samples_sirq;		/* of which inside NET_RX */
-	__u64 samples_unattr;		/* no marker function on the stack */
-	__u64 samples_unattr_sirq;
+	__u64 sirq_calls;		/* our NET_RX invocations */
+	__u64 sirq_timed;		/* of which timed (one in sirq_time_mask + 1) */
+	__u64 sirq_ns;			/* their time, entry -> exit, inclusive */
+	__u64 sirq_calls_all;		/* every NET_RX invocation */
+	__u64 sirq_timed_all;
+	__u64 sirq_ns_all;
 	__u64 polls;			/* napi_poll of the watched device */
 	__u64 poll_work;		/* sum of work (packets) over those polls */
 	__u64 polls_full;		/* polls with work == budget (stay scheduled) */
+	__u64 sirq_calls_mixed;		/* ours that also polled another device */
+	/* program runs per family (bpf_stats is on only in a slice); the softirq pair does not
+	 * count itself: its runs are twice the softirq invocations of /proc/softirqs */
+	__u64 ev[RXS_EV_COUNT];
 	__u64 work_hist[RXS_WORK_SLOTS];
+	__u64 samples;			/* all perf samples on this CPU */
+	__u64 samples_sirq;		/* of which inside our NET_RX */
+	__u64 samples_sirq_all;		/* inside any NET_RX */
+	__u64 samples_unattr;		/* no marker function on the stack (anywhere) */
+	__u64 samples_unattr_sirq;	/* of which inside our NET_RX */
+	__u64 samples_thread[RXS_THREADS];	/* every sample taken while that thread ran */
 	__u64 gro_pkts;			/* napi_gro_receive_entry of the watched device (detail) */
 	__u64 netrx_pkts;		/* net:netif_receive_skb (in __netif_receive_skb_core) (detail) */
 	__u64 irqs;
-	__u64 ev[RXS_EV_COUNT];		/* program runs (counted here: bpf_stats is on only in a slice) */
-	__u64 ev_sirq[RXS_EV_COUNT];	/* program runs inside NET_RX */
 	__u64 drops[RXS_DROP_SLOTS];	/* skb:kfree_skb by reason, all devices */
+	struct rxs_stage st[STAGE_COUNT];
 };
 
 struct span_frame {
@@ -64,9 +88,17 @@ struct span_frame {
 
 /* Per-CPU state the programs share (in .bss, so its type must be visible to the skeleton);
  * user space never reads it. */
+/* Per-CPU state the programs share (in .bss, so its type must be visible to the skeleton);
+ * user space never reads it, but seeds rng. What every NET_RX touches comes first. */
 struct rxs_state {
-	__u64 sirq_start;
+	__u64 sirq_start;		/* 0: this NET_RX is not timed */
 	__u32 in_sirq;
+	__u32 polled;			/* this NET_RX polled: bit 0 the device, bit 1 another */
+	__u32 rng;			/* xorshift32: which NET_RX invocations are timed */
+	/* samples taken in this NET_RX, charged at its exit to ours or to the others */
+	__u32 pend;
+	__u32 pend_unattr;
+	__u32 pend_stage[STAGE_COUNT];
 	__u64 irq_start;
 	__u32 depth;
 	struct span_frame stack[RXS_SPAN_DEPTH];

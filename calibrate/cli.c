@@ -30,6 +30,7 @@ void run_opts_defaults(struct run_opts *o, int ncpus)
 	o->napi_cpu = -1;
 	o->payload = 1472;
 	o->sample_hz = 1000;
+	o->net_rx_time_every = 1;
 	o->inferred_cpu = -1;
 }
 
@@ -54,7 +55,8 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
-       O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR };
+       O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR, O_VARIANT, O_RX_BUSY,
+       O_NETRX_EVERY };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -73,12 +75,15 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "sample-hz", required_argument, NULL, O_SAMPLE_HZ },
 		{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 		{ "no-probes", no_argument, NULL, O_NOPROBES },
+		{ "rx-busy", no_argument, NULL, O_RX_BUSY },
+		{ "net-rx-time-every", required_argument, NULL, O_NETRX_EVERY },
 		{ "detail", no_argument, NULL, O_DETAIL },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "inferred", no_argument, NULL, O_INFERRED },
 		{ "inferred-cpu", required_argument, NULL, O_INFERRED_CPU },
 		{ "inferred-cmd", required_argument, NULL, O_INFERRED_CMD },
 		{ "generator", required_argument, NULL, O_GENERATOR },
+		{ "variant", required_argument, NULL, O_VARIANT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -127,6 +132,11 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 			else
 				FAIL("--generator: '%s' is neither builtin nor iperf3", optarg);
 			break;
+		case O_VARIANT:
+			if (tb_variant_parse(optarg, &o->variant))
+				FAIL("--variant: '%s' is not a testbed variant (%s)", optarg,
+				     tb_variant_list());
+			break;
 		case O_OUT:
 			if (!*optarg)
 				FAIL("--out: empty file name");
@@ -171,6 +181,15 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 			break;
 		case O_NOPROBES:
 			o->no_probes = true;
+			break;
+		case O_RX_BUSY:
+			o->rx_busy = true;
+			break;
+		case O_NETRX_EVERY:
+			if (int_arg(optarg, 1, 65536, &o->net_rx_time_every) ||
+			    (o->net_rx_time_every & (o->net_rx_time_every - 1)))
+				FAIL("--net-rx-time-every: '%s' is not a power of two in 1..65536",
+				     optarg);
 			break;
 		case O_DETAIL:
 			o->detail = true;
@@ -220,6 +239,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 	if (o->generator == GEN_IPERF3 && o->dev)
 		FAIL("--generator: iperf3 runs on the built-in testbed; with --dev the generator "
 		     "runs on another machine (start it when told)");
+	if (o->variant != TB_BASELINE && o->dev)
+		FAIL("--variant: the drop variants are set up on the built-in testbed, not on --dev");
+	if (o->variant != TB_BASELINE && o->generator == GEN_IPERF3)
+		FAIL("--variant: only with the built-in generator (a step of iperf3 starts when its "
+		     "datagrams reach the socket, which the drop variants prevent)");
+	if (o->rx_busy && (o->dev || o->generator == GEN_IPERF3))
+		FAIL("--rx-busy: only for the built-in receiver on the testbed");
 	if (!o->nrates && !o->passive)
 		FAIL("--rates: missing (e.g. --rates 100M,200M,500M)");
 	if (o->passive && o->nrates)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fit.h"
+#include "testbed.h"
 
 #define RXC_MAX_RATES 64
 
@@ -32,8 +33,11 @@ struct run_opts {
 	int sample_hz;
 	uint64_t rcvbuf;
 	bool no_probes;
+	bool rx_busy;			/* built-in receiver polls without sleeping (benchmarks) */
+	int net_rx_time_every;		/* time one NET_RX invocation in N (a power of two) */
 	bool detail;			/* per-packet GRO/netif_receive_skb tracepoints */
 	bool quiet;			/* no summary table */
+	enum tb_variant variant;	/* testbed only: where the test flow is dropped */
 	bool verbose;
 	/* --inferred: CPU stolen from a pinned CPU-bound workload (calibrate/inferred.h) */
 	bool inferred;

@@ -23,11 +23,14 @@ struct meas_row {
 	double cpu_ns_raw;
 	double probe_overhead_ns;
 	uint64_t packets, polls, samples;
-	double net_rx_softirq_ns;	/* NET_RX softirq time of the step, all CPUs */
+	double net_rx_softirq_ns;	/* our NET_RX time (invocations that polled the device) */
 	uint64_t drops_ring, drops_backlog, drops_socket, drops_kfree;
 	double probe_ns_per_event;
 	/* --inferred (0 without): CPU the pinned workload lost, its rate, its rate without traffic */
 	double inferred_ns_per_s, inferred_iter_per_s, inferred_baseline_iter_per_s;
+	double net_rx_softirq_ns_all;	/* every NET_RX invocation, all devices */
+	/* exact CPU time of the testbed's threads in the window (0: none) */
+	double tx_thread_ns, rx_thread_ns, napi_thread_ns;
 };
 
 extern const char meas_csv_header[];

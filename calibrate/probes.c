@@ -24,6 +24,7 @@ struct probes {
 	int stats_fd;
 	int period_ns;
 	int nmarkers;
+	bool sirq_progs;	/* the softirq pair is attached */
 };
 
 /* Stage markers for the sampler: the innermost of these on a kernel stack names the stage. */
@@ -256,6 +257,8 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 	for (int i = 0; i < cfg->nirqs && i < RXS_MAX_IRQS; i++)
 		p->skel->rodata->irqs[i] = (__u32)cfg->irqs[i];
 	p->skel->rodata->nr_irqs = (__u32)(cfg->nirqs < RXS_MAX_IRQS ? cfg->nirqs : RXS_MAX_IRQS);
+	if (cfg->sirq_time_shift > 0 && cfg->sirq_time_shift <= 16)
+		p->skel->rodata->sirq_time_mask = (1u << cfg->sirq_time_shift) - 1;
 
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (ch[s].method == RXC_SAMPLE)
@@ -305,6 +308,9 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 	err = rxstage_bpf__load(p->skel);
 	if (err)
 		goto fail;
+	/* xorshift32 must not start at 0 (it would stay there) */
+	for (int c = 0; c < RXS_MAX_CPUS; c++)
+		p->skel->bss->rxs_states[c].rng = 0x9e3779b9u ^ (__u32)(c * 0x85ebca6bu);
 
 	bpf_object__for_each_program(prog, p->skel->obj) {
 		const char *name = bpf_program__name(prog);
@@ -312,6 +318,8 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 
 		if (!bpf_program__autoload(prog) || !strcmp(name, "rxs_sample"))
 			continue;
+		if (!strncmp(name, "softirq_", 8))
+			p->sirq_progs = true;
 		if ((s = span_prog_stage(name, "kprobe_")) >= 0)
 			err = add_link(p, bpf_program__attach_kprobe(prog, false, f->fn[s]));
 		else if ((s = span_prog_stage(name, "kretprobe_")) >= 0)
@@ -373,6 +381,26 @@ static int prog_event(const char *name)
 	return -1;
 }
 
+/* Softirq invocations of every vector on every CPU so far (/proc/softirqs), 0 if unreadable. */
+static uint64_t softirqs_total(void)
+{
+	char line[4096], *tok, *sp;
+	uint64_t n = 0;
+	FILE *f = fopen("/proc/softirqs", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strchr(line, ':'))
+			continue;	/* the CPU header */
+		tok = strtok_r(strchr(line, ':') + 1, " \n", &sp);
+		for (; tok; tok = strtok_r(NULL, " \n", &sp))
+			n += strtoull(tok, NULL, 10);
+	}
+	fclose(f);
+	return n;
+}
+
 void probes__snapshot(struct probes *p, struct probes_snap *s)
 {
 	const __u64 *src;
@@ -388,6 +416,9 @@ void probes__snapshot(struct probes *p, struct probes_snap *s)
 		for (size_t w = 0; w < words; w++)
 			dst[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
 	}
+	/* each softirq runs the entry and the exit program once */
+	if (p->sirq_progs)
+		s->sum.ev[RXS_EV_SOFTIRQ] = 2 * softirqs_total();
 	bpf_object__for_each_program(prog, p->skel->obj) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
@@ -415,6 +446,13 @@ int probes__nr_markers(const struct probes *p)
 bool probes__stats_on(const struct probes *p)
 {
 	return p->stats_fd >= 0;
+}
+
+void probes__set_thread(struct probes *p, enum rxs_thread t, int tid)
+{
+	if (t < RXS_THREADS)
+		__atomic_store_n(&p->skel->bss->rxs_thread_tid[t], (__u32)(tid > 0 ? tid : 0),
+				 __ATOMIC_RELAXED);
 }
 
 int probes__stats(struct probes *p, bool on)

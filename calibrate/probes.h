@@ -22,6 +22,7 @@ struct probes_cfg {
 	const char *extra_poll_fn;	/* driver poll function for the marker table, may be NULL */
 	int irqs[RXS_MAX_IRQS];
 	int nirqs;
+	int sirq_time_shift;		/* time one NET_RX invocation in 2^shift (0: all, <= 16) */
 	bool verbose;
 };
 
@@ -42,6 +43,8 @@ void probes__destroy(struct probes *p);
 int probes__sample_period_ns(const struct probes *p);
 int probes__nr_markers(const struct probes *p);
 bool probes__stats_on(const struct probes *p);
+/* Anchors thread slot @t (enum rxs_thread) to kernel tid @tid (0: none) for the sampler. */
+void probes__set_thread(struct probes *p, enum rxs_thread t, int tid);
 /* Enables (BPF_ENABLE_STATS, held by an fd) or releases kernel.bpf_stats; 0 or -errno. */
 int probes__stats(struct probes *p, bool on);
 

@@ -39,6 +39,8 @@ struct sys_snap {
 	uint64_t sent, sent_bytes, recv, recv_bytes, recv_calls;
 	uint64_t ctxt;			/* /proc/stat ctxt: context switches, all CPUs */
 	uint64_t xdp_packets;
+	/* exact CPU time of the anchored threads (enum rxs_thread), 0 where there is none */
+	uint64_t thread_ns[RXS_THREADS];
 	uint64_t t_ns;
 };
 
@@ -166,6 +168,10 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->recv = __atomic_load_n(&w->rx.packets, __ATOMIC_RELAXED);
 	s->recv_bytes = __atomic_load_n(&w->rx.bytes, __ATOMIC_RELAXED);
 	s->recv_calls = __atomic_load_n(&w->rx.calls, __ATOMIC_RELAXED);
+	s->thread_ns[RXS_TH_TX] = sender__cpu_ns(&w->tx);
+	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
+	if (w->have_tb)
+		s->thread_ns[RXS_TH_NAPI] = task_cpu_ns(w->tb.napi_pid);
 	read_softnet(s);
 	read_ctxt(s);
 	if (w->have_tb) {
@@ -248,14 +254,29 @@ static int ev_stage(int ev)
 struct step_result {
 	double cpu[STAGE_COUNT], raw[STAGE_COUNT], ovh[STAGE_COUNT];
 	uint64_t calls[STAGE_COUNT], packets[STAGE_COUNT], samples[STAGE_COUNT];
-	double softirq_ns, probe_ns_total, probe_events, mean_event_ns;
+	double softirq_ns, softirq_ns_all, probe_ns_total, probe_events, mean_event_ns;
 	double ev_mean[RXS_EV_COUNT], ev_cnt[RXS_EV_COUNT];
 	double unattr_sirq_ns;
+	/* per anchored thread: exact CPU time in the window and ns per sample taken in it */
+	double thread_ns[RXS_THREADS], thread_scale[RXS_THREADS];
 	struct rxs_cpu d;
 };
 
+/* NET_RX time from the timed invocations (one in --net-rx-time-every): calls are exact, the timed
+ * ones are a random subset, so their mean span times the calls is an unbiased estimate. */
+static double sirq_estimate(uint64_t ns, uint64_t timed, uint64_t calls)
+{
+	return timed ? (double)ns * ((double)calls / (double)timed) : 0;
+}
+
 /* Probe run counts are the programs' own (ev[], whole window); their mean run time comes from
- * kernel.bpf_stats, which is on only during the stats slice of the window (see sweep_run). */
+ * kernel.bpf_stats, which is on only during the stats slice of the window (see sweep_run).
+ * Stage times from samples (docs/rxcalibrate.md, "How stage times are estimated"):
+ *  - in our NET_RX: NET_RX time (exact, or the timed estimate) x stage samples / samples there;
+ *  - in an anchored thread outside NET_RX: the thread's exact CPU time x stage samples / all
+ *    samples taken while it ran;
+ *  - anywhere else: samples x the sample period.
+ * Each estimator's total is first cleared of the sampler's own runs inside it. */
 static void compute_stages(struct sweep *w, const struct probes_snap *a,
 			   const struct probes_snap *b, const struct sys_snap *sa,
 			   const struct sys_snap *sb, struct step_result *r)
@@ -280,28 +301,55 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 	r->probe_events = (double)ev_total;
 	r->probe_ns_total = ns_total;
 	r->mean_event_ns = ev_total ? ns_total / (double)ev_total : 0;
-	r->softirq_ns = (double)d->sirq_ns;
+	r->softirq_ns = sirq_estimate(d->sirq_ns, d->sirq_timed, d->sirq_calls);
+	r->softirq_ns_all = sirq_estimate(d->sirq_ns_all, d->sirq_timed_all, d->sirq_calls_all);
 
-	/* Ratio estimator: NET_RX time is known exactly from the softirq tracepoints; samples split
-	 * it. The sampler's own runs inside NET_RX are removed first, uniformly. */
-	smp_sirq = (double)d->ev_sirq[RXS_EV_SAMPLE] * mean[RXS_EV_SAMPLE];
+	/* Ratio estimator in our NET_RX: its time is known (tracepoints); samples split it. */
+	smp_sirq = (double)d->samples_sirq * mean[RXS_EV_SAMPLE];
 	if (d->samples_sirq)
-		scale = ((double)d->sirq_ns > smp_sirq ? (double)d->sirq_ns - smp_sirq : 0) /
+		scale = (r->softirq_ns > smp_sirq ? r->softirq_ns - smp_sirq : 0) /
 			(double)d->samples_sirq;
 	r->unattr_sirq_ns = (double)d->samples_unattr_sirq * scale;
+
+	/* The same in each anchored thread, with its exact CPU time (a thread whose time could not
+	 * be read falls back to the sample period) */
+	for (int t = 0; t < RXS_THREADS; t++) {
+		double n = (double)d->samples_thread[t], smp = n * mean[RXS_EV_SAMPLE];
+
+		r->thread_ns[t] = (double)(sb->thread_ns[t] - sa->thread_ns[t]);
+		r->thread_scale[t] = period;
+		if (n > 0 && r->thread_ns[t] > 0)
+			r->thread_scale[t] = (r->thread_ns[t] > smp ? r->thread_ns[t] - smp : 0) /
+					     n;
+	}
 
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		enum rxc_method m = w->ch[s].method;
 		const struct rxs_stage *st = &d->st[s];
 
-		r->samples[s] = st->samples_sirq + st->samples_other;
+		r->samples[s] = st->samples_sirq;
+		if (s != STAGE_SOFTIRQ) {
+			r->samples[s] += st->samples_other;
+			for (int t = 0; t < RXS_THREADS; t++)
+				r->samples[s] += st->samples_thread[t];
+		}
 		if (m == RXC_SAMPLE) {
 			/* outside NET_RX the softirq markers are other vectors (timers, RCU) */
-			r->raw[s] = (double)st->samples_sirq * scale +
-				    (s == STAGE_SOFTIRQ ? 0 : (double)st->samples_other * period);
-			for (int e = 0; e < RXS_EV_COUNT; e++)
+			r->raw[s] = (double)st->samples_sirq * scale;
+			if (s != STAGE_SOFTIRQ) {
+				r->raw[s] += (double)st->samples_other * period;
+				for (int t = 0; t < RXS_THREADS; t++)
+					r->raw[s] += (double)st->samples_thread[t] *
+						     r->thread_scale[t];
+			}
+			/* probe runs inside the stage's time; the softirq pair: about one run
+			 * (the entry's tail and the exit's head) inside each of our NET_RX spans */
+			for (int e = 0; e < RXS_EV_COUNT; e++) {
+				double runs = e == RXS_EV_SOFTIRQ ? (double)d->sirq_calls
+								  : (double)d->ev[e];
 				if (ev_stage(e) == s)
-					r->ovh[s] += (double)d->ev[e] * mean[e];
+					r->ovh[s] += runs * mean[e];
+			}
 		} else if (m == RXC_FENTRY || m == RXC_KPROBE) {
 			r->raw[s] = (double)st->ns;
 			r->ovh[s] = 2.0 * (double)st->calls * mean[RXS_EV_FN];
@@ -383,6 +431,9 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->drops_ring = b->ring_drops - a->ring_drops;
 		m->drops_backlog = b->softnet_dropped - a->softnet_dropped;
 		m->drops_socket = b->udp_rcvbuf - a->udp_rcvbuf;
+		m->tx_thread_ns = (double)(b->thread_ns[RXS_TH_TX] - a->thread_ns[RXS_TH_TX]);
+		m->rx_thread_ns = (double)(b->thread_ns[RXS_TH_RX] - a->thread_ns[RXS_TH_RX]);
+		m->napi_thread_ns = (double)(b->thread_ns[RXS_TH_NAPI] - a->thread_ns[RXS_TH_NAPI]);
 		if (r) {
 			m->calls = r->calls[s];
 			m->cpu_ns = r->cpu[s];
@@ -392,6 +443,7 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 			m->polls = r->d.polls;
 			m->samples = r->samples[s];
 			m->net_rx_softirq_ns = r->softirq_ns;
+			m->net_rx_softirq_ns_all = r->softirq_ns_all;
 			m->drops_kfree = kfree_drops(&r->d);
 			m->probe_ns_per_event = r->mean_event_ns;
 		}
@@ -458,43 +510,75 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 		(unsigned long long)(b->ring_drops - a->ring_drops),
 		(unsigned long long)(b->softnet_dropped - a->softnet_dropped),
 		(unsigned long long)(b->udp_rcvbuf - a->udp_rcvbuf));
-	if (!r || w->o->quiet)
+	if (w->o->quiet)
+		return;
+	if (b->sent > a->sent || b->thread_ns[RXS_TH_RX] > a->thread_ns[RXS_TH_RX]) {
+		double th[RXS_THREADS];
+
+		for (int t = 0; t < RXS_THREADS; t++)
+			th[t] = (double)(b->thread_ns[t] - a->thread_ns[t]);
+		fprintf(stderr, "  threads: sender %.1f ms/s (%.0f ns per frame sent), "
+			"receiver %.1f ms/s, NAPI kthread %.1f ms/s\n", th[RXS_TH_TX] / dur / 1e6,
+			b->sent > a->sent ? th[RXS_TH_TX] / (double)(b->sent - a->sent) : 0.0,
+			th[RXS_TH_RX] / dur / 1e6, th[RXS_TH_NAPI] / dur / 1e6);
+	}
+	if (!r)
 		return;
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (stage_table[s].metric != METRIC_NONE)
 			metric[stage_table[s].metric] += r->cpu[s];
-	fprintf(stderr, "  NET_RX softirq %.1f ms/s in %llu calls; polls %llu (%.1f pkt/poll)\n",
+	fprintf(stderr, "  NET_RX softirq %.1f ms/s in %llu calls that polled the device "
+		"(%llu also another); all devices %.1f ms/s in %llu calls; polls %llu "
+		"(%.1f pkt/poll)\n",
 		r->softirq_ns / dur / 1e6, (unsigned long long)r->d.sirq_calls,
-		(unsigned long long)r->d.polls,
+		(unsigned long long)r->d.sirq_calls_mixed, r->softirq_ns_all / dur / 1e6,
+		(unsigned long long)r->d.sirq_calls_all, (unsigned long long)r->d.polls,
 		r->d.polls ? (double)r->d.poll_work / (double)r->d.polls : 0.0);
 	for (int m = 0; m < METRIC_COUNT; m++)
 		fprintf(stderr, "  %-26s %8.2f ms/s\n", paper_metric_names[m], metric[m] / dur / 1e6);
 	fprintf(stderr, "  probes: %.0f events/s, %.1f ns each, %.2f%% of one CPU\n",
 		r->probe_events / dur, r->mean_event_ns, r->probe_ns_total / dur / 1e7);
 	if (w->o->verbose) {
+		fprintf(stderr, "    NET_RX timed: %llu of our %llu invocations, "
+			"%llu of all %llu\n",
+			(unsigned long long)r->d.sirq_timed, (unsigned long long)r->d.sirq_calls,
+			(unsigned long long)r->d.sirq_timed_all,
+			(unsigned long long)r->d.sirq_calls_all);
 		static const char *const ev_names[RXS_EV_COUNT] = {
 			"softirq", "irq", "napi_poll", "gro", "netif_receive_skb", "kfree_skb",
 			"sampler", "fn spans" };
 		for (int e = 0; e < RXS_EV_COUNT; e++)
 			if (r->ev_cnt[e] > 0)
-				fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run (%llu in NET_RX)\n",
-					ev_names[e], r->ev_cnt[e] / dur, r->ev_mean[e],
-					(unsigned long long)r->d.ev_sirq[e]);
-		fprintf(stderr, "    samples %llu (%llu in NET_RX, %llu unattributed there), "
-			"napi work %llu, gro pkts %llu, netif_receive_skb pkts %llu%s, xdp pkts %llu\n",
+				fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run\n",
+					ev_names[e], r->ev_cnt[e] / dur, r->ev_mean[e]);
+		fprintf(stderr, "    samples %llu (%llu in our NET_RX, %llu unattributed there; "
+			"%llu in any NET_RX; %llu/%llu/%llu while the NAPI kthread/receiver/"
+			"sender ran), napi work %llu, gro pkts %llu, netif_receive_skb pkts %llu%s, "
+			"xdp pkts %llu\n",
 			(unsigned long long)r->d.samples, (unsigned long long)r->d.samples_sirq,
 			(unsigned long long)r->d.samples_unattr_sirq,
+			(unsigned long long)r->d.samples_sirq_all,
+			(unsigned long long)r->d.samples_thread[RXS_TH_NAPI],
+			(unsigned long long)r->d.samples_thread[RXS_TH_RX],
+			(unsigned long long)r->d.samples_thread[RXS_TH_TX],
 			(unsigned long long)r->d.poll_work,
 			(unsigned long long)r->packets[STAGE_GRO],
 			(unsigned long long)r->packets[STAGE_IP],
 			w->detail ? "" : " (= napi work; --detail counts them)",
 			(unsigned long long)(b->xdp_packets - a->xdp_packets));
-		fprintf(stderr, "    samples per stage (in NET_RX/outside):");
-		for (int s = 0; s < STAGE_COUNT; s++)
-			if (r->samples[s])
-				fprintf(stderr, " %s %llu/%llu", stage_name(s),
-					(unsigned long long)r->d.st[s].samples_sirq,
-					(unsigned long long)r->d.st[s].samples_other);
+		fprintf(stderr, "    samples per stage (our NET_RX/other NET_RX/kthread/receiver/"
+			"sender/elsewhere):");
+		for (int s = 0; s < STAGE_COUNT; s++) {
+			const struct rxs_stage *st = &r->d.st[s];
+			if (r->samples[s] || st->samples_xsirq)
+				fprintf(stderr, " %s %llu/%llu/%llu/%llu/%llu/%llu", stage_name(s),
+					(unsigned long long)st->samples_sirq,
+					(unsigned long long)st->samples_xsirq,
+					(unsigned long long)st->samples_thread[RXS_TH_NAPI],
+					(unsigned long long)st->samples_thread[RXS_TH_RX],
+					(unsigned long long)st->samples_thread[RXS_TH_TX],
+					(unsigned long long)st->samples_other);
+		}
 		fprintf(stderr, "\n");
 	}
 }
@@ -588,6 +672,13 @@ static int setup(struct sweep *w)
 			fprintf(stderr, "rxcalibrate: --dev: no interface '%s'\n", o->dev);
 			return 2;
 		}
+	} else {
+		char verr[256];
+
+		if (testbed_variant_check(o->variant, verr, sizeof(verr))) {
+			fprintf(stderr, "rxcalibrate: %s\n", verr);
+			return 2;
+		}
 	}
 	err = features_detect(&w->feat, o->dev ? (dev.poll_fn[0] ? dev.poll_fn : NULL) : "veth_poll",
 			      o->verbose);
@@ -605,13 +696,17 @@ static int setup(struct sweep *w)
 
 	if (!o->dev) {
 		struct testbed_opts to = { .threaded = o->napi == NAPI_THREADED,
-					   .napi_cpu = o->napi_cpu, .verbose = o->verbose };
+					   .napi_cpu = o->napi_cpu, .variant = o->variant,
+					   .verbose = o->verbose };
 		err = testbed__create(&w->tb, &to);
 		if (err) {
-			fprintf(stderr, "rxcalibrate: building the testbed: %s\n", strerror(-err));
+			fprintf(stderr, "rxcalibrate: building the testbed (%s): %s\n",
+				w->tb.step ? w->tb.step : "setup", strerror(-err));
 			return 1;
 		}
 		w->have_tb = true;
+		fprintf(stderr, "testbed: variant %s: %s\n", tb_variant_name(o->variant),
+			tb_variant_description(o->variant));
 		w->feat.xdp_sym = w->tb.xdp_sym[0] != 0;
 	}
 	if (!o->dev && !w->iperf) {
@@ -653,6 +748,8 @@ static int setup(struct sweep *w)
 	w->detail = o->dev || o->detail;
 	pc.detail = w->detail;
 	pc.sample_hz = o->sample_hz;
+	pc.sirq_time_shift = o->net_rx_time_every > 1 ?
+				     __builtin_ctz((unsigned int)o->net_rx_time_every) : 0;
 	pc.verbose = o->verbose;
 	err = probes__open_attach(&w->probes, &w->feat, w->ch, &pc);
 	if (err) {
@@ -668,12 +765,54 @@ static int setup(struct sweep *w)
 	return 0;
 }
 
+/* After the sender has stopped: the variant's own count of the packets it dropped over the whole run
+ * (warm-ups included) against the packets sent, so a rule that let packets through shows. */
+static void print_variant_drops(struct sweep *w)
+{
+	static const char *const by[TB_VARIANT_COUNT] = {
+		[TB_XDP_DROP] = "the XDP program (XDP_DROP verdicts)",
+		[TB_NETFILTER_DROP] = "the nftables INPUT rule (its counter)",
+		[TB_TC_DROP] = "the tc ingress filter (TC_ACT_SHOT verdicts)",
+	};
+	uint64_t n, sent = __atomic_load_n(&w->tx.sent, __ATOMIC_RELAXED);
+	int err;
+
+	if (!w->have_tb || w->o->variant == TB_BASELINE || rxc_stop)
+		return;
+	usleep(20000);	/* frames still in the veth ring reach the rule */
+	err = testbed__variant_drops(&w->tb, &n);
+	if (err) {
+		fprintf(stderr, "variant %s: cannot read the drop count: %s\n",
+			tb_variant_name(w->o->variant), strerror(-err));
+		return;
+	}
+	fprintf(stderr, "variant %s: %llu packets of the test flow dropped by %s over the run, "
+		"%llu sent\n", tb_variant_name(w->o->variant), (unsigned long long)n,
+		by[w->o->variant], (unsigned long long)sent);
+}
+
+/* The threads whose exact CPU time anchors the samples taken in them: the threaded NAPI kthread,
+ * the built-in receiver and sender (they publish their tid as they start). */
+static void anchor_threads(struct sweep *w)
+{
+	for (int i = 0; i < 200 && ((w->rx.started && !w->rx.tid) || (w->tx.started && !w->tx.tid));
+	     i++)
+		usleep(1000);
+	if (!w->probes)
+		return;
+	if (w->have_tb)
+		probes__set_thread(w->probes, RXS_TH_NAPI, w->tb.napi_pid);
+	probes__set_thread(w->probes, RXS_TH_RX, w->rx.started ? w->rx.tid : 0);
+	probes__set_thread(w->probes, RXS_TH_TX, w->tx.started ? w->tx.tid : 0);
+}
+
 static void teardown(struct sweep *w)
 {
 	inferred__stop(&w->inf);
 	if (w->iperf)
 		iperf__stop(&w->ip);	/* before the namespaces go */
 	sender__stop(&w->tx);
+	print_variant_drops(w);
 	receiver__stop(&w->rx);
 	if (w->tx.fd > 0)
 		close(w->tx.fd);
@@ -776,6 +915,10 @@ int sweep_run(const struct run_opts *o)
 		}
 	}
 	status = setup(&w);
+	if (!status && o->rx_busy)
+		receiver__set_busy(&w.rx, true);
+	if (!status)
+		anchor_threads(&w);
 	if (!status && o->inferred && !rxc_stop)
 		status = inferred_baseline(&w);
 	for (int i = 0; i < nsteps && !status && !rxc_stop; i++) {

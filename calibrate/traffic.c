@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +63,7 @@ static void *sender_main(void *p)
 	double cur = -1;
 
 	pin(s->cpu);
+	s->tid = (int)syscall(SYS_gettid);
 	if (!buf)
 		return NULL;
 	iov.iov_base = buf;
@@ -144,6 +147,7 @@ static void *receiver_main(void *p)
 	struct iovec iov[MAX_BATCH];
 
 	pin(r->cpu);
+	r->tid = (int)syscall(SYS_gettid);
 	for (int i = 0; i < MAX_BATCH; i++) {
 		iov[i].iov_base = bufs[i];
 		iov[i].iov_len = sizeof(bufs[i]);
@@ -152,12 +156,13 @@ static void *receiver_main(void *p)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	while (!r->stop) {
-		int n = recvmmsg(r->fd, msgs, MAX_BATCH, MSG_WAITFORONE, NULL);
+		int n = recvmmsg(r->fd, msgs, MAX_BATCH, r->busy ? MSG_DONTWAIT : MSG_WAITFORONE,
+				 NULL);
 		uint64_t bytes = 0;
 
 		__atomic_add_fetch(&r->calls, 1, __ATOMIC_RELAXED);
 		if (n <= 0)
-			continue;	/* timeout (SO_RCVTIMEO) or EINTR: check stop */
+			continue;	/* timeout (SO_RCVTIMEO), EINTR, or busy and empty */
 		for (int i = 0; i < n; i++)
 			bytes += msgs[i].msg_len;
 		__atomic_add_fetch(&r->packets, (uint64_t)n, __ATOMIC_RELAXED);
@@ -192,6 +197,49 @@ int receiver__start(struct receiver *r, int fd, int cpu, uint64_t rcvbuf)
 		return -err;
 	r->started = true;
 	return 0;
+}
+
+void receiver__set_busy(struct receiver *r, bool busy)
+{
+	r->busy = busy;
+}
+
+static uint64_t thread_cpu_ns(pthread_t t, bool started)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (!started || pthread_getcpuclockid(t, &cid) || clock_gettime(cid, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t sender__cpu_ns(const struct sender *s)
+{
+	return thread_cpu_ns(s->thread, s->started);
+}
+
+uint64_t receiver__cpu_ns(const struct receiver *r)
+{
+	return thread_cpu_ns(r->thread, r->started);
+}
+
+uint64_t task_cpu_ns(int tid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	if (tid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
 }
 
 void receiver__stop(struct receiver *r)

@@ -1,6 +1,9 @@
 /* The paced UDP sender and the receiving application of the testbed. Each runs in its own thread,
  * pinned to a CPU, on a socket created in the right namespace. Counters are updated with atomics
- * and read by the sweep at any time. */
+ * and read by the sweep at any time. Each thread publishes its kernel tid once it runs, so the
+ * probes can tell its samples apart, and its exact CPU time (CLOCK_THREAD_CPUTIME_ID: without
+ * CONFIG_IRQ_TIME_ACCOUNTING this includes the softirqs and interrupts that ran on its back) can be
+ * read from any thread of the process. */
 #ifndef RXC_TRAFFIC_H
 #define RXC_TRAFFIC_H
 
@@ -15,6 +18,7 @@ struct sender {
 	volatile int stop;
 	volatile double pps;		/* target packets/s; 0 = paused */
 	uint64_t sent, bytes, errors;	/* atomics */
+	volatile int tid;		/* kernel tid of the thread, 0 until it runs */
 };
 
 struct receiver {
@@ -22,7 +26,11 @@ struct receiver {
 	pthread_t thread;
 	bool started;
 	volatile int stop;
-	uint64_t packets, bytes, calls;	/* atomics */
+	/* busy: recvmmsg(MSG_DONTWAIT) in a loop, the thread never sleeps, so the sender's CPU
+	 * never pays a wakeup per batch (a fixed regime for benchmarks; it takes its CPU whole) */
+	volatile int busy;
+	uint64_t packets, bytes, calls;	/* atomics; calls include empty polls when busy */
+	volatile int tid;
 };
 
 /* Sender: @fd is a UDP socket (connected by sender__start). Returns 0 or -errno. */
@@ -31,7 +39,16 @@ void sender__set_rate(struct sender *s, double pps);
 void sender__stop(struct sender *s);
 
 int receiver__start(struct receiver *r, int fd, int cpu, uint64_t rcvbuf);
+/* Switches the running receiver to busy polling (or back). */
+void receiver__set_busy(struct receiver *r, bool busy);
 void receiver__stop(struct receiver *r);
+
+/* CPU time (ns) the thread has used so far, exact; 0 if it is not running. */
+uint64_t sender__cpu_ns(const struct sender *s);
+uint64_t receiver__cpu_ns(const struct receiver *r);
+/* CPU time (ns) of another process's task @tid from /proc/<tid>/schedstat (sum_exec_runtime; up to
+ * one tick stale while the task runs); 0 if unreadable. */
+uint64_t task_cpu_ns(int tid);
 
 /* Pacing: the batch (packets per send call) for a rate, so that calls are >= ~50 us apart. */
 int pace_batch(double pps);

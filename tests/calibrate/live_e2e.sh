@@ -12,6 +12,11 @@
 #  - poll, gro and transport times > 0 and the NET_RX stages sum to at most the NET_RX softirq
 #    time (the stage split is a share of that time, so this holds by construction unless the
 #    attribution is broken);
+#  - the softirq row counts only NET_RX invocations that polled the device: at most one per poll
+#    and a part of every NET_RX on the machine (softirq mode); none in threaded mode, where the
+#    kernel wakes the NAPI kthread instead of raising NET_RX (napi_schedule with threaded NAPI);
+#  - the threads whose CPU time anchors the samples were read: sender and receiver in softirq
+#    mode, NAPI kthread and receiver in threaded mode;
 #  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
 #    room for a busy 2-CPU VM);
 #  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
@@ -45,6 +50,8 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		rcv[st] = $c["received_packets"]; udp[st] = $c["udp_indatagrams"]
 		sock[st] = $c["drops_socket"]; sirq[st] = $c["net_rx_softirq_ns"]
 		pk[st, s] = $c["packets"]; ns[st, s] = $c["cpu_ns"]; polls[st] = $c["polls"]
+		calls[st, s] = $c["calls"]; sirq_all[st] = $c["net_rx_softirq_ns_all"]
+		tx_ns[st] = $c["tx_thread_ns"]; rx_ns[st] = $c["rx_thread_ns"]; napi_ns[st] = $c["napi_thread_ns"]
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -53,7 +60,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 	END {
 		bad = 0
 		for (st in steps) {
-			printf "step %s: requested %.0f sent %.0f bit/s; probes %d pkts, receiver %d + %d socket drops, Udp InDatagrams %d; napi work %d, gro %d; NET_RX %.0f ns, stages %.0f ns (poll %.0f gro %.0f transport %.0f)\n", st, req[st], off[st], pk[st, "ip"], rcv[st], sock[st], udp[st], pk[st, "poll"], pk[st, "gro"], sirq[st], sum[st], ns[st, "poll"], ns[st, "gro"], ns[st, "transport"]
+			printf "step %s: requested %.0f sent %.0f bit/s; probes %d pkts, receiver %d + %d socket drops, Udp InDatagrams %d; napi work %d, gro %d; NET_RX %.0f ns in %d calls (all devices %.0f ns), stages %.0f ns (poll %.0f gro %.0f transport %.0f); threads tx %.0f rx %.0f napi %.0f ns\n", st, req[st], off[st], pk[st, "ip"], rcv[st], sock[st], udp[st], pk[st, "poll"], pk[st, "gro"], sirq[st], calls[st, "softirq"], sirq_all[st], sum[st], ns[st, "poll"], ns[st, "gro"], ns[st, "transport"], tx_ns[st], rx_ns[st], napi_ns[st]
 			if (abs(rel(pk[st, "ip"], rcv[st] + sock[st])) > 0.01) { print "  probe packets vs receiver off by more than 1 %"; bad = 1 }
 			if (abs(rel(udp[st], rcv[st])) > 0.01) { print "  Udp InDatagrams vs receiver off by more than 1 %"; bad = 1 }
 			if (abs(rel(pk[st, "poll"], pk[st, "gro"])) > 0.01) { print "  napi_poll work vs packets polled off by more than 1 %"; bad = 1 }
@@ -61,6 +68,12 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (!(ns[st, "poll"] > 0 && ns[st, "transport"] > 0 && sum[st] > 0)) { print "  a stage time is not positive"; bad = 1 }
 			if (mode == "softirq" && sum[st] > sirq[st] * 1.000001) { print "  stages exceed NET_RX softirq time"; bad = 1 }
 			if (mode == "threaded" && !(polls[st] < pk[st, "poll"])) { print "  threaded NAPI did not batch (polls >= packets)"; bad = 1 }
+			if (sirq[st] > sirq_all[st]) { print "  NET_RX time of the device exceeds that of all devices"; bad = 1 }
+			if (mode == "softirq" && !(calls[st, "softirq"] > 0 && calls[st, "softirq"] <= polls[st])) { print "  softirq calls not in 1..polls"; bad = 1 }
+			if (mode == "threaded" && calls[st, "softirq"] != 0) { print "  NET_RX invocations polled the device in threaded mode"; bad = 1 }
+			if (!(rx_ns[st] > 0)) { print "  receiver thread CPU time not read"; bad = 1 }
+			if (mode == "softirq" && !(tx_ns[st] > 0)) { print "  sender thread CPU time not read"; bad = 1 }
+			if (mode == "threaded" && !(napi_ns[st] > 0)) { print "  NAPI kthread CPU time not read"; bad = 1 }
 		}
 		exit bad
 	}' "$2"
