@@ -20,28 +20,144 @@ static const char usage_validate[] =
 	"each step is simulated at the rate the sender achieved, with the step's payload size.\n\n"
 	"  --measured FILE     measurements.csv of the held-out rates\n"
 	"  --calibration FILE  the calibration to test (from rxcalibrate fit)\n"
+	"  --variant NAME      the model variant the steps are predicted with (applied to the\n"
+	"                      scenario; rxmodel --variant): baseline, xdp-drop, netfilter-drop,\n"
+	"                      tc-drop for measurements of rxcalibrate run --variant NAME.\n"
+	"                      Default: the file's 'variant' column if it has one, else baseline.\n"
+	"                      The calibration stays the baseline's: a variant is predicted from\n"
+	"                      what the fit learned without it\n"
 	"  --config FILE       scenario describing the testbed (default: configs/testbed.cfg or\n"
 	"                      configs/testbed-threaded.cfg after the steps' NAPI mode)\n"
 	"  --out FILE          comparison CSV (default validation.csv), written atomically\n"
 	"  --duration TIME     simulated time per step (default 1s)\n"
 	"  --seed N            simulation seed (default 1)\n\n"
+	"Targets (issue 4), printed with each step: baseline: receive total within 10 %, each stage\n"
+	"within 15 %; a variant: receive total within 20 %.\n\n"
 	"Examples:\n"
 	"  rxcalibrate run --rates 150M,450M --napi threaded --out heldout.csv\n"
-	"  rxcalibrate validate --measured heldout.csv --calibration configs/calibration-testbed.cfg\n";
+	"  rxcalibrate validate --measured heldout.csv --calibration configs/calibration-testbed.cfg\n"
+	"  rxcalibrate run --rates 200M --napi threaded --variant tc-drop --out tc.csv\n"
+	"  rxcalibrate validate --measured tc.csv --variant tc-drop \\\n"
+	"      --calibration configs/calibration-testbed.cfg --out validation-tc.csv\n";
+
+/* Issue 4's targets, in %: baseline total and stages, a variant's total (no stage target). */
+#define TARGET_TOTAL_PCT 10.0
+#define TARGET_STAGE_PCT 15.0
+#define TARGET_VARIANT_PCT 20.0
 
 struct row {
 	int step;
 	double rate_bps;
 	const char *stage;
 	double measured, predicted, se;
+	double target;		/* |error| bound in %, NAN: none */
 };
+
+/* What validate reads beside fit_read_csv's columns: the variant the steps measured (an optional
+ * column) and the kernel's drop count per step. */
+struct extra {
+	char variant[64];	/* "" without a variant column */
+	int nsteps;
+	int step[FIT_MAX_STEPS];
+	double drops_kfree[FIT_MAX_STEPS];
+};
+
+static int col_of(char **f, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(f[i], name))
+			return i;
+	return -1;
+}
+
+static int split_line(char *line, char **f, int max)
+{
+	int n = 0;
+
+	line[strcspn(line, "\r\n")] = 0;
+	for (char *p = line; n < max; p++) {
+		f[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p = 0;
+	}
+	return n;
+}
+
+/* The file has passed fit_read_csv already: only the extra columns are checked here. */
+static int read_extra(const char *path, struct extra *x, char *err, size_t len)
+{
+	char *line = NULL, *f[65];
+	int n, cstep, cvar, cdrop, lineno = 1, ret = 0;
+	size_t cap = 0;
+	FILE *fp = fopen(path, "r");
+
+	memset(x, 0, sizeof(*x));
+	if (!fp) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (getline(&line, &cap, fp) < 0) {
+		ret = -EINVAL;
+		snprintf(err, len, "%s:1: empty file", path);
+		goto out;
+	}
+	n = split_line(line, f, 65);
+	cstep = col_of(f, n, "step");
+	cvar = col_of(f, n, "variant");
+	cdrop = col_of(f, n, "drops_kfree");
+	while (getline(&line, &cap, fp) >= 0) {
+		int step, k;
+
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == 0)
+			continue;
+		n = split_line(line, f, 65);
+		if (cstep < 0 || cstep >= n)
+			continue;
+		if (cvar >= 0 && cvar < n) {
+			if (!x->variant[0]) {
+				snprintf(x->variant, sizeof(x->variant), "%s", f[cvar]);
+			} else if (strcmp(x->variant, f[cvar])) {
+				snprintf(err, len,
+					 "%s:%d: column 'variant': '%s', but earlier rows say '%s' "
+					 "(one variant per file: validate each separately)",
+					 path, lineno, f[cvar], x->variant);
+				ret = -EINVAL;
+				goto out;
+			}
+		}
+		step = atoi(f[cstep]);
+		for (k = 0; k < x->nsteps && x->step[k] != step; k++)
+			;
+		if (k == x->nsteps && k < FIT_MAX_STEPS) {
+			x->step[k] = step;
+			x->drops_kfree[k] = cdrop >= 0 && cdrop < n ? strtod(f[cdrop], NULL) : NAN;
+			x->nsteps++;
+		}
+	}
+out:
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+static double extra_drops(const struct extra *x, int step)
+{
+	for (int k = 0; k < x->nsteps; k++)
+		if (x->step[k] == step)
+			return x->drops_kfree[k];
+	return NAN;
+}
 
 static double pct(double pred, double meas)
 {
 	return meas > 0 ? 100 * (pred - meas) / meas : NAN;
 }
 
-static int write_rows(const char *path, const struct row *rows, int n, char *err, size_t len)
+static int write_rows(const char *path, const struct row *rows, int n, const char *variant,
+		      char *err, size_t len)
 {
 	struct afile a;
 	int ret = afile_open(&a, path);
@@ -51,15 +167,32 @@ static int write_rows(const char *path, const struct row *rows, int n, char *err
 		return ret;
 	}
 	fprintf(a.f, "step,rate_bps,stage,measured_ns_per_s,predicted_ns_per_s,predicted_se_ns_per_s,"
-		     "error_pct\n");
+		     "error_pct,variant,target_pct\n");
 	for (int i = 0; i < n; i++)
-		fprintf(a.f, "%d,%.6g,%s,%.6g,%.6g,%.6g,%.4g\n", rows[i].step, rows[i].rate_bps,
+		fprintf(a.f, "%d,%.6g,%s,%.6g,%.6g,%.6g,%.4g,%s,%.4g\n", rows[i].step, rows[i].rate_bps,
 			rows[i].stage, rows[i].measured, rows[i].predicted, rows[i].se,
-			pct(rows[i].predicted, rows[i].measured));
+			pct(rows[i].predicted, rows[i].measured), variant, rows[i].target);
 	ret = afile_commit(&a);
 	if (ret)
 		snprintf(err, len, "--out %s: %s", path, strerror(-ret));
 	return ret;
+}
+
+/* The scenario of the testbed a step was measured on, unless --config names one. */
+static const char *step_config(const char *config, const struct fit_step *st)
+{
+	if (config)
+		return config;
+	return !strcmp(st->napi_mode, "threaded") ? "configs/testbed-threaded.cfg" :
+						    "configs/testbed.cfg";
+}
+
+/* "met" / "missed" against a bound in %, or "" without one. */
+static const char *verdict(double err_pct, double target)
+{
+	if (isnan(target))
+		return "";
+	return fabs(err_pct) <= target ? "met" : "MISSED";
 }
 
 int validate_main(int argc, char **argv)
@@ -71,16 +204,20 @@ int validate_main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "variant", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *measured = NULL, *cal = NULL, *config = NULL, *out = "validation.csv";
+	const char *variant = NULL;
 	uint64_t duration = 1000000000ull, seed = 1;
 	struct fit_data *d = NULL;
+	struct extra *x = NULL;
 	struct row *rows = NULL;
 	char err[ERR_LEN];
-	int opt, nrows = 0, ret = 1;
+	int opt, nrows = 0, ret = 1, met = 0, judged = 0;
 	double tot_m = 0, tot_p = 0, tot_se2 = 0;
+	bool baseline;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -96,6 +233,14 @@ int validate_main(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'V':
+			if (!*optarg || strlen(optarg) >= NAME_LEN || strpbrk(optarg, ",\"\n")) {
+				fprintf(stderr, "rxcalibrate validate: --variant '%s': not a variant "
+						"name\n", optarg);
+				return 2;
+			}
+			variant = optarg;
 			break;
 		case 'd':
 			if (parse_duration_ns(optarg, &duration, 0)) {
@@ -129,28 +274,59 @@ int validate_main(int argc, char **argv)
 		return 2;
 	}
 	d = calloc(1, sizeof(*d));
-	if (!d) {
+	x = calloc(1, sizeof(*x));
+	if (!d || !x) {
 		fprintf(stderr, "rxcalibrate validate: out of memory\n");
-		return 1;
+		goto out;
 	}
-	if (fit_read_csv(measured, d, err, sizeof(err))) {
+	if (fit_read_csv(measured, d, err, sizeof(err)) ||
+	    read_extra(measured, x, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate validate: %s\n", err);
 		goto out;
 	}
+	if (variant && x->variant[0] && strcmp(variant, x->variant)) {
+		fprintf(stderr, "rxcalibrate validate: --variant %s: %s was measured with variant "
+				"'%s' (its variant column)\n", variant, measured, x->variant);
+		ret = 2;
+		goto out;
+	}
+	if (!variant)
+		variant = x->variant[0] ? x->variant : "baseline";
+	baseline = !strcmp(variant, "baseline");
+	for (int i = 0; i < d->nsteps; i++) {
+		/* every scenario the steps use must know the variant before anything is printed */
+		struct model_config c;
+		const char *cfgpath = step_config(config, &d->step[i]);
+
+		config_defaults(&c);
+		if (config_load(&c, cfgpath, cal, err, sizeof(err))) {
+			fprintf(stderr, "rxcalibrate validate: %s\n", err);
+			goto out;
+		}
+		if (config_apply_variant(&c, variant, err, sizeof(err))) {
+			fprintf(stderr, "rxcalibrate validate: %s: %s\n", cfgpath, err);
+			ret = 2;
+			goto out;
+		}
+	}
+	if (!x->variant[0] && !baseline)
+		fprintf(stderr, "rxcalibrate validate: %s has no variant column: taking --variant "
+				"%s's word that its steps measured that variant\n", measured, variant);
 	rows = calloc((size_t)d->nsteps * (STAGE_COUNT + 1), sizeof(*rows));
 	if (!rows)
 		goto out;
-	printf("%-5s %10s %-16s %14s %14s %12s %9s\n", "step", "rate", "stage", "measured ns/s",
-	       "predicted", "± se", "error %");
+	printf("variant %s, calibration %s; targets (issue 4): %s\n\n", variant, cal,
+	       baseline ? "receive total within 10 %, each stage within 15 %" :
+			  "the variant's receive total within 20 % (no stage target)");
+	printf("%-5s %10s %-16s %14s %14s %12s %9s %s\n", "step", "rate", "stage", "measured ns/s",
+	       "predicted", "± se", "error %", "target");
 	for (int i = 0; i < d->nsteps; i++) {
 		const struct fit_step *st = &d->step[i];
 		struct model_config c;
 		struct sim_results *r = calloc(1, sizeof(*r));
-		const char *cfgpath = config ? config :
-				      !strcmp(st->napi_mode, "threaded") ? "configs/testbed-threaded.cfg" :
-									     "configs/testbed.cfg";
-		double m_sum = 0, p_sum = 0, se2 = 0;
-		char rate[32];
+		const char *cfgpath = step_config(config, st);
+		double m_sum = 0, p_sum = 0, se2 = 0, e, kdrops = extra_drops(x, st->step);
+		char rate[32], tgt[32];
 
 		if (!r)
 			goto out;
@@ -158,6 +334,16 @@ int validate_main(int argc, char **argv)
 		if (config_load(&c, cfgpath, cal, err, sizeof(err)) ||
 		    config_validate(&c, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: %s\n", err);
+			free(r);
+			goto out;
+		}
+		if (config_apply_variant(&c, variant, err, sizeof(err))) {
+			fprintf(stderr, "rxcalibrate validate: %s: %s\n", cfgpath, err);
+			free(r);
+			goto out;
+		}
+		if (config_validate(&c, err, sizeof(err))) {
+			fprintf(stderr, "rxcalibrate validate: variant %s: %s\n", variant, err);
 			free(r);
 			goto out;
 		}
@@ -186,18 +372,39 @@ int validate_main(int argc, char **argv)
 			w->measured = d->obs[s][i].cpu_ns / st->duration_s;
 			w->predicted = r->stage[s].cpu_ns_per_s;
 			w->se = r->stage[s].cpu_se_ns_per_s;
-			printf("%-5d %9sb %-16s %14.0f %14.0f %12.0f %9.1f\n", w->step, rate, w->stage,
-			       w->measured, w->predicted, w->se, pct(w->predicted, w->measured));
+			w->target = baseline ? TARGET_STAGE_PCT : NAN;
 			if (s != STAGE_APP && s != STAGE_CS) {
 				m_sum += w->measured;
 				p_sum += w->predicted;
 				se2 += w->se * w->se;
 			}
+			e = pct(w->predicted, w->measured);
+			tgt[0] = 0;
+			if (baseline)
+				snprintf(tgt, sizeof(tgt), "±%.0f %% %s", w->target,
+					 verdict(e, w->target));
+			printf("%-5d %9sb %-16s %14.0f %14.0f %12.0f %9.1f %s\n", w->step, rate,
+			       w->stage, w->measured, w->predicted, w->se, e, tgt);
 		}
 		rows[nrows] = (struct row){ st->step, c.bw_bps, "receive_total", m_sum, p_sum,
-					    sqrt(se2) };
-		printf("%-5d %9sb %-16s %14.0f %14.0f %12.0f %9.1f\n\n", st->step, rate,
-		       "receive total", m_sum, p_sum, sqrt(se2), pct(p_sum, m_sum));
+					    sqrt(se2),
+					    baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT };
+		e = pct(p_sum, m_sum);
+		snprintf(tgt, sizeof(tgt), "±%.0f %% %s", rows[nrows].target,
+			 verdict(e, rows[nrows].target));
+		printf("%-5d %9sb %-16s %14.0f %14.0f %12.0f %9.1f %s\n", st->step, rate,
+		       "receive total", m_sum, p_sum, sqrt(se2), e, tgt);
+		judged++;
+		met += fabs(e) <= rows[nrows].target;
+		/* the model's drops by cause against the kernel's skb:kfree_skb count of the window
+		 * (all reasons and devices: the socket's drops are in it, XDP_DROP on veth frees the
+		 * skb as NOT_SPECIFIED) */
+		printf("%-5d %9sb drops/s: predicted rule %.0f, ring %.0f, socket %.0f; measured "
+		       "kfree_skb %.0f\n\n", st->step, rate,
+		       (double)r->dropped[DROP_RULE] / r->seconds,
+		       (double)r->dropped[DROP_RING] / r->seconds,
+		       (double)r->dropped[DROP_SOCKET] / r->seconds,
+		       st->duration_s > 0 ? kdrops / st->duration_s : NAN);
 		nrows++;
 		tot_m += m_sum;
 		tot_p += p_sum;
@@ -207,7 +414,10 @@ int validate_main(int argc, char **argv)
 	printf("all steps: receive-path CPU measured %.0f ns/s, predicted %.0f ± %.0f ns/s, error "
 	       "%.1f %%\n",
 	       tot_m, tot_p, sqrt(tot_se2), pct(tot_p, tot_m));
-	if (write_rows(out, rows, nrows, err, sizeof(err))) {
+	printf("target (issue 4): variant %s, receive total within %.0f %%: met in %d of %d "
+	       "step%s\n", variant, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT, met, judged,
+	       judged == 1 ? "" : "s");
+	if (write_rows(out, rows, nrows, variant, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate validate: %s\n", err);
 		goto out;
 	}
@@ -216,5 +426,6 @@ int validate_main(int argc, char **argv)
 out:
 	free(rows);
 	free(d);
+	free(x);
 	return ret;
 }

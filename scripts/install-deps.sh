@@ -4,7 +4,7 @@
 set -eu
 
 pkgs_build="make gcc pkg-config libconfig-dev libgsl-dev libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool"
-pkgs_test="libcmocka-dev iproute2 procps iperf3"
+pkgs_test="libcmocka-dev iproute2 procps iperf3 nftables"
 pkgs_figures="gnuplot-nox"
 
 case "${1:-all}" in

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -257,6 +258,63 @@ static void generator_option(void **state)
 			 "--passive", "--generator", "iperf3");
 }
 
+/* --variant: the testbed's drop variants, named as rxmodel's variants (baseline by default); only
+ * on the built-in testbed with the built-in generator */
+static void variant_option(void **state)
+{
+	static const char *const names[] = { "baseline", "xdp-drop", "netfilter-drop", "tc-drop" };
+	struct run_opts o;
+	enum tb_variant v;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, err, 3, "--rates", "100M"), 0);
+	assert_int_equal(o.variant, TB_BASELINE);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(parse(&o, err, 7, "--rates", "200M", "--napi", "threaded",
+				       "--variant", names[i]), 0);
+		assert_int_equal(o.variant, (enum tb_variant)i);
+		assert_string_equal(tb_variant_name(o.variant), names[i]);
+		assert_int_equal(tb_variant_parse(names[i], &v), 0);
+		assert_int_equal(v, (enum tb_variant)i);
+		assert_non_null(strstr(tb_variant_list(), names[i]));
+	}
+	assert_int_equal(tb_variant_parse("XDP-drop", &v), -EINVAL);
+	/* with the variant's own inferred cross-check: allowed */
+	assert_int_equal(parse(&o, err, 6, "--rates", "200M", "--variant", "tc-drop", "--inferred"),
+			 0);
+	expect_run_error("--variant: 'no-netfilter' is not a testbed variant (baseline, xdp-drop, "
+			 "netfilter-drop, tc-drop)", 5, "--rates", "1G", "--variant",
+			 "no-netfilter");
+	expect_run_error("--variant: '' is not a testbed variant", 5, "--rates", "1G", "--variant",
+			 "");
+	expect_run_error("--variant: missing value", 4, "--rates", "1G", "--variant");
+	expect_run_error("--variant: the drop variants are set up on the built-in testbed", 7,
+			 "--rates", "1G", "--dev", "eth0", "--variant", "xdp-drop");
+	expect_run_error("--variant: only with the built-in generator", 7, "--rates", "1G",
+			 "--generator", "iperf3", "--variant", "netfilter-drop");
+	/* netfilter-drop needs the nft program: one message naming it and its package */
+	{
+		char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+		setenv("PATH", "/nonexistent", 1);
+		assert_int_equal(testbed_variant_check(TB_NETFILTER_DROP, err, sizeof(err)),
+				 -ENOENT);
+		assert_non_null(strstr(err, "'nft' not found"));
+		assert_non_null(strstr(err, "apt-get install nftables"));
+		assert_int_equal(testbed_variant_check(TB_TC_DROP, err, sizeof(err)), 0);
+		assert_int_equal(testbed_variant_check(TB_XDP_DROP, err, sizeof(err)), 0);
+		if (path)
+			setenv("PATH", path, 1);
+		free(path);
+	}
+	/* the baseline needs nothing: --dev and iperf3 keep working with it named */
+	assert_int_equal(parse(&o, err, 7, "--rates", "1G", "--generator", "iperf3", "--variant",
+			       "baseline"), 0);
+	assert_int_equal(parse(&o, err, 7, "--rates", "1G", "--dev", "eth0", "--variant",
+			       "baseline"), 0);
+}
+
 static bool has_pair(char **argv, const char *opt, const char *val)
 {
 	for (int i = 0; argv[i]; i++)
@@ -373,6 +431,7 @@ int main(void)
 		cmocka_unit_test(inferred_bad_input),
 		cmocka_unit_test(inferred_openssl_output),
 		cmocka_unit_test(generator_option),
+		cmocka_unit_test(variant_option),
 		cmocka_unit_test(iperf_command_lines),
 		cmocka_unit_test(iperf_json),
 		cmocka_unit_test(help),
