@@ -31,6 +31,10 @@ struct meas_row {
 	double net_rx_softirq_ns_all;	/* every NET_RX invocation, all devices */
 	/* exact CPU time of the testbed's threads in the window (0: none) */
 	double tx_thread_ns, rx_thread_ns, napi_thread_ns;
+	/* --inferred, built-in workload: CPU it did not get (1e9 - its CPU ns per second of the
+	 * window, from schedstat); 0 otherwise */
+	double inferred_cpu_taken_ns_per_s;
+	const char *variant;		/* testbed variant (rxcalibrate run --variant) */
 };
 
 extern const char meas_csv_header[];

@@ -55,7 +55,7 @@ static void gsl_quiet(void)
 enum col {
 	C_STEP, C_STAGE, C_METHOD, C_PAYLOAD, C_CALLS, C_CPU, C_PACKETS, C_SAMPLES, C_OFFERED_BPS,
 	/* optional */
-	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_NCOLS
+	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -65,6 +65,7 @@ static const char *const col_name[C_NCOLS] = {
 	[C_PACKETS] = "packets", [C_SAMPLES] = "samples", [C_OFFERED_BPS] = "offered_bps",
 	[C_RATE_REQ] = "rate_requested_bps", [C_OFFERED_PPS] = "offered_pps",
 	[C_DURATION] = "duration_s", [C_NAPI] = "napi_mode", [C_UNIT] = "unit",
+	[C_DROPS_KFREE] = "drops_kfree", [C_VARIANT] = "variant",
 };
 
 #define MAX_FIELDS 64
@@ -169,7 +170,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			goto out;
 		}
 		for (int c = 0; c < C_NCOLS; c++) {
-			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT)
+			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
+			    c == C_VARIANT)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -218,6 +220,26 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->payload_bytes = (int)v[C_PAYLOAD];
 			snprintf(sp->napi_mode, sizeof(sp->napi_mode), "%s",
 				 idx[C_NAPI] >= 0 ? f[idx[C_NAPI]] : "?");
+			sp->drops_kfree = idx[C_DROPS_KFREE] >= 0 ? v[C_DROPS_KFREE] : NAN;
+		}
+		if (idx[C_VARIANT] >= 0) {
+			const char *var = f[idx[C_VARIANT]];
+
+			if (!*var || strlen(var) >= sizeof(d->variant)) {
+				set_err(err, len, "%s:%d: column 'variant': '%s' is not a variant name",
+					path, lineno, var);
+				ret = -EINVAL;
+				goto out;
+			}
+			if (!d->variant[0]) {
+				snprintf(d->variant, sizeof(d->variant), "%s", var);
+			} else if (strcmp(d->variant, var)) {
+				set_err(err, len,
+					"%s:%d: column 'variant': '%s', but earlier rows say '%s' (one "
+					"variant per file)", path, lineno, var, d->variant);
+				ret = -EINVAL;
+				goto out;
+			}
 		}
 		if (v[C_PAYLOAD] != d->step[k].payload_bytes) {
 			set_err(err, len,
@@ -1083,7 +1105,18 @@ int fit_main(const struct fit_opts *o)
 		fprintf(stderr, "rxcalibrate fit: out of memory\n");
 		goto out;
 	}
-	if (fit_read_csv(o->in, d, err, sizeof(err)) || fit_all(d, res, err, sizeof(err))) {
+	if (fit_read_csv(o->in, d, err, sizeof(err))) {
+		fprintf(stderr, "rxcalibrate fit: %s\n", err);
+		goto out;
+	}
+	if (d->variant[0] && strcmp(d->variant, "baseline")) {
+		/* a variant skips stages: its zeros would be fitted as the stages' costs */
+		fprintf(stderr, "rxcalibrate fit: %s: measured with variant '%s'; a calibration is "
+			"fitted to baseline measurements only (validate the variant against it: "
+			"rxcalibrate validate --measured %s)\n", o->in, d->variant, o->in);
+		goto out;
+	}
+	if (fit_all(d, res, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate fit: %s\n", err);
 		goto out;
 	}

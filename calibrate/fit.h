@@ -35,6 +35,7 @@ struct fit_step {
 	double duration_s;
 	int payload_bytes;
 	char napi_mode[16];
+	double drops_kfree;	/* the kernel's drops in the window, NAN without the column */
 };
 
 /* One (step, stage) row: what the fit uses. */
@@ -49,6 +50,7 @@ struct fit_data {
 	struct fit_obs obs[STAGE_COUNT][FIT_MAX_STEPS];
 	char method[STAGE_COUNT][16];	/* "none", one method, or "mixed" */
 	bool present[STAGE_COUNT];	/* rows seen for this stage */
+	char variant[32];		/* the testbed variant measured; "" without the column */
 };
 
 struct fit_stage_result {

@@ -161,6 +161,15 @@ static void kill_child(struct inferred *w)
 	w->pid = 0;
 }
 
+void inferred_cpu_split(double rate, double baseline, uint64_t cpu_ns, uint64_t wall_ns,
+			double *taken, double *speed)
+{
+	double share = wall_ns ? (double)cpu_ns / (double)wall_ns : 0;
+
+	*taken = wall_ns ? (1 - share) * 1e9 : 0;
+	*speed = share > 0 && baseline > 0 ? rate / (share * baseline) : 0;
+}
+
 /* ---- children -------------------------------------------------------------------------------- */
 
 /* In a fresh child: own process group, dies with its parent, ignores the terminal's ^C (the parent
@@ -280,6 +289,24 @@ void inferred__go(struct inferred *w)
 uint64_t inferred__iters(const struct inferred *w)
 {
 	return w->shm ? __atomic_load_n(&w->shm->iters, __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t inferred__cpu_ns(const struct inferred *w)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	if (!w->shm || w->pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)w->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
 }
 
 bool inferred__alive(struct inferred *w, char *err, size_t len)

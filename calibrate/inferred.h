@@ -52,6 +52,13 @@ int inferred_parse_openssl(const char *out, double *ops_per_s, char *err, size_t
  * baseline; negative when the workload ran faster than its baseline, i.e. noise). */
 double inferred_stolen_ns_per_s(double rate, double baseline);
 
+/* Splits the stolen figure of a window of @wall_ns in which the workload ran @cpu_ns (its
+ * schedstat delta): @taken = CPU it did not get, (1 - cpu/wall) * 1e9 ns/s; @speed = its
+ * iterations per CPU-second against the baseline's (1: the CPU it kept was as fast as without
+ * traffic). The stolen figure is 1e9 * (1 - (1 - taken/1e9) * speed). */
+void inferred_cpu_split(double rate, double baseline, uint64_t cpu_ns, uint64_t wall_ns,
+			double *taken, double *speed);
+
 /* Prepares: @cmd NULL = built-in workload (forks it, idle until inferred__go), else resolves the
  * command's program in PATH (error naming it if missing). 0 or -errno with a message. */
 int inferred__init(struct inferred *w, int cpu, const char *cmd, char *err, size_t len);
@@ -60,6 +67,11 @@ int inferred__init(struct inferred *w, int cpu, const char *cmd, char *err, size
 void inferred__go(struct inferred *w);
 /* Built-in: iterations completed so far. */
 uint64_t inferred__iters(const struct inferred *w);
+/* Built-in: CPU time the workload has had so far, ns (the scheduler's own sum_exec_runtime,
+ * first field of /proc/PID/schedstat); 0 if unreadable. Beside the iteration rate it separates
+ * the CPU taken from the workload (1e9 - its CPU ns per second) from the slowdown of the CPU it
+ * kept (iterations per CPU-second below the baseline's). */
+uint64_t inferred__cpu_ns(const struct inferred *w);
 /* Built-in: false if the child died (its error in @err). */
 bool inferred__alive(struct inferred *w, char *err, size_t len);
 

@@ -65,6 +65,9 @@ struct sweep {
 	 * traffic and at each step, and the CPU stolen from it (ns/s) */
 	struct inferred inf;
 	double inf_base, inf_rate[RXC_MAX_RATES], inf_ns[RXC_MAX_RATES];
+	/* built-in workload: CPU it did not get (ns/s, from its schedstat), and its iterations per
+	 * CPU-second it kept, against the baseline's */
+	double inf_taken[RXC_MAX_RATES], inf_speed[RXC_MAX_RATES];
 };
 
 static int read_snmp(void *p)
@@ -424,6 +427,7 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		}
 		m->duration_s = dur;
 		m->napi_mode = w->have_tb ? napi_mode_name(w->o->napi) : "device";
+		m->variant = tb_variant_name(w->o->variant);
 		m->payload_bytes = w->o->payload;
 		m->stage = stage_name(s);
 		m->method = w->probes ? method_name(w->ch[s].method) : "none";
@@ -462,6 +466,7 @@ static int write_csv(struct sweep *w, const char *path)
 			m->inferred_ns_per_s = w->inf_ns[k];
 			m->inferred_iter_per_s = w->inf_rate[k];
 			m->inferred_baseline_iter_per_s = w->inf_base;
+			m->inferred_cpu_taken_ns_per_s = w->inf_taken[k];
 		}
 	}
 	return meas_csv_write(path, w->rows, w->nrows);
@@ -492,6 +497,10 @@ static void print_inferred(struct sweep *w, int k, double dur, const struct step
 		"%.2f ms/s stolen; eBPF total ip proc %.2f ms/s; ratio %s\n",
 		w->inf.cpu, w->inf_rate[k], w->o->inferred_cmd ? "ops" : "iter", w->inf_base,
 		w->inf_ns[k] / 1e6, ebpf / 1e6, ratio);
+	if (!w->o->inferred_cmd)
+		fprintf(stderr, "  inferred split: the workload got %.2f ms/s less CPU (schedstat); "
+			"the CPU it kept ran at %.1f %% of its baseline speed\n",
+			w->inf_taken[k] / 1e6, 100 * w->inf_speed[k]);
 }
 
 static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,
@@ -595,12 +604,16 @@ static void print_summary(struct sweep *w)
 	printf(" %14s", "total ip proc");
 	if (w->o->inferred)
 		printf(" %10s %6s", "inferred", "ratio");
+	if (w->o->inferred && !w->o->inferred_cmd)
+		printf(" %10s %6s", "cpu taken", "speed");
 	printf("\n");
 	printf("%-5s %10s %10s %10s", "", "Mbit/s", "pkt/s", "ms/s");
 	for (int m = 0; m <= METRIC_COUNT; m++)
 		printf(" %14s", "ms/s | ns/pkt");
 	if (w->o->inferred)
 		printf(" %10s %6s", "ms/s", "inf/ip");
+	if (w->o->inferred && !w->o->inferred_cmd)
+		printf(" %10s %6s", "ms/s", "%");
 	printf("\n");
 	for (size_t i = 0; i + per <= w->nrows; i += per) {
 		const struct meas_row *r = &w->rows[i];
@@ -629,6 +642,8 @@ static void print_summary(struct sweep *w)
 				printf(" %6.2f", w->inf_ns[k] / (total / dur));
 			else
 				printf(" %6s", "-");
+			if (!w->o->inferred_cmd)
+				printf(" %10.2f %6.1f", w->inf_taken[k] / 1e6, 100 * w->inf_speed[k]);
 		}
 		printf("\n");
 	}
@@ -638,9 +653,11 @@ static void print_summary(struct sweep *w)
 	printf("\n");
 	if (w->o->inferred)
 		printf("inferred: CPU %d, %s, %.4g %s/s without traffic; inf/ip = inferred / total ip "
-		       "proc (docs/rxcalibrate.md: what the ratio means)\n", w->inf.cpu,
+		       "proc (docs/rxcalibrate.md: what the ratio means)%s\n", w->inf.cpu,
 		       w->o->inferred_cmd ? w->o->inferred_cmd : "built-in hash loop", w->inf_base,
-		       w->o->inferred_cmd ? "ops" : "iter");
+		       w->o->inferred_cmd ? "ops" : "iter",
+		       w->o->inferred_cmd ? "" : "; cpu taken = CPU the workload did not get "
+		       "(schedstat), speed = its iterations per CPU-second it kept, % of baseline");
 }
 
 static void print_drop_reasons(struct sweep *w, const struct step_result *r)
@@ -927,7 +944,7 @@ int sweep_run(const struct run_opts *o)
 		struct sys_snap a, b;
 		struct step_result r;
 		char buf[16], ierr[512];
-		uint64_t ia = 0, ib = 0;
+		uint64_t ia = 0, ib = 0, ca = 0;
 		bool ok;
 
 		if (w.have_tb && w.iperf) {
@@ -953,6 +970,7 @@ int sweep_run(const struct run_opts *o)
 		sys_snapshot(&w, &a);
 		if (o->inferred && !o->inferred_cmd) {
 			ia = inferred__iters(&w.inf);
+			ca = inferred__cpu_ns(&w.inf);
 		} else if (o->inferred_cmd && inferred__cmd_start(&w.inf, ierr, sizeof(ierr))) {
 			fprintf(stderr, "rxcalibrate: %s\n", ierr);
 			status = 1;
@@ -982,6 +1000,8 @@ int sweep_run(const struct run_opts *o)
 				break;
 			}
 			w.inf_rate[i] = (double)(ib - ia) / ((double)(b.t_ns - a.t_ns) / 1e9);
+			inferred_cpu_split(w.inf_rate[i], w.inf_base, inferred__cpu_ns(&w.inf) - ca,
+					   b.t_ns - a.t_ns, &w.inf_taken[i], &w.inf_speed[i]);
 		} else if (o->inferred_cmd) {
 			/* the command ran -seconds from the window's start; traffic goes on until
 			 * it has finished */

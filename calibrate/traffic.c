@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -63,6 +64,10 @@ static void *sender_main(void *p)
 	double cur = -1;
 
 	pin(s->cpu);
+	/* Wake at the scheduled time, not up to the default 50 us timer slack later: with slack a
+	 * late wake-up is followed by a catch-up send, and the receiver's NAPI then sees two
+	 * sends per poll where a paced source (configs/testbed*.cfg, burst_us) sends one. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	s->tid = (int)syscall(SYS_gettid);
 	if (!buf)
 		return NULL;

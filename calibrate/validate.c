@@ -53,104 +53,6 @@ struct row {
 	double target;		/* |error| bound in %, NAN: none */
 };
 
-/* What validate reads beside fit_read_csv's columns: the variant the steps measured (an optional
- * column) and the kernel's drop count per step. */
-struct extra {
-	char variant[64];	/* "" without a variant column */
-	int nsteps;
-	int step[FIT_MAX_STEPS];
-	double drops_kfree[FIT_MAX_STEPS];
-};
-
-static int col_of(char **f, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(f[i], name))
-			return i;
-	return -1;
-}
-
-static int split_line(char *line, char **f, int max)
-{
-	int n = 0;
-
-	line[strcspn(line, "\r\n")] = 0;
-	for (char *p = line; n < max; p++) {
-		f[n++] = p;
-		p = strchr(p, ',');
-		if (!p)
-			break;
-		*p = 0;
-	}
-	return n;
-}
-
-/* The file has passed fit_read_csv already: only the extra columns are checked here. */
-static int read_extra(const char *path, struct extra *x, char *err, size_t len)
-{
-	char *line = NULL, *f[65];
-	int n, cstep, cvar, cdrop, lineno = 1, ret = 0;
-	size_t cap = 0;
-	FILE *fp = fopen(path, "r");
-
-	memset(x, 0, sizeof(*x));
-	if (!fp) {
-		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (getline(&line, &cap, fp) < 0) {
-		ret = -EINVAL;
-		snprintf(err, len, "%s:1: empty file", path);
-		goto out;
-	}
-	n = split_line(line, f, 65);
-	cstep = col_of(f, n, "step");
-	cvar = col_of(f, n, "variant");
-	cdrop = col_of(f, n, "drops_kfree");
-	while (getline(&line, &cap, fp) >= 0) {
-		int step, k;
-
-		lineno++;
-		if (line[strspn(line, " \t\r\n")] == 0)
-			continue;
-		n = split_line(line, f, 65);
-		if (cstep < 0 || cstep >= n)
-			continue;
-		if (cvar >= 0 && cvar < n) {
-			if (!x->variant[0]) {
-				snprintf(x->variant, sizeof(x->variant), "%s", f[cvar]);
-			} else if (strcmp(x->variant, f[cvar])) {
-				snprintf(err, len,
-					 "%s:%d: column 'variant': '%s', but earlier rows say '%s' "
-					 "(one variant per file: validate each separately)",
-					 path, lineno, f[cvar], x->variant);
-				ret = -EINVAL;
-				goto out;
-			}
-		}
-		step = atoi(f[cstep]);
-		for (k = 0; k < x->nsteps && x->step[k] != step; k++)
-			;
-		if (k == x->nsteps && k < FIT_MAX_STEPS) {
-			x->step[k] = step;
-			x->drops_kfree[k] = cdrop >= 0 && cdrop < n ? strtod(f[cdrop], NULL) : NAN;
-			x->nsteps++;
-		}
-	}
-out:
-	free(line);
-	fclose(fp);
-	return ret;
-}
-
-static double extra_drops(const struct extra *x, int step)
-{
-	for (int k = 0; k < x->nsteps; k++)
-		if (x->step[k] == step)
-			return x->drops_kfree[k];
-	return NAN;
-}
-
 static double pct(double pred, double meas)
 {
 	return meas > 0 ? 100 * (pred - meas) / meas : NAN;
@@ -212,7 +114,6 @@ int validate_main(int argc, char **argv)
 	const char *variant = NULL;
 	uint64_t duration = 1000000000ull, seed = 1;
 	struct fit_data *d = NULL;
-	struct extra *x = NULL;
 	struct row *rows = NULL;
 	char err[ERR_LEN];
 	int opt, nrows = 0, ret = 1, met = 0, judged = 0;
@@ -274,24 +175,22 @@ int validate_main(int argc, char **argv)
 		return 2;
 	}
 	d = calloc(1, sizeof(*d));
-	x = calloc(1, sizeof(*x));
-	if (!d || !x) {
+	if (!d) {
 		fprintf(stderr, "rxcalibrate validate: out of memory\n");
 		goto out;
 	}
-	if (fit_read_csv(measured, d, err, sizeof(err)) ||
-	    read_extra(measured, x, err, sizeof(err))) {
+	if (fit_read_csv(measured, d, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate validate: %s\n", err);
 		goto out;
 	}
-	if (variant && x->variant[0] && strcmp(variant, x->variant)) {
+	if (variant && d->variant[0] && strcmp(variant, d->variant)) {
 		fprintf(stderr, "rxcalibrate validate: --variant %s: %s was measured with variant "
-				"'%s' (its variant column)\n", variant, measured, x->variant);
+				"'%s' (its variant column)\n", variant, measured, d->variant);
 		ret = 2;
 		goto out;
 	}
 	if (!variant)
-		variant = x->variant[0] ? x->variant : "baseline";
+		variant = d->variant[0] ? d->variant : "baseline";
 	baseline = !strcmp(variant, "baseline");
 	for (int i = 0; i < d->nsteps; i++) {
 		/* every scenario the steps use must know the variant before anything is printed */
@@ -309,7 +208,7 @@ int validate_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!x->variant[0] && !baseline)
+	if (!d->variant[0] && !baseline)
 		fprintf(stderr, "rxcalibrate validate: %s has no variant column: taking --variant "
 				"%s's word that its steps measured that variant\n", measured, variant);
 	rows = calloc((size_t)d->nsteps * (STAGE_COUNT + 1), sizeof(*rows));
@@ -325,7 +224,7 @@ int validate_main(int argc, char **argv)
 		struct model_config c;
 		struct sim_results *r = calloc(1, sizeof(*r));
 		const char *cfgpath = step_config(config, st);
-		double m_sum = 0, p_sum = 0, se2 = 0, e, kdrops = extra_drops(x, st->step);
+		double m_sum = 0, p_sum = 0, se2 = 0, e, kdrops = st->drops_kfree;
 		char rate[32], tgt[32];
 
 		if (!r)
@@ -426,6 +325,5 @@ int validate_main(int argc, char **argv)
 out:
 	free(rows);
 	free(d);
-	free(x);
 	return ret;
 }

@@ -42,6 +42,15 @@ if [ -x "$rxm" ]; then
 	if "$rxm" --config configs/gilan.cfg --calibration configs/calibration-published.cfg --sweep 200M,400M,800M,1.5G,3G --duration 0.1 \
 		--format measurements -o "$tmp/sim.csv" 2>/dev/null; then
 		check "fit of simulated measurements" 0 "" --in "$tmp/sim.csv" --out "$tmp/sim.cfg" --name sim
+		# the same steps marked as measured with a drop variant: refused, nothing written
+		awk 'NR == 1 { print $0 ",variant"; next } { print $0 ",tc-drop" }' "$tmp/sim.csv" >"$tmp/var.csv"
+		check "variant measurements refused" 1 "var.csv: measured with variant 'tc-drop'" \
+			--in "$tmp/var.csv" --out "$tmp/var.cfg"
+		[ -e "$tmp/var.cfg" ] && { echo "FAIL: calibration written from variant measurements"; fail=$((fail + 1)); }
+		awk 'NR == 1 { print $0 ",variant"; next } { print $0 "," (NR == 3 ? "xdp-drop" : "baseline") }' \
+			"$tmp/sim.csv" >"$tmp/mixed.csv"
+		check "mixed variants refused" 1 "mixed.csv:3: column 'variant': 'xdp-drop', but earlier rows say 'baseline'" \
+			--in "$tmp/mixed.csv" --out "$tmp/var.cfg"
 		# unit costs come back to the 4th significant digit: the simulation charges them exactly
 		# "poll = { per_call_ns = X; per_packet_ns = Y; ...": X is field 6, Y field 9
 		if awk 'function abs(x) { return x < 0 ? -x : x }
