@@ -455,7 +455,8 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 
 	for (int k = 0; k < COEF_COUNT; k++) {
 		int j = order[k];
-		bool zero = true, same_payload = true, calls_eq_pkts = true;
+		bool zero = true, same_payload = true, calls_eq_pkts;
+		double rlo = INFINITY, rhi = 0;
 
 		for (int i = 0; i < q->n; i++) {
 			if (!use[i])
@@ -466,9 +467,19 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 				same_payload = false;
 			if (first < 0)
 				first = i;
-			if (q->x[i][COEF_CALL] != q->x[i][COEF_PACKET])
-				calls_eq_pkts = false;
+			if (q->x[i][COEF_CALL] > 0) {
+				double ratio = q->x[i][COEF_PACKET] / q->x[i][COEF_CALL];
+
+				rlo = fmin(rlo, ratio);
+				rhi = fmax(rhi, ratio);
+			} else if (q->x[i][COEF_PACKET] > 0) {
+				rlo = 0;
+			}
 		}
+		/* packets per call the same in every step to 1 %: the two columns are proportional
+		 * (e.g. one frame per poll in softirq mode, where a rare second frame in a poll
+		 * would otherwise leave a nearly singular fit with meaningless errors) */
+		calls_eq_pkts = rhi > 0 && rlo > 0 && (rhi - rlo) <= 0.01 * rhi;
 		if (zero) {
 			if (j != COEF_BYTE)
 				NOTE("%sno %s counted in any step: %s not identifiable", *note ? "; " : "",
@@ -481,8 +492,8 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 			continue;
 		}
 		if (j != COEF_BYTE && calls_eq_pkts && (cols & ((1u << COEF_CALL) | (1u << COEF_PACKET)))) {
-			NOTE("%scalls = packets in every step: one coefficient (%s)", *note ? "; " : "",
-			     coef_name[order[0]]);
+			NOTE("%s%.4g packets per call in every step (within 1 %%): one coefficient "
+			     "(%s)", *note ? "; " : "", rhi, coef_name[order[0]]);
 			continue;
 		}
 		if (!full_rank(q, use, cols | (1u << j))) {

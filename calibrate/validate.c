@@ -94,6 +94,8 @@ static const char *verdict(double err_pct, double target)
 {
 	if (isnan(target))
 		return "";
+	if (isnan(err_pct))
+		return "(no measured time)";
 	return fabs(err_pct) <= target ? "met" : "MISSED";
 }
 
@@ -117,7 +119,7 @@ int validate_main(int argc, char **argv)
 	struct row *rows = NULL;
 	char err[ERR_LEN];
 	int opt, nrows = 0, ret = 1, met = 0, judged = 0;
-	double tot_m = 0, tot_p = 0, tot_se2 = 0;
+	double tot_m = 0, tot_p = 0, tot_se2 = 0, st_m[STAGE_COUNT] = { 0 }, st_p[STAGE_COUNT] = { 0 };
 	bool baseline;
 
 	optind = 1;
@@ -272,6 +274,8 @@ int validate_main(int argc, char **argv)
 			w->predicted = r->stage[s].cpu_ns_per_s;
 			w->se = r->stage[s].cpu_se_ns_per_s;
 			w->target = baseline ? TARGET_STAGE_PCT : NAN;
+			st_m[s] += w->measured;
+			st_p[s] += w->predicted;
 			if (s != STAGE_APP && s != STAGE_CS) {
 				m_sum += w->measured;
 				p_sum += w->predicted;
@@ -316,6 +320,12 @@ int validate_main(int argc, char **argv)
 	printf("target (issue 4): variant %s, receive total within %.0f %%: met in %d of %d "
 	       "step%s\n", variant, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT, met, judged,
 	       judged == 1 ? "" : "s");
+	/* per stage over all steps: repeated and neighbouring steps average the run-to-run drift */
+	printf("all steps, per stage (error %%):");
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (st_m[s] > 0)
+			printf(" %s %+.1f", stage_name(s), pct(st_p[s], st_m[s]));
+	printf("\n");
 	if (write_rows(out, rows, nrows, variant, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate validate: %s\n", err);
 		goto out;

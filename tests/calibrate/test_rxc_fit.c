@@ -309,6 +309,42 @@ static void test_one_size_drops_per_byte(void **state)
 	free(res);
 }
 
+/* One frame per poll with a rare poll of two (softirq NAPI on the testbed): calls and packets
+ * are proportional to 1 %, so the fit keeps one coefficient, the cost of a frame. */
+static void test_proportional_columns(void **state)
+{
+	struct truth t;
+	struct fit_result *res = calloc(1, sizeof(*res));
+	char csv[128], err[512];
+	struct fit_data *d;
+	const struct fit_stage_result *r;
+
+	(void)state;
+	default_truth(&t);
+	t.c[STAGE_APP][COEF_BYTE] = 0;
+	snprintf(csv, sizeof(csv), "%s/prop.csv", dir);
+	gen(csv, &t, 99, 1, NULL);
+	d = data_of(csv);
+	for (int k = 0; k < d->nsteps; k++) {
+		struct fit_obs *o = &d->obs[STAGE_POLL][k];
+
+		o->calls = o->packets - (k == 2 ? 1 : 0);
+		o->cpu_ns = 1200 * o->calls + 60 * o->packets;
+	}
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	r = &res->stage[STAGE_POLL];
+	assert_true(r->identifiable[COEF_PACKET]);
+	assert_false(r->identifiable[COEF_CALL]);
+	assert_non_null(strstr(r->note, "packets per call in every step"));
+	/* 1260 ns per frame, to the one missing call in ~10^5 */
+	assert_true(fabs(r->coef[COEF_PACKET] - 1260) < 0.1);
+	/* the error the samples allow (about 1 % here), not the 1e7 ns of a near-singular pair */
+	assert_true(isfinite(r->se[COEF_PACKET]) && r->se[COEF_PACKET] > 0 &&
+		    r->se[COEF_PACKET] < 0.05 * 1260);
+	free(d);
+	free(res);
+}
+
 /* ---- bad input: a clear error, no calibration written ---------------------------------- */
 
 static char *slurp(const char *path)
@@ -474,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_nonnegative),
 		cmocka_unit_test(test_cv_noiseless),
 		cmocka_unit_test(test_one_size_drops_per_byte),
+		cmocka_unit_test(test_proportional_columns),
 		cmocka_unit_test(test_bad_input),
 	};
 
