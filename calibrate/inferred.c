@@ -17,6 +17,7 @@
 
 #include "inferred.h"
 #include "testbed.h"
+#include "traffic.h"
 
 #define ITER_CHUNK 4096u	/* iterations between counter updates (~10 us) */
 
@@ -293,20 +294,7 @@ uint64_t inferred__iters(const struct inferred *w)
 
 uint64_t inferred__cpu_ns(const struct inferred *w)
 {
-	unsigned long long ns = 0;
-	char path[64];
-	FILE *f;
-
-	if (!w->shm || w->pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)w->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
-	fclose(f);
-	return ns;
+	return w->shm && w->pid > 0 ? task_cpu_ns((int)w->pid) : 0;
 }
 
 bool inferred__alive(struct inferred *w, char *err, size_t len)
