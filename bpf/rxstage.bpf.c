@@ -36,6 +36,17 @@ const volatile __u64 sym_start[RXS_MAX_SYMS] = {};
 const volatile __u64 sym_end[RXS_MAX_SYMS] = {};
 const volatile __u32 sym_stage[RXS_MAX_SYMS] = {};
 const volatile __u32 sirq_time_mask = 0;	/* time one NET_RX in sirq_time_mask + 1 (2^k) */
+/* Lean probe set (rxcalibrate --probes lean): the softirq pair is attached only in short slices
+ * of each window (user space attaches and detaches it, bumping sirq_gen each time so that a span
+ * cut by a detach is never closed by a later exit), and the sampler tells NET_RX from the stack:
+ * a sample is in NET_RX if net_rx_action ([netrx_start, netrx_end)) is on it, and in "our" NET_RX
+ * if it was also taken in anchored thread sirq_anchor (enum rxs_thread; RXS_THREADS: none), on
+ * whose back the watched device's NET_RX runs (the sender's, in softirq NAPI mode). */
+const volatile __u32 lean = 0;
+const volatile __u64 netrx_start = 0;
+const volatile __u64 netrx_end = 0;
+const volatile __u32 sirq_anchor = RXS_THREADS;
+__u32 sirq_gen;
 
 /* Anchored threads (enum rxs_thread); user space writes them after load. */
 __u32 rxs_thread_tid[RXS_THREADS];
@@ -140,6 +151,8 @@ static __always_inline int on_softirq_entry(unsigned int vec)
 	s = &rxs_states[cpu_slot()];
 	s->in_sirq = 1;
 	s->polled = 0;
+	if (lean)
+		s->gen = sirq_gen;
 	if (sirq_time_mask) {	/* the verifier drops this block when every NET_RX is timed */
 		x = s->rng;
 		x ^= x << 13;
@@ -169,6 +182,10 @@ static __always_inline int on_softirq_exit(unsigned int vec)
 	s = &rxs_states[cpu];
 	if (!s->in_sirq)
 		return 0;	/* attached in the middle of this NET_RX */
+	if (lean && s->gen != sirq_gen) {
+		s->in_sirq = 0;	/* entered before a detach: its start is stale */
+		return 0;
+	}
 	c = &rxs_cpus[cpu];
 	s->in_sirq = 0;
 	ours = s->polled & 1;
@@ -461,6 +478,39 @@ static __always_inline int sym_stage_of(__u64 ip)
 
 __u64 sample_ips[RXS_MAX_CPUS][RXS_STACK_DEPTH];
 
+/* The two stack scans are global functions, so the verifier checks each once, for any CPU and
+ * depth, instead of once per path through the sampler (inlined, their exits multiply). */
+
+/* The stage of the innermost marker among the @n frames in sample_ips[@cpu], or -1. */
+__noinline int stack_stage(__u32 cpu, int n)
+{
+	__u64 *ips = sample_ips[cpu & (RXS_MAX_CPUS - 1)];
+	int stage;
+
+	for (int i = 0; i < RXS_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		stage = sym_stage_of(ips[i]);
+		if (stage >= 0)
+			return stage;
+	}
+	return -1;
+}
+
+/* Whether net_rx_action is among the @n frames in sample_ips[@cpu]. */
+__noinline int stack_has_netrx(__u32 cpu, int n)
+{
+	__u64 *ips = sample_ips[cpu & (RXS_MAX_CPUS - 1)];
+
+	for (int i = 0; i < RXS_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		if (ips[i] >= netrx_start && ips[i] < netrx_end)
+			return 1;
+	}
+	return 0;
+}
+
 static __always_inline int thread_slot(__u32 tid)
 {
 	for (int t = 0; t < RXS_THREADS; t++)
@@ -476,7 +526,10 @@ int rxs_sample(struct bpf_perf_event_data *ctx)
 	struct rxs_cpu *c = &rxs_cpus[cpu];
 	struct rxs_state *s = &rxs_states[cpu];
 	__u64 *ips = sample_ips[cpu];
-	int stage = -1, th;
+	__u64 si = STAGE_COUNT;		/* the stage, STAGE_COUNT: no marker on the stack (64-bit:
+					 * no zero-extended copies the verifier cannot tie) */
+	bool netrx = false;
+	int th;
 	long n;
 
 	event(cpu, RXS_EV_SAMPLE);
@@ -487,34 +540,47 @@ int rxs_sample(struct bpf_perf_event_data *ctx)
 	n = bpf_get_stack(ctx, ips, RXS_STACK_DEPTH * sizeof(__u64), 0);
 	if (n > 0) {
 		n /= sizeof(__u64);
-		for (int i = 0; i < RXS_STACK_DEPTH; i++) {
-			if (i >= n)
-				break;
-			stage = sym_stage_of(ips[i]);
-			if (stage >= 0)
-				break;
-		}
+		si = (__u32)stack_stage(cpu, (int)n);
+		netrx = lean && stack_has_netrx(cpu, (int)n);
+		if (lean && !netrx && n >= RXS_STACK_DEPTH)
+			c->samples_trunc++;
 	}
-	if (stage < 0 || stage >= STAGE_COUNT) {
+	/* the verifier must see the bound where each index is used */
+	barrier_var(si);
+	if (si >= STAGE_COUNT) {
 		c->samples_unattr++;
-		stage = -1;
+		si = STAGE_COUNT;
 	}
-	if (s->in_sirq) {
+	barrier_var(si);
+	if (lean && netrx) {
+		/* ours: in NET_RX on the back of the anchor thread; else another NET_RX */
+		c->samples_sirq_all++;
+		if (th >= 0 && th == (int)sirq_anchor) {
+			c->samples_sirq++;
+			if (si < STAGE_COUNT)
+				c->st[si].samples_sirq++;
+			else
+				c->samples_unattr_sirq++;
+		} else if (si < STAGE_COUNT) {
+			c->st[si].samples_xsirq++;
+		}
+		return 0;
+	}
+	if (!lean && s->in_sirq) {
 		/* whose NET_RX this is is known at its exit (on_softirq_exit) */
 		c->samples_sirq_all++;
 		s->pend++;
-		if (stage < 0)
+		if (si < STAGE_COUNT)
+			s->pend_stage[si]++;
+		else
 			s->pend_unattr++;
-		else if (stage < STAGE_COUNT)
-			s->pend_stage[stage]++;
 		return 0;
 	}
-	barrier_var(stage);
-	if (stage < 0 || stage >= STAGE_COUNT)
+	if (si >= STAGE_COUNT)
 		return 0;
 	if (th >= 0 && th < RXS_THREADS)
-		c->st[stage].samples_thread[th]++;
+		c->st[si].samples_thread[th]++;
 	else
-		c->st[stage].samples_other++;
+		c->st[si].samples_other++;
 	return 0;
 }

@@ -3,7 +3,10 @@
  * reads snapshots and takes deltas, nothing is reset. Stage indices are enum stage (model/stage.h).
  * "Our" NET_RX: a NET_RX softirq invocation in which a napi_poll of the watched device ran; only
  * those are charged to the softirq row and split among the stages (the all-device figures are kept
- * beside them). */
+ * beside them). In the lean probe set (no softirq programs) "ours" is a NET_RX found on the stack
+ * of a sample taken in the anchor thread (rodata sirq_anchor), and the NET_RX counts and times
+ * here are those of the slices in which the softirq pair was attached; user space takes the
+ * window's counts from /proc/softirqs. */
 #ifndef RX_BPF_RXSTAGE_H
 #define RX_BPF_RXSTAGE_H
 
@@ -13,7 +16,7 @@
 #define RXS_HIST_SLOTS 32	/* log2(ns) of one span */
 #define RXS_WORK_SLOTS 65	/* napi_poll work 0..64 (>64 folded into 64) */
 #define RXS_MAX_SYMS 128	/* kernel functions that mark a stage in a sampled stack */
-#define RXS_STACK_DEPTH 32	/* frames read per sample */
+#define RXS_STACK_DEPTH 48	/* frames read per sample */
 #define RXS_SPAN_DEPTH 8	/* nesting of fentry/kprobe spans per CPU */
 #define RXS_DROP_SLOTS 256	/* skb_drop_reason values; larger ones land in the last slot */
 #define RXS_MAX_IRQS 16
@@ -72,6 +75,7 @@ struct rxs_cpu {
 	__u64 samples_sirq_all;		/* inside any NET_RX */
 	__u64 samples_unattr;		/* no marker function on the stack (anywhere) */
 	__u64 samples_unattr_sirq;	/* of which inside our NET_RX */
+	__u64 samples_trunc;		/* lean: stack full (RXS_STACK_DEPTH), net_rx_action not in it */
 	__u64 samples_thread[RXS_THREADS];	/* every sample taken while that thread ran */
 	__u64 gro_pkts;			/* napi_gro_receive_entry of the watched device (detail) */
 	__u64 netrx_pkts;		/* net:netif_receive_skb (in __netif_receive_skb_core) (detail) */
@@ -87,14 +91,13 @@ struct span_frame {
 };
 
 /* Per-CPU state the programs share (in .bss, so its type must be visible to the skeleton);
- * user space never reads it. */
-/* Per-CPU state the programs share (in .bss, so its type must be visible to the skeleton);
  * user space never reads it, but seeds rng. What every NET_RX touches comes first. */
 struct rxs_state {
 	__u64 sirq_start;		/* 0: this NET_RX is not timed */
 	__u32 in_sirq;
 	__u32 polled;			/* this NET_RX polled: bit 0 the device, bit 1 another */
 	__u32 rng;			/* xorshift32: which NET_RX invocations are timed */
+	__u32 gen;			/* lean: sirq_gen at this NET_RX's entry */
 	/* samples taken in this NET_RX, charged at its exit to ours or to the others */
 	__u32 pend;
 	__u32 pend_unattr;

@@ -18,6 +18,11 @@ const char *generator_name(enum rxc_generator g)
 	return g == GEN_IPERF3 ? "iperf3" : "builtin";
 }
 
+const char *probe_set_name(enum probe_set p)
+{
+	return p == PROBES_LEAN ? "lean" : "full";
+}
+
 void run_opts_defaults(struct run_opts *o, int ncpus)
 {
 	memset(o, 0, sizeof(*o));
@@ -29,7 +34,7 @@ void run_opts_defaults(struct run_opts *o, int ncpus)
 	o->rx_cpu = ncpus > 1 ? 1 : 0;
 	o->napi_cpu = -1;
 	o->payload = 1472;
-	o->sample_hz = 1000;
+	o->sample_hz = RXC_SAMPLE_HZ;
 	o->net_rx_time_every = 1;
 	o->inferred_cpu = -1;
 }
@@ -56,7 +61,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
        O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR, O_VARIANT, O_RX_BUSY,
-       O_NETRX_EVERY };
+       O_NETRX_EVERY, O_PROBES };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -78,6 +83,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "rx-busy", no_argument, NULL, O_RX_BUSY },
 		{ "net-rx-time-every", required_argument, NULL, O_NETRX_EVERY },
 		{ "detail", no_argument, NULL, O_DETAIL },
+		{ "probes", required_argument, NULL, O_PROBES },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "inferred", no_argument, NULL, O_INFERRED },
 		{ "inferred-cpu", required_argument, NULL, O_INFERRED_CPU },
@@ -88,6 +94,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	bool hz_given = false, every_given = false;
 	int c, n;
 
 	run_opts_defaults(o, ncpus);
@@ -174,6 +181,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 			if (int_arg(optarg, 100, 100000, &o->sample_hz))
 				FAIL("--sample-hz: '%s' is not a sampling rate in 100..100000",
 				     optarg);
+			hz_given = true;
 			break;
 		case O_RCVBUF:
 			if (parse_bytes(optarg, &o->rcvbuf) || o->rcvbuf > (1ull << 30))
@@ -190,6 +198,15 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 			    (o->net_rx_time_every & (o->net_rx_time_every - 1)))
 				FAIL("--net-rx-time-every: '%s' is not a power of two in 1..65536",
 				     optarg);
+			every_given = true;
+			break;
+		case O_PROBES:
+			if (!strcmp(optarg, "full"))
+				o->probes = PROBES_FULL;
+			else if (!strcmp(optarg, "lean"))
+				o->probes = PROBES_LEAN;
+			else
+				FAIL("--probes: '%s' is neither full nor lean", optarg);
 			break;
 		case O_DETAIL:
 			o->detail = true;
@@ -246,6 +263,18 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		     "datagrams reach the socket, which the drop variants prevent)");
 	if (o->rx_busy && (o->dev || o->generator == GEN_IPERF3))
 		FAIL("--rx-busy: only for the built-in receiver on the testbed");
+	if (o->probes == PROBES_LEAN && o->dev)
+		FAIL("--probes lean: needs the built-in testbed and sender (their threads anchor the "
+		     "NET_RX estimate); with --dev use the full set");
+	if (o->probes == PROBES_LEAN && o->generator == GEN_IPERF3)
+		FAIL("--probes lean: needs the built-in sender (its thread anchors the NET_RX "
+		     "estimate), not iperf3");
+	if (o->probes == PROBES_LEAN && every_given)
+		FAIL("--net-rx-time-every: times NET_RX spans, which --probes lean does not trace");
+	if (o->probes == PROBES_LEAN && o->no_probes)
+		FAIL("--probes: makes no sense with --no-probes");
+	if (o->probes == PROBES_LEAN && !hz_given)
+		o->sample_hz = RXC_LEAN_SAMPLE_HZ;
 	if (!o->nrates && !o->passive)
 		FAIL("--rates: missing (e.g. --rates 100M,200M,500M)");
 	if (o->passive && o->nrates)

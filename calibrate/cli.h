@@ -15,6 +15,14 @@
 
 enum napi_mode { NAPI_SOFTIRQ, NAPI_THREADED };
 
+/* Which probes run (docs/rxcalibrate.md, "The lean probe set"): full = NET_RX spans timed by the
+ * softirq tracepoints; lean = one tracepoint program per frame (napi_poll), NET_RX time from the
+ * samples taken on the sender thread's back, scaled by its exact CPU time. */
+enum probe_set { PROBES_FULL, PROBES_LEAN };
+
+#define RXC_SAMPLE_HZ 1000		/* default --sample-hz, full set */
+#define RXC_LEAN_SAMPLE_HZ 250		/* default --sample-hz, lean set */
+
 /* Who sends and receives on the testbed: the built-in sender/receiver threads, or an iperf3
  * client and server per step (calibrate/iperf.h). */
 enum rxc_generator { GEN_BUILTIN, GEN_IPERF3 };
@@ -36,6 +44,7 @@ struct run_opts {
 	bool rx_busy;			/* built-in receiver polls without sleeping (benchmarks) */
 	int net_rx_time_every;		/* time one NET_RX invocation in N (a power of two) */
 	bool detail;			/* per-packet GRO/netif_receive_skb tracepoints */
+	enum probe_set probes;
 	bool quiet;			/* no summary table */
 	enum tb_variant variant;	/* testbed only: where the test flow is dropped */
 	bool verbose;
@@ -61,5 +70,6 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 
 const char *napi_mode_name(enum napi_mode m);
 const char *generator_name(enum rxc_generator g);
+const char *probe_set_name(enum probe_set p);
 
 #endif

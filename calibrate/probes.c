@@ -25,6 +25,11 @@ struct probes {
 	int period_ns;
 	int nmarkers;
 	bool sirq_progs;	/* the softirq pair is attached */
+	bool lean;
+	int sirq_cpu;
+	/* lean: the softirq pair, loaded but attached only during probes__sirq_slice */
+	struct bpf_program *sirq_prog[2];
+	struct bpf_link *sirq_link[2];
 };
 
 /* Stage markers for the sampler: the innermost of these on a kernel stack names the stage. */
@@ -135,6 +140,18 @@ static int build_markers(struct rxstage_bpf *skel, const struct rxc_choice ch[ST
 		n = add_marker(m, n, ksyms__find(ks, cfg->extra_poll_fn), STAGE_POLL);
 	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
 		n = add_marker(m, n, ksyms__find(ks, markers[i].fn), markers[i].stage);
+	if (cfg->lean) {
+		const struct ksym *k = ksyms__find(ks, "net_rx_action");
+
+		if (!k) {
+			ksyms__free(ks);
+			fprintf(stderr, "rxcalibrate: --probes lean: net_rx_action is not in "
+				"/proc/kallsyms\n");
+			return -ENOENT;
+		}
+		skel->rodata->netrx_start = k->start;
+		skel->rodata->netrx_end = k->end;
+	}
 	ksyms__free(ks);
 	qsort(m, (size_t)n, sizeof(m[0]), cmp_marker);
 	for (int i = 0; i < n; i++) {
@@ -259,10 +276,21 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 	p->skel->rodata->nr_irqs = (__u32)(cfg->nirqs < RXS_MAX_IRQS ? cfg->nirqs : RXS_MAX_IRQS);
 	if (cfg->sirq_time_shift > 0 && cfg->sirq_time_shift <= 16)
 		p->skel->rodata->sirq_time_mask = (1u << cfg->sirq_time_shift) - 1;
+	p->lean = cfg->lean;
+	p->sirq_cpu = cfg->lean ? cfg->sirq_cpu : -1;
+	p->skel->rodata->lean = cfg->lean;
+	p->skel->rodata->sirq_anchor = cfg->lean && cfg->sirq_anchor >= 0 &&
+				       cfg->sirq_anchor < RXS_THREADS ? (__u32)cfg->sirq_anchor
+								      : RXS_THREADS;
+	if (cfg->lean && cfg->sample_hz <= 0) {
+		err = -EINVAL;	/* lean takes NET_RX from the samples */
+		goto fail;
+	}
 
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (ch[s].method == RXC_SAMPLE)
 			sampling = true;
+	sampling = sampling || cfg->lean;
 	if (sampling) {
 		err = build_markers(p->skel, ch, cfg);
 		if (err < 0)
@@ -318,8 +346,13 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 
 		if (!bpf_program__autoload(prog) || !strcmp(name, "rxs_sample"))
 			continue;
-		if (!strncmp(name, "softirq_", 8))
+		if (!strncmp(name, "softirq_", 8)) {
 			p->sirq_progs = true;
+			if (p->lean) {	/* attached in slices (probes__sirq_slice) */
+				p->sirq_prog[!strncmp(name, "softirq_exit", 12)] = prog;
+				continue;
+			}
+		}
 		if ((s = span_prog_stage(name, "kprobe_")) >= 0)
 			err = add_link(p, bpf_program__attach_kprobe(prog, false, f->fn[s]));
 		else if ((s = span_prog_stage(name, "kretprobe_")) >= 0)
@@ -381,24 +414,40 @@ static int prog_event(const char *name)
 	return -1;
 }
 
-/* Softirq invocations of every vector on every CPU so far (/proc/softirqs), 0 if unreadable. */
-static uint64_t softirqs_total(void)
+/* From /proc/softirqs so far: invocations of every vector on every CPU (*total), NET_RX ones on
+ * every CPU (*netrx) and on CPU @cpu (*netrx_cpu; 0 for cpu < 0). All 0 if unreadable. The
+ * columns are the possible CPUs in order, as the header line names them. */
+static void softirqs_read(int cpu, uint64_t *total, uint64_t *netrx, uint64_t *netrx_cpu)
 {
-	char line[4096], *tok, *sp;
-	uint64_t n = 0;
+	char line[4096], *tok, *sp, *colon;
 	FILE *f = fopen("/proc/softirqs", "r");
 
+	*total = *netrx = *netrx_cpu = 0;
 	if (!f)
-		return 0;
+		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strchr(line, ':'))
+		bool is_netrx;
+		int col = 0;
+
+		colon = strchr(line, ':');
+		if (!colon)
 			continue;	/* the CPU header */
-		tok = strtok_r(strchr(line, ':') + 1, " \n", &sp);
-		for (; tok; tok = strtok_r(NULL, " \n", &sp))
-			n += strtoull(tok, NULL, 10);
+		*colon = 0;
+		tok = line + strspn(line, " ");
+		is_netrx = !strcmp(tok, "NET_RX");
+		tok = strtok_r(colon + 1, " \n", &sp);
+		for (; tok; tok = strtok_r(NULL, " \n", &sp), col++) {
+			uint64_t v = strtoull(tok, NULL, 10);
+
+			*total += v;
+			if (is_netrx) {
+				*netrx += v;
+				if (col == cpu)
+					*netrx_cpu = v;
+			}
+		}
 	}
 	fclose(f);
-	return n;
 }
 
 void probes__snapshot(struct probes *p, struct probes_snap *s)
@@ -408,6 +457,7 @@ void probes__snapshot(struct probes *p, struct probes_snap *s)
 	size_t words = sizeof(struct rxs_cpu) / sizeof(__u64);
 	struct bpf_program *prog;
 	int ncpu = p->ncpu < RXS_MAX_CPUS ? p->ncpu : RXS_MAX_CPUS;
+	uint64_t total;
 
 	memset(s, 0, sizeof(*s));
 	s->t_ns = now_ns();
@@ -416,9 +466,13 @@ void probes__snapshot(struct probes *p, struct probes_snap *s)
 		for (size_t w = 0; w < words; w++)
 			dst[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
 	}
-	/* each softirq runs the entry and the exit program once */
-	if (p->sirq_progs)
-		s->sum.ev[RXS_EV_SOFTIRQ] = 2 * softirqs_total();
+	softirqs_read(p->sirq_cpu, &total, &s->netrx_all, &s->netrx_cpu);
+	/* each softirq runs the entry and the exit program once; in lean mode only in the slices,
+	 * where the programs' NET_RX count is about half their runs */
+	if (p->lean)
+		s->sum.ev[RXS_EV_SOFTIRQ] = 2 * s->sum.sirq_calls_all;
+	else if (p->sirq_progs)
+		s->sum.ev[RXS_EV_SOFTIRQ] = 2 * total;
 	bpf_object__for_each_program(prog, p->skel->obj) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
@@ -441,6 +495,11 @@ int probes__sample_period_ns(const struct probes *p)
 int probes__nr_markers(const struct probes *p)
 {
 	return p->nmarkers;
+}
+
+bool probes__lean(const struct probes *p)
+{
+	return p->lean;
 }
 
 bool probes__stats_on(const struct probes *p)
@@ -468,10 +527,36 @@ int probes__stats(struct probes *p, bool on)
 	return 0;
 }
 
+int probes__sirq_slice(struct probes *p, bool on)
+{
+	int err = 0;
+
+	if (!p->lean)
+		return 0;
+	if (on && !p->sirq_link[0]) {
+		/* spans entered before the last detach must not be closed now */
+		__atomic_add_fetch(&p->skel->bss->sirq_gen, 1, __ATOMIC_RELAXED);
+		for (int i = 0; i < 2 && !err; i++) {
+			p->sirq_link[i] = p->sirq_prog[i] ? bpf_program__attach(p->sirq_prog[i]) : NULL;
+			if (!p->sirq_link[i])
+				err = -errno ? -errno : -ENOENT;
+		}
+		if (!err)
+			return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		bpf_link__destroy(p->sirq_link[i]);
+		p->sirq_link[i] = NULL;
+	}
+	return err;
+}
+
 void probes__destroy(struct probes *p)
 {
 	if (!p)
 		return;
+	for (int i = 0; i < 2; i++)
+		bpf_link__destroy(p->sirq_link[i]);
 	for (int i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	free(p->links);

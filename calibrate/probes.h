@@ -23,6 +23,13 @@ struct probes_cfg {
 	int irqs[RXS_MAX_IRQS];
 	int nirqs;
 	int sirq_time_shift;		/* time one NET_RX invocation in 2^shift (0: all, <= 16) */
+	/* Lean set: the softirq pair attached only in slices (probes__sirq_slice); which NET_RX a
+	 * sample is in from its stack (bpf/rxstage.h). Our NET_RX is the one on the back of thread
+	 * slot sirq_anchor (RXS_THREADS: none), whose calls over the window are the NET_RX column
+	 * of CPU sirq_cpu in /proc/softirqs (-1: none) */
+	bool lean;
+	int sirq_anchor;
+	int sirq_cpu;
 	bool verbose;
 };
 
@@ -32,6 +39,7 @@ struct probes_snap {
 	struct rxs_cpu sum;			/* all CPUs added up */
 	uint64_t run_ns[RXS_EV_COUNT], run_cnt[RXS_EV_COUNT];
 	uint64_t t_ns;				/* CLOCK_MONOTONIC at the snapshot */
+	uint64_t netrx_cpu, netrx_all;		/* /proc/softirqs NET_RX: cfg sirq_cpu, all CPUs */
 };
 
 struct probes;
@@ -43,6 +51,9 @@ void probes__destroy(struct probes *p);
 int probes__sample_period_ns(const struct probes *p);
 int probes__nr_markers(const struct probes *p);
 bool probes__stats_on(const struct probes *p);
+bool probes__lean(const struct probes *p);
+/* Lean set: attaches (@on) or detaches the softirq pair; a no-op otherwise. 0 or -errno. */
+int probes__sirq_slice(struct probes *p, bool on);
 /* Anchors thread slot @t (enum rxs_thread) to kernel tid @tid (0: none) for the sampler. */
 void probes__set_thread(struct probes *p, enum rxs_thread t, int tid);
 /* Enables (BPF_ENABLE_STATS, held by an fd) or releases kernel.bpf_stats; 0 or -errno. */

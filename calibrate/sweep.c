@@ -61,6 +61,7 @@ struct sweep {
 	struct meas_row *rows;
 	size_t nrows;
 	bool detail;	/* per-packet GRO/netif_receive_skb tracepoints instead of napi_poll work */
+	int sirq_anchor;	/* lean probes: the thread on whose back our NET_RX runs, or -1 */
 	/* --inferred: the workload's throughput (iterations or openssl ops per second) without
 	 * traffic and at each step, and the CPU stolen from it (ns/s) */
 	struct inferred inf;
@@ -232,6 +233,44 @@ static bool wait_ns(uint64_t ns)
 	return false;
 }
 
+/* Lean probes: the softirq pair is attached in LEAN_SLICES slices of window / LEAN_DUTY / LEAN_SLICES
+ * each (at least 10 ms), spread evenly over the window, bpf_stats on during the first. Returns
+ * false if interrupted or if attaching failed (with a message). */
+#define LEAN_SLICES 4
+#define LEAN_DUTY 16
+
+static bool lean_window(struct sweep *w, uint64_t window_ns)
+{
+	uint64_t t0 = now_ns(), each = window_ns / LEAN_DUTY / LEAN_SLICES, now;
+	bool ok = true;
+	int err;
+
+	if (each < 10000000ull)
+		each = 10000000ull;
+	for (int k = 0; k < LEAN_SLICES && ok; k++) {
+		uint64_t start = t0 + window_ns / LEAN_SLICES * (uint64_t)k;
+
+		now = now_ns();
+		if (start > now && !wait_ns(start - now))
+			return false;
+		if (k == 0)
+			probes__stats(w->probes, true);
+		err = probes__sirq_slice(w->probes, true);
+		if (err) {
+			fprintf(stderr, "rxcalibrate: attaching the softirq tracepoints: %s\n",
+				strerror(-err));
+			rxc_stop = 1;
+			return false;
+		}
+		ok = wait_ns(each);
+		probes__sirq_slice(w->probes, false);
+		if (k == 0)
+			probes__stats(w->probes, false);
+	}
+	now = now_ns();
+	return ok && (now >= t0 + window_ns || wait_ns(t0 + window_ns - now));
+}
+
 static void delta_cpu(struct rxs_cpu *d, const struct rxs_cpu *a, const struct rxs_cpu *b)
 {
 	const __u64 *pa = (const __u64 *)a, *pb = (const __u64 *)b;
@@ -260,6 +299,7 @@ struct step_result {
 	double softirq_ns, softirq_ns_all, probe_ns_total, probe_events, mean_event_ns;
 	double ev_mean[RXS_EV_COUNT], ev_cnt[RXS_EV_COUNT];
 	double unattr_sirq_ns;
+	uint64_t slice_calls, slice_timed;	/* lean: our NET_RX in the timed slices */
 	/* per anchored thread: exact CPU time in the window and ns per sample taken in it */
 	double thread_ns[RXS_THREADS], thread_scale[RXS_THREADS];
 	struct rxs_cpu d;
@@ -275,7 +315,8 @@ static double sirq_estimate(uint64_t ns, uint64_t timed, uint64_t calls)
 /* Probe run counts are the programs' own (ev[], whole window); their mean run time comes from
  * kernel.bpf_stats, which is on only during the stats slice of the window (see sweep_run).
  * Stage times from samples (docs/rxcalibrate.md, "How stage times are estimated"):
- *  - in our NET_RX: NET_RX time (exact, or the timed estimate) x stage samples / samples there;
+ *  - in our NET_RX: NET_RX time (exact, the timed estimate, or with --probes lean the anchor
+ *    thread's share) x stage samples / samples there;
  *  - in an anchored thread outside NET_RX: the thread's exact CPU time x stage samples / all
  *    samples taken while it ran;
  *  - anywhere else: samples x the sample period.
@@ -304,18 +345,9 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 	r->probe_events = (double)ev_total;
 	r->probe_ns_total = ns_total;
 	r->mean_event_ns = ev_total ? ns_total / (double)ev_total : 0;
-	r->softirq_ns = sirq_estimate(d->sirq_ns, d->sirq_timed, d->sirq_calls);
-	r->softirq_ns_all = sirq_estimate(d->sirq_ns_all, d->sirq_timed_all, d->sirq_calls_all);
-
-	/* Ratio estimator in our NET_RX: its time is known (tracepoints); samples split it. */
-	smp_sirq = (double)d->samples_sirq * mean[RXS_EV_SAMPLE];
-	if (d->samples_sirq)
-		scale = (r->softirq_ns > smp_sirq ? r->softirq_ns - smp_sirq : 0) /
-			(double)d->samples_sirq;
-	r->unattr_sirq_ns = (double)d->samples_unattr_sirq * scale;
-
-	/* The same in each anchored thread, with its exact CPU time (a thread whose time could not
-	 * be read falls back to the sample period) */
+	/* Each anchored thread's exact CPU time in the window, and its weight per sample once the
+	 * sampler's own runs are taken out (a thread whose time could not be read falls back to
+	 * the sample period) */
 	for (int t = 0; t < RXS_THREADS; t++) {
 		double n = (double)d->samples_thread[t], smp = n * mean[RXS_EV_SAMPLE];
 
@@ -325,6 +357,33 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 			r->thread_scale[t] = (r->thread_ns[t] > smp ? r->thread_ns[t] - smp : 0) /
 					     n;
 	}
+
+	if (probes__lean(w->probes)) {
+		/* Lean: NET_RX spans are timed only in the slices with the softirq pair attached;
+		 * the window's calls are the kernel's (/proc/softirqs, NET_RX of the sender's CPU
+		 * and of all CPUs), so NET_RX time = calls x the mean timed span. The slices' own
+		 * counts are kept in r for -v. */
+		r->slice_calls = d->sirq_calls;
+		r->slice_timed = d->sirq_timed;
+		d->sirq_calls = w->sirq_anchor >= 0 ? b->netrx_cpu - a->netrx_cpu : 0;
+		d->sirq_calls_all = b->netrx_all - a->netrx_all;
+		r->softirq_ns = d->sirq_timed ? (double)d->sirq_ns / (double)d->sirq_timed *
+						(double)d->sirq_calls : 0;
+		r->softirq_ns_all = d->sirq_timed_all ? (double)d->sirq_ns_all /
+						(double)d->sirq_timed_all * (double)d->sirq_calls_all : 0;
+	} else {
+		r->softirq_ns = sirq_estimate(d->sirq_ns, d->sirq_timed, d->sirq_calls);
+		r->softirq_ns_all = sirq_estimate(d->sirq_ns_all, d->sirq_timed_all,
+						  d->sirq_calls_all);
+	}
+
+	/* Ratio estimator in our NET_RX: its time is known (tracepoints, or in lean mode the
+	 * anchor's share); samples split it. */
+	smp_sirq = (double)d->samples_sirq * mean[RXS_EV_SAMPLE];
+	if (d->samples_sirq)
+		scale = (r->softirq_ns > smp_sirq ? r->softirq_ns - smp_sirq : 0) /
+			(double)d->samples_sirq;
+	r->unattr_sirq_ns = (double)d->samples_unattr_sirq * scale;
 
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		enum rxc_method m = w->ch[s].method;
@@ -547,12 +606,34 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 		fprintf(stderr, "  %-26s %8.2f ms/s\n", paper_metric_names[m], metric[m] / dur / 1e6);
 	fprintf(stderr, "  probes: %.0f events/s, %.1f ns each, %.2f%% of one CPU\n",
 		r->probe_events / dur, r->mean_event_ns, r->probe_ns_total / dur / 1e7);
-	if (w->o->verbose) {
+	if (w->o->verbose && probes__lean(w->probes)) {
+		fprintf(stderr, "    lean: NET_RX calls of CPU %d (%llu) and of all CPUs (%llu) from "
+			"/proc/softirqs x mean span of %llu timed in the slices (%llu ours); "
+			"%llu samples with a full stack and no net_rx_action\n", w->o->tx_cpu,
+			(unsigned long long)r->d.sirq_calls, (unsigned long long)r->d.sirq_calls_all,
+			(unsigned long long)r->slice_timed, (unsigned long long)r->slice_calls,
+			(unsigned long long)r->d.samples_trunc);
+	}
+	if (w->o->verbose && w->have_tb && w->o->napi == NAPI_SOFTIRQ &&
+	    r->d.samples_thread[RXS_TH_TX]) {
+		/* an estimator without any timed span: our NET_RX runs on the sender's back, so
+		 * its time would be the sender's CPU time x its share of samples in NET_RX; biased
+		 * where the sender sleeps (docs/rxcalibrate.md), shown beside the timed figure */
+		fprintf(stderr, "    NET_RX by the sender anchor: %.1f ms/s (sender %.1f ms/s x "
+			"%llu/%llu samples), timed %.1f ms/s\n",
+			r->thread_ns[RXS_TH_TX] * (double)r->d.samples_sirq /
+				(double)r->d.samples_thread[RXS_TH_TX] / dur / 1e6,
+			r->thread_ns[RXS_TH_TX] / dur / 1e6, (unsigned long long)r->d.samples_sirq,
+			(unsigned long long)r->d.samples_thread[RXS_TH_TX], r->softirq_ns / dur / 1e6);
+	}
+	if (w->o->verbose && !probes__lean(w->probes)) {
 		fprintf(stderr, "    NET_RX timed: %llu of our %llu invocations, "
 			"%llu of all %llu\n",
 			(unsigned long long)r->d.sirq_timed, (unsigned long long)r->d.sirq_calls,
 			(unsigned long long)r->d.sirq_timed_all,
 			(unsigned long long)r->d.sirq_calls_all);
+	}
+	if (w->o->verbose) {
 		static const char *const ev_names[RXS_EV_COUNT] = {
 			"softirq", "irq", "napi_poll", "gro", "netif_receive_skb", "kfree_skb",
 			"sampler", "fn spans" };
@@ -767,6 +848,17 @@ static int setup(struct sweep *w)
 	pc.sample_hz = o->sample_hz;
 	pc.sirq_time_shift = o->net_rx_time_every > 1 ?
 				     __builtin_ctz((unsigned int)o->net_rx_time_every) : 0;
+	/* lean: in softirq mode the device's NET_RX runs on the sender's back (veth_xmit schedules
+	 * the rx veth's NAPI on the sending CPU); in threaded mode no NET_RX polls it */
+	w->sirq_anchor = -1;
+	pc.lean = o->probes == PROBES_LEAN;
+	pc.sirq_anchor = RXS_THREADS;
+	pc.sirq_cpu = -1;
+	if (pc.lean && w->have_tb && o->napi == NAPI_SOFTIRQ) {
+		w->sirq_anchor = RXS_TH_TX;
+		pc.sirq_anchor = RXS_TH_TX;
+		pc.sirq_cpu = o->tx_cpu;
+	}
 	pc.verbose = o->verbose;
 	err = probes__open_attach(&w->probes, &w->feat, w->ch, &pc);
 	if (err) {
@@ -978,7 +1070,9 @@ int sweep_run(const struct run_opts *o)
 		}
 		/* bpf_stats only in the first slice of the window (stats_slice_ns): enough runs for each
 		 * family's mean, at a fortieth of the cost of holding it throughout */
-		if (w.probes) {
+		if (w.probes && probes__lean(w.probes)) {
+			ok = lean_window(&w, o->duration_ns);
+		} else if (w.probes) {
 			uint64_t slice = stats_slice_ns(o->duration_ns);
 			probes__stats(w.probes, true);
 			ok = wait_ns(slice);

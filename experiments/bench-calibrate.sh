@@ -5,12 +5,13 @@
 # wakeup and the testbed stays in one regime; without it the receiver sleeps and is woken per batch
 # in some runs and not in others, which changes the cost per frame by far more than the probes do).
 # Figures:
-#  - the maximum receive rate without probes, with the default probes, and with cheaper settings:
-#    --sample-hz 100 (the sampler's timer interrupts), --net-rx-time-every 16 (15 of 16 NET_RX
-#    invocations without clock reads), both;
+#  - the maximum receive rate without probes, with the lean probe set (--probes lean, the subject:
+#    one tracepoint program per frame), the same at --sample-hz 100, and the full set (the softirq
+#    pair timing every NET_RX span, at its default 1000 Hz and with --sample-hz 100
+#    --net-rx-time-every 16);
 #  - the sender thread's CPU time per frame sent (exact: CLOCK_THREAD_CPUTIME_ID, which here
 #    includes the NET_RX softirq run on its back), at the maximum rate and at a fixed rate below
-#    it: its growth with the probes is their cost per frame, in ns;
+#    it (no probes against the lean set): its growth with the probes is their cost per frame, in ns;
 #  - the cost of one probe run per program family (kernel.bpf_stats run_time_ns / run_cnt in the
 #    stats slice of the window).
 # The VM's speed changes by up to 1.5x from one minute to the next, so the runs go in adjacent
@@ -26,6 +27,7 @@ bin=$out/rxcalibrate
 max=20G	# far above what one CPU can push through veth: the sender runs flat out
 fixed=2G	# 170k frames/s of 1472 bytes, below the maximum: the sender sleeps between batches
 cheap="--sample-hz 100 --net-rx-time-every 16"
+subject="--probes lean"
 
 [ -x "$bin" ] || { echo "SKIP: $bin not built"; exit 0; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: rxcalibrate bench needs root"; exit 0; }
@@ -45,10 +47,11 @@ run() {	# run NAME RATE [options]: prints "sent_pps received_pps sender_ns_per_f
 				(n > 0 ? $c["tx_thread_ns"] / n : 0); exit }' "$tmp/$name.csv"
 }
 
-# probe settings compared at the maximum rate (name, options); "off" is the reference
-names=(off on hz100 every16 cheap)
-opts=("--no-probes" "" "--sample-hz 100" "--net-rx-time-every 16" "$cheap")
-what=("no probes" "default probes" "--sample-hz 100" "--net-rx-time-every 16" "both (cheapest)")
+# probe settings compared at the maximum rate (name, options); "off" is the reference, "lean" the
+# subject
+names=(off lean lean100 full cheap)
+opts=("--no-probes" "$subject" "$subject --sample-hz 100" "--probes full" "--probes full $cheap")
+what=("no probes" "--probes lean" "lean, --sample-hz 100" "--probes full" "full, cheapest")
 nk=${#names[@]}
 
 echo "rxcalibrate probe overhead (testbed, softirq NAPI, --rx-busy, 1472-byte UDP payload," \
@@ -63,16 +66,16 @@ for g in $(seq "$groups"); do
 	for k in $(seq 0 $((nk - 1))); do eval "line=\"\$line \$res_$k\""; done
 	if [ $((g % 2)) -eq 1 ]; then
 		a=$(run "foff$g" $fixed --no-probes) || exit 1
-		b=$(run "fon$g" $fixed) || exit 1
+		b=$(run "fon$g" $fixed $subject) || exit 1
 	else
-		b=$(run "fon$g" $fixed) || exit 1
+		b=$(run "fon$g" $fixed $subject) || exit 1
 		a=$(run "foff$g" $fixed --no-probes) || exit 1
 	fi
 	echo "$line $a $b"
 done >"$tmp/groups" || { cat "$tmp/groups"; exit 1; }
 
 # a line: group, then (sent received ns/frame) per setting in names[] order at the maximum rate,
-# then the same for no probes and default probes at the fixed rate
+# then the same for no probes and the lean set at the fixed rate
 awk -v fixed=$fixed -v nk="$nk" -v what="$(IFS=:; echo "${what[*]}")" '
 function med(a, n,   i, j, t, v) {
 	for (i = 1; i <= n; i++) v[i] = a[i]
@@ -106,12 +109,12 @@ END {
 		else
 			printf "  %-24s max rate %7.0f pkt/s, slowdown %5.1f %%, sender CPU +%5.1f ns per frame (medians of groups)\n", W[k + 1], med(r, n), med(s, n), med(d, n)
 	}
-	for (i = 1; i <= n; i++) d[i] = add[2, i]
-	printf "  per tracepoint program run, dispatch included: %.1f ns (--sample-hz 100 row / the 3 runs per frame)\n", med(d, n) / 3
-	printf "  target: default probes lower the maximum rate by at most 5 %%\n"
-	printf "  at %s (below the maximum): sender CPU %.1f ns per frame without probes, +%.1f ns with the default probes\n", fixed, med(foff, n), med(fadd, n)
+	printf "  target: the probes (--probes lean) lower the maximum rate by at most 5 %%\n"
+	printf "  at %s (below the maximum): sender CPU %.1f ns per frame without probes, +%.1f ns with --probes lean\n", fixed, med(foff, n), med(fadd, n)
 }' "$tmp/groups"
-echo "  probe cost per run (bpf_stats, default probes, group $groups at the maximum rate):"
-grep -E '^    [a-z_ ]+ +[0-9]+ runs/s' "$tmp/on$groups.err"
+for k in lean full; do
+	echo "  probe cost per run (bpf_stats, --probes $k, group $groups at the maximum rate):"
+	grep -E '^    [a-z_ ]+ +[0-9]+ runs/s' "$tmp/$k$groups.err"
+done
 echo "  mean over all runs: $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	$c["stage"] == "ip" { print $c["probe_ns_per_event"]; exit }' "$tmp/on$groups.csv") ns"
+	$c["stage"] == "ip" { print $c["probe_ns_per_event"]; exit }' "$tmp/lean$groups.csv") ns (--probes lean)"

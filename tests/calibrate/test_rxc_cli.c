@@ -52,6 +52,8 @@ static void defaults_and_rates(void **state)
 	assert_null(o.inferred_cmd);
 	assert_int_equal(o.generator, GEN_BUILTIN);
 	assert_string_equal(generator_name(o.generator), "builtin");
+	assert_int_equal(o.probes, PROBES_FULL);
+	assert_string_equal(probe_set_name(o.probes), "full");
 }
 
 static void all_options(void **state)
@@ -258,6 +260,38 @@ static void generator_option(void **state)
 			 "--passive", "--generator", "iperf3");
 }
 
+/* --probes: full (default) or lean; lean lowers the default sampling rate to RXC_LEAN_SAMPLE_HZ
+ * (an explicit --sample-hz wins) and needs the built-in sender, whose thread and CPU it uses. */
+static void probes_option(void **state)
+{
+	struct run_opts o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--probes", "lean"), 0);
+	assert_int_equal(o.probes, PROBES_LEAN);
+	assert_string_equal(probe_set_name(o.probes), "lean");
+	assert_int_equal(o.sample_hz, RXC_LEAN_SAMPLE_HZ);
+	assert_int_equal(parse(&o, err, 7, "--probes", "lean", "--sample-hz", "1000", "--rates",
+			       "1G"), 0);
+	assert_int_equal(o.sample_hz, 1000);
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--probes", "full"), 0);
+	assert_int_equal(o.probes, PROBES_FULL);
+	assert_int_equal(o.sample_hz, RXC_SAMPLE_HZ);
+	assert_int_equal(parse(&o, err, 7, "--rates", "1G", "--probes", "lean", "--napi",
+			       "threaded"), 0);
+	expect_run_error("--probes: 'tiny' is neither full nor lean", 5, "--rates", "1G",
+			 "--probes", "tiny");
+	expect_run_error("--probes lean: needs the built-in testbed", 7, "--rates", "1G", "--dev",
+			 "eth0", "--probes", "lean");
+	expect_run_error("--probes lean: needs the built-in sender", 7, "--rates", "1G",
+			 "--generator", "iperf3", "--probes", "lean");
+	expect_run_error("--net-rx-time-every: times NET_RX spans", 7, "--rates", "1G",
+			 "--net-rx-time-every", "4", "--probes", "lean");
+	expect_run_error("--probes: makes no sense with --no-probes", 6, "--rates", "1G",
+			 "--no-probes", "--probes", "lean");
+}
+
 /* --variant: the testbed's drop variants, named as rxmodel's variants (baseline by default); only
  * on the built-in testbed with the built-in generator */
 static void variant_option(void **state)
@@ -431,6 +465,7 @@ int main(void)
 		cmocka_unit_test(inferred_bad_input),
 		cmocka_unit_test(inferred_openssl_output),
 		cmocka_unit_test(generator_option),
+		cmocka_unit_test(probes_option),
 		cmocka_unit_test(variant_option),
 		cmocka_unit_test(iperf_command_lines),
 		cmocka_unit_test(iperf_json),
