@@ -3,6 +3,7 @@
 #   make run        install missing packages, build, run rxmodel on configs/gilan.cfg --bw 10G
 #   make check      install missing packages, build, run every test
 #   make bench      simulator speed and memory figures (and probe overhead where possible)
+#   make figures    every figure of docs/figures.md into figures/ (SVG, PNG and their CSV data)
 #   make install    PREFIX=/usr/local DESTDIR=
 # V=1 shows the full commands; EXTRA_CFLAGS is appended; CI=true (or WERROR=1) fails on warnings.
 
@@ -62,6 +63,16 @@ bench:
 	$(Q)scripts/install-deps.sh build
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)experiments/bench.sh $(OUTPUT)
+
+# gnuplot-nox is in install-deps.sh's "all" set; it is installed only when gnuplot is missing.
+figures:
+	$(Q)scripts/install-deps.sh build
+	$(Q)command -v gnuplot >/dev/null 2>&1 || scripts/install-deps.sh all
+	$(Q)command -v gnuplot >/dev/null 2>&1 || \
+		{ echo "make figures: gnuplot not found: apt-get install gnuplot-nox" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory $(RXMODEL)
+	$(call msg,FIGURES,figures/)
+	$(Q)experiments/figures.sh $(OUTPUT) figures
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rxmodel/configs \
