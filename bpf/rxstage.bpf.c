@@ -36,9 +36,10 @@ const volatile __u64 sym_start[RXS_MAX_SYMS] = {};
 const volatile __u64 sym_end[RXS_MAX_SYMS] = {};
 const volatile __u32 sym_stage[RXS_MAX_SYMS] = {};
 const volatile __u32 sirq_time_mask = 0;	/* time one NET_RX in sirq_time_mask + 1 (2^k) */
-/* Lean probe set (rxcalibrate --probes lean): the softirq pair is attached only in short slices
- * of each window (user space attaches and detaches it, bumping sirq_gen each time so that a span
- * cut by a detach is never closed by a later exit), and the sampler tells NET_RX from the stack:
+/* Lean probe set (rxcalibrate --probes lean): the softirq pair and napi_poll are attached only in
+ * short slices of each window (user space attaches and detaches them, bumping sirq_gen each time
+ * so that a span cut by a detach is never closed by a later exit; the window's frames are the
+ * testbed XDP program's count), and the sampler tells NET_RX from the stack:
  * a sample is in NET_RX if net_rx_action ([netrx_start, netrx_end)) is on it, and in "our" NET_RX
  * if it was also taken in anchored thread sirq_anchor (enum rxs_thread; RXS_THREADS: none), on
  * whose back the watched device's NET_RX runs (the sender's, in softirq NAPI mode). */

@@ -4,9 +4,10 @@
  * "Our" NET_RX: a NET_RX softirq invocation in which a napi_poll of the watched device ran; only
  * those are charged to the softirq row and split among the stages (the all-device figures are kept
  * beside them). In the lean probe set (no softirq programs) "ours" is a NET_RX found on the stack
- * of a sample taken in the anchor thread (rodata sirq_anchor), and the NET_RX counts and times
- * here are those of the slices in which the softirq pair was attached; user space takes the
- * window's counts from /proc/softirqs. */
+ * of a sample taken in the anchor thread (rodata sirq_anchor), and the NET_RX and poll counts and
+ * times here are those of the slices in which the softirq pair and napi_poll were attached; user
+ * space takes the window's NET_RX calls from /proc/softirqs and its frames from the testbed's XDP
+ * program (bpf/rxxdp.bpf.c). */
 #ifndef RX_BPF_RXSTAGE_H
 #define RX_BPF_RXSTAGE_H
 

@@ -27,9 +27,10 @@ struct probes {
 	bool sirq_progs;	/* the softirq pair is attached */
 	bool lean;
 	int sirq_cpu;
-	/* lean: the softirq pair, loaded but attached only during probes__sirq_slice */
-	struct bpf_program *sirq_prog[2];
-	struct bpf_link *sirq_link[2];
+	/* lean: the softirq pair and napi_poll, loaded but attached only during probes__sirq_slice
+	 * (in this order: napi_poll first, so that every timed NET_RX sees its flag) */
+	struct bpf_program *slice_prog[3];
+	struct bpf_link *slice_link[3];
 };
 
 /* Stage markers for the sampler: the innermost of these on a kernel stack names the stage. */
@@ -349,9 +350,13 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 		if (!strncmp(name, "softirq_", 8)) {
 			p->sirq_progs = true;
 			if (p->lean) {	/* attached in slices (probes__sirq_slice) */
-				p->sirq_prog[!strncmp(name, "softirq_exit", 12)] = prog;
+				p->slice_prog[1 + !strncmp(name, "softirq_exit", 12)] = prog;
 				continue;
 			}
+		}
+		if (!strncmp(name, "napi_poll", 9) && p->lean) {
+			p->slice_prog[0] = prog;	/* slices too: polls from the XDP count */
+			continue;
 		}
 		if ((s = span_prog_stage(name, "kprobe_")) >= 0)
 			err = add_link(p, bpf_program__attach_kprobe(prog, false, f->fn[s]));
@@ -533,20 +538,21 @@ int probes__sirq_slice(struct probes *p, bool on)
 
 	if (!p->lean)
 		return 0;
-	if (on && !p->sirq_link[0]) {
+	if (on && !p->slice_link[0]) {
 		/* spans entered before the last detach must not be closed now */
 		__atomic_add_fetch(&p->skel->bss->sirq_gen, 1, __ATOMIC_RELAXED);
-		for (int i = 0; i < 2 && !err; i++) {
-			p->sirq_link[i] = p->sirq_prog[i] ? bpf_program__attach(p->sirq_prog[i]) : NULL;
-			if (!p->sirq_link[i])
+		for (int i = 0; i < 3 && !err; i++) {
+			p->slice_link[i] = p->slice_prog[i] ? bpf_program__attach(p->slice_prog[i])
+							    : NULL;
+			if (!p->slice_link[i])
 				err = -errno ? -errno : -ENOENT;
 		}
 		if (!err)
 			return 0;
 	}
-	for (int i = 0; i < 2; i++) {
-		bpf_link__destroy(p->sirq_link[i]);
-		p->sirq_link[i] = NULL;
+	for (int i = 2; i >= 0; i--) {	/* the pair first, napi_poll last */
+		bpf_link__destroy(p->slice_link[i]);
+		p->slice_link[i] = NULL;
 	}
 	return err;
 }
@@ -555,8 +561,8 @@ void probes__destroy(struct probes *p)
 {
 	if (!p)
 		return;
-	for (int i = 0; i < 2; i++)
-		bpf_link__destroy(p->sirq_link[i]);
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(p->slice_link[i]);
 	for (int i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	free(p->links);

@@ -23,8 +23,10 @@ struct probes_cfg {
 	int irqs[RXS_MAX_IRQS];
 	int nirqs;
 	int sirq_time_shift;		/* time one NET_RX invocation in 2^shift (0: all, <= 16) */
-	/* Lean set: the softirq pair attached only in slices (probes__sirq_slice); which NET_RX a
-	 * sample is in from its stack (bpf/rxstage.h). Our NET_RX is the one on the back of thread
+	/* Lean set: the softirq pair and napi_poll attached only in slices (probes__sirq_slice),
+	 * so polls, work and the NET_RX spans are those of the slices (the window's frames are the
+	 * testbed XDP program's count, sweep.c); which NET_RX a sample is in from its stack
+	 * (bpf/rxstage.h). Our NET_RX is the one on the back of thread
 	 * slot sirq_anchor (RXS_THREADS: none), whose calls over the window are the NET_RX column
 	 * of CPU sirq_cpu in /proc/softirqs (-1: none) */
 	bool lean;
@@ -52,7 +54,8 @@ int probes__sample_period_ns(const struct probes *p);
 int probes__nr_markers(const struct probes *p);
 bool probes__stats_on(const struct probes *p);
 bool probes__lean(const struct probes *p);
-/* Lean set: attaches (@on) or detaches the softirq pair; a no-op otherwise. 0 or -errno. */
+/* Lean set: attaches (@on) or detaches napi_poll and the softirq pair; a no-op otherwise.
+ * 0 or -errno. */
 int probes__sirq_slice(struct probes *p, bool on);
 /* Anchors thread slot @t (enum rxs_thread) to kernel tid @tid (0: none) for the sampler. */
 void probes__set_thread(struct probes *p, enum rxs_thread t, int tid);

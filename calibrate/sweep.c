@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "csv.h"
 #include "inferred.h"
@@ -39,6 +41,7 @@ struct sys_snap {
 	uint64_t sent, sent_bytes, recv, recv_bytes, recv_calls;
 	uint64_t ctxt;			/* /proc/stat ctxt: context switches, all CPUs */
 	uint64_t xdp_packets;
+	uint64_t xdp_run_ns, xdp_run_cnt;	/* the XDP program's bpf_stats (only while on) */
 	/* exact CPU time of the anchored threads (enum rxs_thread), 0 where there is none */
 	uint64_t thread_ns[RXS_THREADS];
 	uint64_t t_ns;
@@ -163,6 +166,18 @@ static void read_ctxt(struct sys_snap *s)
 	fclose(f);
 }
 
+/* The testbed XDP program's run time and runs, counted by the kernel while bpf_stats is on. */
+static void xdp_stats(struct sweep *w, struct sys_snap *s)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(w->tb.xdp->progs.rxc_xdp), &info, &len)) {
+		s->xdp_run_ns = info.run_time_ns;
+		s->xdp_run_cnt = info.run_cnt;
+	}
+}
+
 static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -200,6 +215,7 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 		for (int c = 0; c < 128; c++)
 			s->xdp_packets += __atomic_load_n(&w->tb.xdp->bss->xdp_packets[c],
 							  __ATOMIC_RELAXED);
+		xdp_stats(w, s);
 	} else {
 		struct link_drops rx = { .dev = w->o->dev, .tx = false };
 		read_snmp(s);
@@ -233,9 +249,9 @@ static bool wait_ns(uint64_t ns)
 	return false;
 }
 
-/* Lean probes: the softirq pair is attached in LEAN_SLICES slices of window / LEAN_DUTY / LEAN_SLICES
- * each (at least 10 ms), spread evenly over the window, bpf_stats on during the first. Returns
- * false if interrupted or if attaching failed (with a message). */
+/* Lean probes: the softirq pair and napi_poll are attached in LEAN_SLICES slices of window /
+ * LEAN_DUTY / LEAN_SLICES each (at least 10 ms), spread evenly over the window, bpf_stats on
+ * during the first. Returns false if interrupted or if attaching failed (with a message). */
 #define LEAN_SLICES 4
 #define LEAN_DUTY 16
 
@@ -257,8 +273,8 @@ static bool lean_window(struct sweep *w, uint64_t window_ns)
 			probes__stats(w->probes, true);
 		err = probes__sirq_slice(w->probes, true);
 		if (err) {
-			fprintf(stderr, "rxcalibrate: attaching the softirq tracepoints: %s\n",
-				strerror(-err));
+			fprintf(stderr, "rxcalibrate: attaching the softirq and napi_poll "
+				"tracepoints: %s\n", strerror(-err));
 			rxc_stop = 1;
 			return false;
 		}
@@ -300,6 +316,10 @@ struct step_result {
 	double ev_mean[RXS_EV_COUNT], ev_cnt[RXS_EV_COUNT];
 	double unattr_sirq_ns;
 	uint64_t slice_calls, slice_timed;	/* lean: our NET_RX in the timed slices */
+	/* lean: the device's polls, their work and full polls in the slices (napi_poll attached),
+	 * the window's frames (XDP count) and the polls estimated from them */
+	uint64_t slice_polls, slice_work, slice_full, frames;
+	bool polls_from_sirq;	/* lean: no work in the slices, polls = NET_RX calls */
 	/* per anchored thread: exact CPU time in the window and ns per sample taken in it */
 	double thread_ns[RXS_THREADS], thread_scale[RXS_THREADS];
 	struct rxs_cpu d;
@@ -369,8 +389,39 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 		d->sirq_calls_all = b->netrx_all - a->netrx_all;
 		r->softirq_ns = d->sirq_timed ? (double)d->sirq_ns / (double)d->sirq_timed *
 						(double)d->sirq_calls : 0;
-		r->softirq_ns_all = d->sirq_timed_all ? (double)d->sirq_ns_all /
-						(double)d->sirq_timed_all * (double)d->sirq_calls_all : 0;
+		/* all devices: ours, plus the calls beyond those of the sender's CPU at the mean
+		 * span of the timed invocations that were not ours (the sender's CPU column holds
+		 * its non-ours calls too, already charged at our mean above: calls_all x the mean
+		 * of all spans would come out below ours whenever those are the shorter ones) */
+		{
+			uint64_t tx = d->sirq_timed_all - d->sirq_timed;
+			uint64_t cx = d->sirq_calls_all > d->sirq_calls ?
+					      d->sirq_calls_all - d->sirq_calls : 0;
+			double mx = tx ? (double)(d->sirq_ns_all - d->sirq_ns) / (double)tx :
+				    d->sirq_timed_all ? (double)d->sirq_ns_all /
+							(double)d->sirq_timed_all : 0;
+
+			r->softirq_ns_all = r->softirq_ns + (double)cx * mx;
+		}
+		/* napi_poll runs only in the slices too: every frame the rx veth's NAPI polls
+		 * passes the testbed's XDP program, whose count is the window's work; polls =
+		 * frames / the mean work per poll in the slices (in softirq mode also the NET_RX
+		 * calls: one poll each, -v shows both) */
+		r->slice_polls = d->polls;
+		r->slice_work = d->poll_work;
+		r->slice_full = d->polls_full;
+		r->frames = sb->xdp_packets - sa->xdp_packets;
+		d->poll_work = r->frames;
+		if (r->slice_work && r->slice_polls) {
+			d->polls = (uint64_t)((double)r->frames * (double)r->slice_polls /
+					      (double)r->slice_work + 0.5);
+			d->polls_full = (uint64_t)((double)d->polls * (double)r->slice_full /
+						   (double)r->slice_polls + 0.5);
+		} else {	/* no frame in the slices: one per poll, as in softirq mode */
+			r->polls_from_sirq = w->sirq_anchor >= 0;
+			d->polls = r->polls_from_sirq ? d->sirq_calls : r->frames;
+			d->polls_full = 0;
+		}
 	} else {
 		r->softirq_ns = sirq_estimate(d->sirq_ns, d->sirq_timed, d->sirq_calls);
 		r->softirq_ns_all = sirq_estimate(d->sirq_ns_all, d->sirq_timed_all,
@@ -405,10 +456,15 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 						     r->thread_scale[t];
 			}
 			/* probe runs inside the stage's time; the softirq pair: about one run
-			 * (the entry's tail and the exit's head) inside each of our NET_RX spans */
+			 * (the entry's tail and the exit's head) inside each of our NET_RX spans;
+			 * lean in softirq mode: NET_RX time is the window's calls x the slices'
+			 * mean span, which holds one napi_poll run per poll */
 			for (int e = 0; e < RXS_EV_COUNT; e++) {
 				double runs = e == RXS_EV_SOFTIRQ ? (double)d->sirq_calls
 								  : (double)d->ev[e];
+				if (e == RXS_EV_NAPI_POLL && probes__lean(w->probes) &&
+				    w->sirq_anchor >= 0)
+					runs = (double)d->polls;
 				if (ev_stage(e) == s)
 					r->ovh[s] += runs * mean[e];
 			}
@@ -613,6 +669,15 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 			(unsigned long long)r->d.sirq_calls, (unsigned long long)r->d.sirq_calls_all,
 			(unsigned long long)r->slice_timed, (unsigned long long)r->slice_calls,
 			(unsigned long long)r->d.samples_trunc);
+		fprintf(stderr, "    lean: frames %llu (XDP program); napi_poll in the slices: %llu "
+			"polls, %llu frames (%.3f per poll), %llu full; polls %llu (%s), NET_RX calls "
+			"of CPU %d %llu\n", (unsigned long long)r->frames,
+			(unsigned long long)r->slice_polls, (unsigned long long)r->slice_work,
+			r->slice_polls ? (double)r->slice_work / (double)r->slice_polls : 0.0,
+			(unsigned long long)r->slice_full, (unsigned long long)r->d.polls,
+			r->polls_from_sirq ? "= NET_RX calls, no frame in the slices"
+					   : "frames / work per poll", w->o->tx_cpu,
+			(unsigned long long)r->d.sirq_calls);
 	}
 	if (w->o->verbose && w->have_tb && w->o->napi == NAPI_SOFTIRQ &&
 	    r->d.samples_thread[RXS_TH_TX]) {
@@ -641,6 +706,11 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 			if (r->ev_cnt[e] > 0)
 				fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run\n",
 					ev_names[e], r->ev_cnt[e] / dur, r->ev_mean[e]);
+		if (b->xdp_run_cnt > a->xdp_run_cnt)
+			fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run (testbed, not a probe)\n",
+				"xdp", (double)(b->xdp_packets - a->xdp_packets) / dur,
+				(double)(b->xdp_run_ns - a->xdp_run_ns) /
+					(double)(b->xdp_run_cnt - a->xdp_run_cnt));
 		fprintf(stderr, "    samples %llu (%llu in our NET_RX, %llu unattributed there; "
 			"%llu in any NET_RX; %llu/%llu/%llu while the NAPI kthread/receiver/"
 			"sender ran), napi work %llu, gro pkts %llu, netif_receive_skb pkts %llu%s, "

@@ -6,14 +6,16 @@
 # in some runs and not in others, which changes the cost per frame by far more than the probes do).
 # Figures:
 #  - the maximum receive rate without probes, with the lean probe set (--probes lean, the subject:
-#    one tracepoint program per frame), the same at --sample-hz 100, and the full set (the softirq
+#    no tracepoint program per frame outside 1/16 of the window, frames from the testbed XDP
+#    program's count), the same at --sample-hz 100, and the full set (the softirq
 #    pair timing every NET_RX span, at its default 1000 Hz and with --sample-hz 100
 #    --net-rx-time-every 16);
 #  - the sender thread's CPU time per frame sent (exact: CLOCK_THREAD_CPUTIME_ID, which here
 #    includes the NET_RX softirq run on its back), at the maximum rate and at a fixed rate below
 #    it (no probes against the lean set): its growth with the probes is their cost per frame, in ns;
 #  - the cost of one probe run per program family (kernel.bpf_stats run_time_ns / run_cnt in the
-#    stats slice of the window).
+#    stats slice of the window; the testbed's XDP program, which runs with and without probes,
+#    beside them).
 # The VM's speed changes by up to 1.5x from one minute to the next, so the runs go in adjacent
 # groups (one run per setting, the order rotating) and every figure is the median over the groups
 # of the within-group comparison.
