@@ -76,17 +76,6 @@ for sig in INT TERM; do
 done
 
 # nothing left
-left=""
-for ns in $(ip netns list | grep -oE '^rxc[0-9]+[tr]' || true); do
-	owner=${ns#rxc}
-	owner=${owner%[tr]}
-	kill -0 "$owner" 2>/dev/null || left="$left $ns"
-done
-[ -z "$left" ] || fail "namespaces left:$left"
-for _ in $(seq 50); do
-	[ "$(nprogs)" -le "$progs_before" ] && break
-	sleep 0.2
-done
-[ "$(nprogs)" -le "$progs_before" ] || fail "BPF programs left: $(bpftool prog list | grep -E '^[0-9]+:')"
+check_nothing_left "$progs_before"
 echo "PASS: iperf3"
 exit 0

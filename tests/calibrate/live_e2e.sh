@@ -130,21 +130,6 @@ ip netns list | grep -q "^rxc${pid}[tr]" || fail "killed run left no namespace t
 # 5. nothing of ours is left
 #    (a namespace rxc<pid>t/r whose process is gone; another rxcalibrate running meanwhile
 #    owns its own)
-left=""
-for ns in $(ip netns list | grep -oE '^rxc[0-9]+[tr]' || true); do
-	owner=${ns#rxc}
-	owner=${owner%[tr]}
-	kill -0 "$owner" 2>/dev/null || left="$left $ns"
-done
-[ -z "$left" ] || fail "namespaces left:$left"
-ip -o link show | grep -qE ': rxc[0-9]+[tr][@:]' && fail "veth left in the root namespace"
-# a killed process's programs and a deleted namespace's veth (with its XDP program) are freed
-# asynchronously by the kernel: give it up to 10 s
-for _ in $(seq 50); do
-	[ "$(nprogs)" -le "$progs_before" ] && break
-	sleep 0.2
-done
-[ "$(nprogs)" -le "$progs_before" ] ||
-	fail "BPF programs left: $(bpftool prog list | grep -E '^[0-9]+:')"
+check_nothing_left "$progs_before"
 echo "PASS: live_e2e"
 exit 0
