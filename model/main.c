@@ -13,6 +13,7 @@
 
 #include "afile.h"
 #include "config.h"
+#include "placement.h"
 #include "report.h"
 #include "sim.h"
 #include "units.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rxmodel --config FILE [options]\n"
+		"       rxmodel --placement FILE --bw TOTAL [--search LIMITS] [options]\n"
 		"\n"
 		"Discrete-event model of the Linux receive path: predicts CPU time per stage, drops\n"
 		"by cause and latency for a traffic rate, driven by a calibration file.\n"
@@ -46,6 +48,10 @@ static void usage(FILE *f)
 		"  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
 		"      --capacity LIMITS    find the largest --bw meeting every limit of\n"
 		"                           drop=SHARE%%, p99=TIME, cpu=SHARE%% (max busy core)\n"
+		"      --placement FILE     evaluate a VNF placement (docs/placement.md) at --bw TOTAL:\n"
+		"                           per server and function CPU, loss and p99 latency\n"
+		"      --search LIMITS      with --placement: per function the fewest cores meeting\n"
+		"                           LIMITS (as --capacity), packed onto the fewest servers\n"
 		"  -j, --jobs N             simulations run in parallel (default: CPUs online)\n"
 		"  -q, --quiet              no progress on stderr\n"
 		"      --stats              print simulator speed and peak memory on stderr\n"
@@ -57,7 +63,9 @@ static void usage(FILE *f)
 		"  rxmodel --config configs/gilan.cfg --bw 10G --variant baseline --variant xdp-drop \\\n"
 		"          --variant no-netfilter --variant skip-transport --variant gro-off\n"
 		"  rxmodel --config configs/gilan.cfg --size 64 --pps 14.88M --duration 0.2s\n"
-		"  rxmodel --config configs/gilan.cfg --capacity drop=0.1%%,p99=500us\n");
+		"  rxmodel --config configs/gilan.cfg --capacity drop=0.1%%,p99=500us\n"
+		"  rxmodel --placement configs/gilan-chain.cfg --bw 40G\n"
+		"  rxmodel --placement configs/gilan-chain.cfg --bw 40G --search drop=0.1%%,p99=500us\n");
 }
 
 /* Runs simulations on several threads; results land by index, so output order and content do
@@ -129,76 +137,184 @@ static int jobs_run(struct jobs *j, int threads)
 	return -1;
 }
 
-struct capacity {
-	double drop, p99_ns, cpu;
-	int have_drop, have_p99, have_cpu;
-	char text[128];
-};
-
-static int parse_capacity(const char *arg, struct capacity *cap)
+/* Writes the report of @p whole (to @output atomically, or stdout); 0 or 1. */
+static int placement_report(const struct placement *p, double bw, const struct sim_results *res,
+			    const struct pl_limits *lim, const struct pl_found *found,
+			    enum report_format fmt, const char *output)
 {
-	char buf[256], *save = NULL, *tok;
+	struct afile af = { 0 };
+	FILE *out = stdout;
+	int e;
 
-	memset(cap, 0, sizeof(*cap));
-	snprintf(cap->text, sizeof(cap->text), "%s", arg);
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '='), *end;
-		double v;
-
-		if (!eq)
-			return -EINVAL;
-		*eq++ = 0;
-		if (!strcmp(tok, "p99")) {
-			uint64_t ns;
-
-			if (parse_duration_ns(eq, &ns, 0))
-				return -EINVAL;
-			cap->p99_ns = (double)ns;
-			cap->have_p99 = 1;
-			continue;
+	if (output) {
+		if ((e = afile_open(&af, output))) {
+			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(-e));
+			return 1;
 		}
-		v = strtod(eq, &end);
-		if (end == eq || !isfinite(v) || v < 0)
-			return -EINVAL;
-		if (*end == '%') {
-			v /= 100;
-			end++;
-		}
-		if (*end || v > 1)
-			return -EINVAL;
-		if (!strcmp(tok, "drop")) {
-			cap->drop = v;
-			cap->have_drop = 1;
-		} else if (!strcmp(tok, "cpu")) {
-			cap->cpu = v;
-			cap->have_cpu = 1;
-		} else
-			return -EINVAL;
+		out = af.f;
 	}
-	return cap->have_drop || cap->have_p99 || cap->have_cpu ? 0 : -EINVAL;
+	placement_write(out, fmt, p, bw, res, lim, found);
+	if (output) {
+		if ((e = afile_commit(&af))) {
+			fprintf(stderr, "rxmodel: --output %s: %s\n", output, strerror(-e));
+			afile_abort(&af);
+			return 1;
+		}
+	} else if (fflush(stdout)) {
+		fprintf(stderr, "rxmodel: writing the report: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
-static int meets(const struct capacity *cap, const struct sim_results *r)
+/* --placement: one simulation per entry (a shard of it), run in parallel. With @lim, first the
+ * search: per function, rounds q = 1, 2, ... queues of cores_per_queue cores until the shard
+ * meets the limits (every still-open function of a round runs in parallel), then first-fit
+ * decreasing onto servers of the first type. Returns the exit status. */
+static int run_placement(struct placement *p, double bw, const struct pl_limits *lim, int njobs,
+			 int quiet, enum report_format fmt, const char *output)
 {
-	double p99 = r->lat_app_n ? r->lat_app[3] : r->lat_sock[3], busy = 0;
+	int n = PL_MAX_ENTRIES > PL_MAX_FUNCS ? PL_MAX_ENTRIES : PL_MAX_FUNCS;
+	struct model_config *cfgs = calloc(n, sizeof(*cfgs));
+	struct sim_results *res = calloc(n, sizeof(*res));
+	struct sim_results *best = calloc(PL_MAX_FUNCS, sizeof(*best));
+	const char **labels = calloc(n, sizeof(*labels));
+	int *rets = calloc(n, sizeof(*rets)), idx[PL_MAX_ENTRIES];
+	char(*errs)[ERR_LEN] = calloc(n, sizeof(*errs));
+	struct pl_found *found = calloc(PL_MAX_FUNCS, sizeof(*found));
+	char err[ERR_LEN];
+	int ret = 1, bad;
 
-	for (int k = 0; k < r->cores; k++)
-		busy = fmax(busy, r->core_util[k][CTX_COUNT] - r->core_util[k][CTX_BG]);
-	/* loss the operator did not ask for: ring, backlog and socket drops (a rule's or XDP's
-	 * drops are the function working) */
-	uint64_t lost = r->dropped[DROP_RING] + r->dropped[DROP_BACKLOG] + r->dropped[DROP_SOCKET];
-	double loss = r->arrivals ? (double)lost / (double)r->arrivals : 0;
+	if (!cfgs || !res || !found || !best || !labels || !rets || !errs) {
+		fprintf(stderr, "rxmodel: out of memory\n");
+		goto out;
+	}
+	if (lim) {
+		const struct pl_server *v = &p->srv[0];
+		int cores[PL_MAX_FUNCS] = { 0 }, queues[PL_MAX_FUNCS] = { 0 }, open = 0;
+		int shape_q[PL_MAX_ENTRIES], shape_cpq[PL_MAX_ENTRIES];
 
-	if (cap->have_drop && loss > cap->drop)
-		return 0;
-	if (cap->have_p99 && p99 > cap->p99_ns)
-		return 0;
-	if (cap->have_cpu && busy > cap->cpu)
-		return 0;
-	return 1;
+		for (int f = 0; f < p->nfn; f++) {
+			found[f].max_cores = v->cores < MAX_CORES ? v->cores : MAX_CORES;
+			if (p->fn[f].share > 0)
+				open++;
+			else
+				found[f].max_cores = 0;
+		}
+		/* linear in cores: round c runs every shape of c cores of every open function */
+		for (int c = 1; open; c++) {
+			struct jobs j = { .cfgs = cfgs, .res = res, .labels = labels, .quiet = 1,
+					  .tty = 0, .ret = rets, .err = errs };
+
+			for (int f = 0; f < p->nfn; f++) {
+				if (found[f].cores || c > found[f].max_cores)
+					continue;
+				/* shapes: 2 cores per queue first (the worker off the poll core) */
+				for (int cpq = 2; cpq >= 1; cpq--) {
+					int q = c / cpq;
+
+					if (c % cpq || (p->fn[f].cores_per_queue &&
+							cpq != p->fn[f].cores_per_queue) ||
+					    q > v->queues || q > MAX_QUEUES)
+						continue;
+					if (placement_shard_config(p, f, cpq, q, bw, v->nic_bps,
+								   &cfgs[j.n], err, sizeof(err))) {
+						fprintf(stderr, "rxmodel: %s\n", err);
+						goto out;
+					}
+					labels[j.n] = p->fn[f].name;
+					shape_q[j.n] = q;
+					shape_cpq[j.n] = cpq;
+					idx[j.n++] = f;
+				}
+			}
+			if (!j.n) {
+				for (int f = 0; f < p->nfn; f++)
+					if (p->fn[f].share > 0 && !found[f].cores)
+						fprintf(stderr,
+							"rxmodel: search: %s meets %s with no size up "
+							"to %d cores on one %s\n",
+							p->fn[f].name, lim->text, found[f].max_cores,
+							v->name);
+				ret = 3;
+				goto out;
+			}
+			if (!quiet)
+				fprintf(stderr, "rxmodel: search: %d run%s at %d core%s\n", j.n,
+					j.n == 1 ? "" : "s", c, c == 1 ? "" : "s");
+			if ((bad = jobs_run(&j, njobs)) >= 0) {
+				fprintf(stderr, "rxmodel: %s\n", errs[bad]);
+				goto out;
+			}
+			for (int k = 0; k < j.n; k++) {
+				int f = idx[k];
+
+				if (found[f].cores == c || !pl_limits_meet(lim, &res[k]))
+					continue;
+				found[f].cores = c;
+				found[f].queues = shape_q[k];
+				found[f].cpq = shape_cpq[k];
+				best[f] = res[k];
+				cores[f] = c;
+				queues[f] = shape_q[k];
+				open--;
+			}
+			for (int k = 0; k < j.n; k++) {
+				int f = idx[k], m;
+
+				if (found[f].cores == c)
+					continue;
+				/* still open: this round is the "one core fewer" of the next */
+				if (k == 0 || idx[k - 1] != f)
+					found[f].nfewer = 0;
+				m = found[f].nfewer++;
+				found[f].fewer[m] = res[k];
+				found[f].fewer_queues[m] = shape_q[k];
+				found[f].fewer_cpq[m] = shape_cpq[k];
+			}
+		}
+		if (placement_pack(p, cores, queues, bw, err, sizeof(err))) {
+			fprintf(stderr, "rxmodel: %s\n", err);
+			ret = 3;
+			goto out;
+		}
+		for (int i = 0; i < p->nent; i++)
+			res[i] = best[p->ent[i].fn];
+	} else {
+		struct jobs j = { .cfgs = cfgs, .res = res, .labels = labels, .n = p->nent,
+				  .quiet = quiet, .tty = isatty(2), .ret = rets, .err = errs };
+
+		if (placement_check(p, bw, err, sizeof(err))) {
+			fprintf(stderr, "rxmodel: %s\n", err);
+			goto out;
+		}
+		for (int i = 0; i < p->nent; i++) {
+			const struct pl_entry *e = &p->ent[i];
+
+			if (placement_shard_config(p, e->fn, e->cores / e->queues,
+						   placement_fn_queues(p, e->fn), bw,
+						   p->srv[e->server].nic_bps, &cfgs[i], err,
+						   sizeof(err))) {
+				fprintf(stderr, "rxmodel: %s\n", err);
+				goto out;
+			}
+			labels[i] = p->fn[e->fn].name;
+		}
+		if ((bad = jobs_run(&j, njobs)) >= 0) {
+			fprintf(stderr, "rxmodel: %s\n", errs[bad]);
+			goto out;
+		}
+	}
+	ret = placement_report(p, bw, res, lim, lim ? found : NULL, fmt, output);
+out:
+	free(cfgs);
+	free(res);
+	free(found);
+	free(best);
+	free(labels);
+	free(rets);
+	free(errs);
+	return ret;
 }
 
 static int bad_option(const char *opt, const char *arg, const char *why)
@@ -227,18 +343,21 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 4 },
+		{ "placement", required_argument, NULL, 5 },
+		{ "search", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *config = NULL, *calibration = NULL, *output = NULL, *size = NULL,
+	const char *placement_file = NULL, *config = NULL, *calibration = NULL, *output = NULL, *size = NULL,
 		   *arrivals = NULL, *variants[MAX_VARIANTS];
 	double bw = -1, pps = -1, sweep[MAX_RUNS];
-	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, stats = 0, opt;
+	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, have_search = 0, stats = 0, opt;
+	struct placement *pl = NULL;
 	long njobs = sysconf(_SC_NPROCESSORS_ONLN);
 	struct timespec t0, t1;
 	uint64_t duration = 0, warmup = UINT64_MAX, seed = UINT64_MAX;
 	enum report_format fmt = FMT_TABLE;
-	struct capacity cap;
+	struct pl_limits cap, search;
 	struct model_config base, *cfgs = NULL;
 	struct sim_results *res = NULL;
 	struct run_record *runs = NULL;
@@ -291,7 +410,7 @@ int main(int argc, char **argv)
 			arrivals = optarg;
 			break;
 		case 3:
-			if (parse_capacity(optarg, &cap))
+			if (pl_limits_parse(optarg, &cap))
 				return bad_option("--capacity", optarg,
 						  "expected drop=SHARE%, p99=TIME and/or cpu=SHARE% "
 						  "(e.g. drop=0.1%,p99=500us)");
@@ -339,6 +458,16 @@ int main(int argc, char **argv)
 		case 4:
 			stats = 1;
 			break;
+		case 5:
+			placement_file = optarg;
+			break;
+		case 6:
+			if (pl_limits_parse(optarg, &search))
+				return bad_option("--search", optarg,
+						  "expected drop=SHARE%, p99=TIME and/or cpu=SHARE% "
+						  "(e.g. drop=0.1%,p99=500us)");
+			have_search = 1;
+			break;
 		case 'j': {
 			char *end;
 
@@ -357,7 +486,21 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_option("argument", argv[optind], "unexpected (options start with --)");
-	if (!config) {
+	if (placement_file) {
+		if (config || nsweep || pps > 0 || have_cap || nvariants || fmt == FMT_MEASUREMENTS) {
+			fprintf(stderr, "rxmodel: --placement takes --bw and --search, not --config, "
+					"--pps, --sweep, --capacity, --variant or --format "
+					"measurements\n");
+			return 2;
+		}
+		if (!(bw > 0)) {
+			fprintf(stderr, "rxmodel: --placement needs --bw TOTAL (e.g. --bw 40G)\n");
+			return 2;
+		}
+	} else if (have_search) {
+		fprintf(stderr, "rxmodel: --search needs --placement FILE\n");
+		return 2;
+	} else if (!config) {
 		fprintf(stderr, "rxmodel: --config FILE is required (try --help)\n");
 		return 2;
 	}
@@ -378,7 +521,19 @@ int main(int argc, char **argv)
 		return bad_option("--arrivals", arrivals, "one of constant, poisson, onoff");
 
 	config_defaults(&base);
-	if (config_load(&base, config, calibration, err, sizeof(err))) {
+	if (placement_file) {
+		pl = calloc(1, sizeof(*pl));
+		if (!pl) {
+			fprintf(stderr, "rxmodel: out of memory\n");
+			return 1;
+		}
+		if (placement_load(pl, placement_file, calibration, err, sizeof(err))) {
+			fprintf(stderr, "rxmodel: %s\n", err);
+			free(pl);
+			return 1;
+		}
+		base = pl->base;
+	} else if (config_load(&base, config, calibration, err, sizeof(err))) {
 		fprintf(stderr, "rxmodel: %s\n", err);
 		return 1;
 	}
@@ -423,6 +578,13 @@ int main(int argc, char **argv)
 			base.arrivals = ARR_ONOFF;
 		else
 			return bad_option("--arrivals", arrivals, "one of constant, poisson, onoff");
+	}
+	if (pl) {
+		pl->base = base;
+		ret = run_placement(pl, bw, have_search ? &search : NULL, (int)njobs, quiet, fmt,
+				    output);
+		free(pl);
+		return ret;
 	}
 	if (!nvariants)
 		variants[nvariants++] = "baseline";
@@ -510,7 +672,7 @@ int main(int argc, char **argv)
 					fprintf(stderr, "rxmodel: %s\n", err);
 					goto out;
 				}
-				if (meets(&cap, &r)) {
+				if (pl_limits_meet(&cap, &r)) {
 					found = mid;
 					res[v] = r;
 					if (it == 0)

@@ -100,6 +100,71 @@ expect_ok "capacity" --config $cfg "${short[@]}" --capacity drop=1%
 grep -q "capacity" "$tmp/stdout" || { echo "FAIL capacity line missing"; fail=$((fail + 1)); }
 expect_ok "help" --help
 
+# VNF placement: errors name file:line; a placement evaluates; the search's answer meets the
+# limits when re-run as a placement, and every shape with one core fewer does not.
+chain=configs/gilan-chain.cfg
+head_of() { sed -e '/^placement = (/,$d' -e "s|^base = .*|base = \"$PWD/configs/gilan.cfg\";|" "$chain"; }
+head_of >"$tmp/pl-head.cfg"
+sed -e 's/share = 0.10;/share = 0.20;/' "$tmp/pl-head.cfg" >"$tmp/pl-share.cfg"
+expect_fail "placement shares" "pl-share.cfg:[0-9]*: chain: the shares sum to 1.1" \
+	--placement "$tmp/pl-share.cfg" --bw 40G
+{ cat "$tmp/pl-head.cfg"; printf 'placement = (\n  { function = "nat"; server = "std"; cores = 1; queues = 1; }\n);\n'; } >"$tmp/pl-fn.cfg"
+expect_fail "placement unknown function" "pl-fn.cfg:$(($(wc -l <"$tmp/pl-head.cfg") + 2)): placement: unknown function 'nat'" \
+	--placement "$tmp/pl-fn.cfg" --bw 40G
+{ cat "$tmp/pl-head.cfg"; printf 'placement = (\n  { function = "dpi"; server = "huge"; cores = 1; queues = 1; }\n);\n'; } >"$tmp/pl-srv.cfg"
+expect_fail "placement unknown server" "unknown server 'huge'" --placement "$tmp/pl-srv.cfg" --bw 40G
+{ cat "$tmp/pl-head.cfg"; printf 'placement = (\n  { function = "firewall"; server = "std"; cores = 40; queues = 20; },\n'
+  printf '  { function = "cgnat"; server = "std"; cores = 1; queues = 1; },\n  { function = "dpi"; server = "std"; cores = 1; queues = 1; },\n'
+  printf '  { function = "video-optimiser"; server = "std"; cores = 1; queues = 1; },\n  { function = "parental-control"; server = "std"; cores = 1; queues = 1; }\n);\n'; } >"$tmp/pl-cores.cfg"
+expect_fail "placement too many cores" "pl-cores.cfg:[0-9]*: placement: std #0 is given 44 cores, the server has 16" \
+	--placement "$tmp/pl-cores.cfg" --bw 40G
+expect_fail "placement NIC" "its NIC has 40 Gbit/s" --placement $chain --bw 100G
+expect_fail "search without placement" "--search needs --placement" --config $cfg --search drop=1%
+expect_fail "bad search limits" "--search" --placement $chain --bw 40G --search fast
+expect_fail "placement without bw" "needs --bw" --placement $chain
+expect_fail "placement no output on error" "pl-share.cfg" --placement "$tmp/pl-share.cfg" --bw 40G \
+	--output "$tmp/pl.csv"
+[ -e "$tmp/pl.csv" ] && { echo "FAIL placement output left behind"; fail=$((fail + 1)); }
+
+plshort=(--duration 50ms --warmup 10ms -q --bw 40G)
+expect_ok "placement evaluates" --placement $chain "${plshort[@]}" --format csv -o "$tmp/pl-eval.csv"
+[ "$(wc -l <"$tmp/pl-eval.csv")" -eq 6 ] || { echo "FAIL placement csv: expected header + 5 rows"; fail=$((fail + 1)); }
+expect_ok "placement json" --placement $chain "${plshort[@]}" --format json -o "$tmp/pl.json"
+if command -v python3 >/dev/null && ! python3 -m json.tool "$tmp/pl.json" >/dev/null; then
+	echo "FAIL placement JSON does not parse"; fail=$((fail + 1))
+fi
+expect_ok "placement -j1" --placement $chain "${plshort[@]}" --format csv -j 1 -o "$tmp/pl-j1.csv"
+cmp -s "$tmp/pl-eval.csv" "$tmp/pl-j1.csv" && { echo "ok   placement -j 1 identical"; pass=$((pass + 1)); } ||
+	{ echo "FAIL placement -j 1 differs"; fail=$((fail + 1)); }
+
+limits=drop=0.1%,p99=500us
+# row check: loss (column 14) <= 0.1 % and p99 (column 16) <= 500 us
+meets_row() { awk -F, -v f="$2" 'NR > 1 && $5 == f { ok = ($14 <= 0.001 && $16 <= 500000) } END { exit !ok }' "$1"; }
+expect_ok "placement search" --placement $chain "${plshort[@]}" --search $limits --format csv -o "$tmp/pl-search.csv"
+{ cat "$tmp/pl-head.cfg"; echo "placement = ("
+  awk -F, 'NR > 1 { printf "%s{ function = \"%s\"; server = \"%s\"; instance = %d; cores = %d; queues = %d; }\n", (NR > 2 ? "," : ""), $5, $3, $4, $7, $8 }' "$tmp/pl-search.csv"
+  echo ");"; } >"$tmp/pl-found.cfg"
+expect_ok "search answer evaluates" --placement "$tmp/pl-found.cfg" "${plshort[@]}" --format csv -o "$tmp/pl-found.csv"
+tail -n +2 "$tmp/pl-search.csv" | while IFS=, read -r _ _ srv inst fn path cores queues _; do
+	if ! meets_row "$tmp/pl-found.csv" "$fn"; then
+		echo "FAIL search: $fn at $cores cores does not meet $limits when re-run"; exit 1
+	fi
+	# every shape of cores - 1: queues x 1, and queues x 2 for socket functions
+	c=$((cores - 1))
+	[ "$c" -ge 1 ] || continue
+	shapes="$c:$c"
+	[ "$path" = socket ] && [ $((c % 2)) -eq 0 ] && shapes="$shapes $c:$((c / 2))"
+	for sh in $shapes; do
+		sed "/function = \"$fn\"/s/cores = [0-9]*; queues = [0-9]*;/cores = ${sh%%:*}; queues = ${sh##*:};/" \
+			"$tmp/pl-found.cfg" >"$tmp/pl-fewer.cfg"
+		"$rx" --placement "$tmp/pl-fewer.cfg" "${plshort[@]}" --format csv -o "$tmp/pl-fewer.csv" || exit 1
+		if meets_row "$tmp/pl-fewer.csv" "$fn"; then
+			echo "FAIL search: $fn meets $limits with ${sh%%:*} cores / ${sh##*:} queues"; exit 1
+		fi
+	done
+done && { echo "ok   search: found cores meet the limits, one core fewer does not"; pass=$((pass + 1)); } ||
+	fail=$((fail + 1))
+
 echo "[  PASSED  ] $pass test(s)."
 [ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s)"
 [ "$fail" -eq 0 ]
