@@ -91,10 +91,17 @@ model model-gilan-variants.csv --config configs/gilan.cfg --bw "$rate" --duratio
 	--variant gro-off
 awk -F, -f "$gp/saved.awk" "$fig/model-gilan-variants.csv" >"$fig/variants-gilan-saved.csv"
 
+echo "== model: VNF placement search (configs/gilan-chain.cfg)" >&2
+pbw=${PLACEMENT_BW:-40G}
+plimits=${PLACEMENT_LIMITS:-drop=0.1%,p99=500us}
+# exit 3: a function cannot meet the limits within one server; the figure would be wrong
+model model-placement-search.csv --placement configs/gilan-chain.cfg --bw "$pbw" \
+	--search "$plimits"
+
 echo "== gnuplot" >&2
-for f in stages cs napi capacity variants-gilan variants-testbed; do
+for f in stages cs napi capacity variants-gilan variants-testbed placement; do
 	for fmt in svg png; do
-		gnuplot -e "figdir='$fig'; gpdir='$gp'; fmt='$fmt'; name='$f'; limit='drop=$limit'" \
+		gnuplot -e "figdir='$fig'; gpdir='$gp'; fmt='$fmt'; name='$f'; limit='drop=$limit'; limits='$plimits'" \
 			"$gp/$f.gp"
 	done
 done
