@@ -71,15 +71,9 @@ void config_defaults(struct model_config *c)
 	c->batches = 20;
 }
 
-/* ---- error reporting ---------------------------------------------------------------------- */
+/* ---- error reporting: config_fail (config.h) ---- */
 
-struct ld {
-	const char *file;
-	char *err;
-	int errlen;
-};
-
-static int fail(struct ld *l, const config_setting_t *s, const char *fmt, ...)
+int config_fail(const struct config_err *l, const config_setting_t *s, const char *fmt, ...)
 {
 	char msg[ERR_LEN];
 	va_list ap;
@@ -111,7 +105,7 @@ static const char *path_of(const config_setting_t *s, char *buf, int len)
 
 /* ---- typed getters: each checks the type and names the key on error ----------------------- */
 
-static int get_num(struct ld *l, const config_setting_t *s, double *out)
+static int get_num(struct config_err *l, const config_setting_t *s, double *out)
 {
 	char p[128];
 
@@ -123,14 +117,14 @@ static int get_num(struct ld *l, const config_setting_t *s, double *out)
 	case CONFIG_TYPE_FLOAT:
 		*out = config_setting_get_float(s);
 		if (!isfinite(*out))
-			return fail(l, s, "%s: not a finite number", path_of(s, p, sizeof(p)));
+			return config_fail(l, s, "%s: not a finite number", path_of(s, p, sizeof(p)));
 		return 0;
 	default:
-		return fail(l, s, "%s: expected a number", path_of(s, p, sizeof(p)));
+		return config_fail(l, s, "%s: expected a number", path_of(s, p, sizeof(p)));
 	}
 }
 
-static int get_nonneg(struct ld *l, const config_setting_t *s, double *out)
+static int get_nonneg(struct config_err *l, const config_setting_t *s, double *out)
 {
 	char p[128];
 	double v = 0;
@@ -139,47 +133,47 @@ static int get_nonneg(struct ld *l, const config_setting_t *s, double *out)
 	if (err)
 		return err;
 	if (v < 0)
-		return fail(l, s, "%s: must not be negative (got %g)", path_of(s, p, sizeof(p)), v);
+		return config_fail(l, s, "%s: must not be negative (got %g)", path_of(s, p, sizeof(p)), v);
 	*out = v;
 	return 0;
 }
 
-static int get_int(struct ld *l, const config_setting_t *s, long lo, long hi, int *out)
+static int get_int(struct config_err *l, const config_setting_t *s, long lo, long hi, int *out)
 {
 	char p[128];
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-		return fail(l, s, "%s: expected an integer", path_of(s, p, sizeof(p)));
+		return config_fail(l, s, "%s: expected an integer", path_of(s, p, sizeof(p)));
 	v = config_setting_get_int64(s);
 	if (v < lo || v > hi)
-		return fail(l, s, "%s: %lld is out of range [%ld, %ld]", path_of(s, p, sizeof(p)), v,
+		return config_fail(l, s, "%s: %lld is out of range [%ld, %ld]", path_of(s, p, sizeof(p)), v,
 			    lo, hi);
 	*out = (int)v;
 	return 0;
 }
 
-static int get_bool(struct ld *l, const config_setting_t *s, int *out)
+static int get_bool(struct config_err *l, const config_setting_t *s, int *out)
 {
 	char p[128];
 
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return fail(l, s, "%s: expected true or false", path_of(s, p, sizeof(p)));
+		return config_fail(l, s, "%s: expected true or false", path_of(s, p, sizeof(p)));
 	*out = config_setting_get_bool(s);
 	return 0;
 }
 
-static int get_str(struct ld *l, const config_setting_t *s, const char **out)
+static int get_str(struct config_err *l, const config_setting_t *s, const char **out)
 {
 	char p[128];
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return fail(l, s, "%s: expected a string", path_of(s, p, sizeof(p)));
+		return config_fail(l, s, "%s: expected a string", path_of(s, p, sizeof(p)));
 	*out = config_setting_get_string(s);
 	return 0;
 }
 
-static int copy_str(struct ld *l, const config_setting_t *s, char *dst, size_t len)
+static int copy_str(struct config_err *l, const config_setting_t *s, char *dst, size_t len)
 {
 	const char *v = NULL;
 	int err = get_str(l, s, &v);
@@ -191,46 +185,46 @@ static int copy_str(struct ld *l, const config_setting_t *s, char *dst, size_t l
 }
 
 /* A rate given as a number or as a string with SI suffix ("40G"). */
-static int get_rate(struct ld *l, const config_setting_t *s, double *out)
+static int get_rate(struct config_err *l, const config_setting_t *s, double *out)
 {
 	char p[128];
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (parse_rate(config_setting_get_string(s), out))
-			return fail(l, s, "%s: '%s' is not a rate (e.g. 800M, 10G, 1.5G)",
+			return config_fail(l, s, "%s: '%s' is not a rate (e.g. 800M, 10G, 1.5G)",
 				    path_of(s, p, sizeof(p)), config_setting_get_string(s));
 		return 0;
 	}
 	return get_nonneg(l, s, out);
 }
 
-static int get_dur(struct ld *l, const config_setting_t *s, uint64_t *out, int allow_zero)
+static int get_dur(struct config_err *l, const config_setting_t *s, uint64_t *out, int allow_zero)
 {
 	char p[128];
 	double v;
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (parse_duration_ns(config_setting_get_string(s), out, allow_zero))
-			return fail(l, s, "%s: '%s' is not a duration (e.g. 1s, 500ms)",
+			return config_fail(l, s, "%s: '%s' is not a duration (e.g. 1s, 500ms)",
 				    path_of(s, p, sizeof(p)), config_setting_get_string(s));
 		return 0;
 	}
 	if (get_nonneg(l, s, &v))
 		return -EINVAL;
 	if ((!allow_zero && v <= 0) || v > 1e9)
-		return fail(l, s, "%s: duration %g s out of range", path_of(s, p, sizeof(p)), v);
+		return config_fail(l, s, "%s: duration %g s out of range", path_of(s, p, sizeof(p)), v);
 	*out = (uint64_t)llround(v * 1e9);
 	return 0;
 }
 
-static int get_bytes(struct ld *l, const config_setting_t *s, uint64_t *out)
+static int get_bytes(struct config_err *l, const config_setting_t *s, uint64_t *out)
 {
 	char p[128];
 	double v;
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (parse_bytes(config_setting_get_string(s), out))
-			return fail(l, s, "%s: '%s' is not a byte count", path_of(s, p, sizeof(p)),
+			return config_fail(l, s, "%s: '%s' is not a byte count", path_of(s, p, sizeof(p)),
 				    config_setting_get_string(s));
 		return 0;
 	}
@@ -240,18 +234,18 @@ static int get_bytes(struct ld *l, const config_setting_t *s, uint64_t *out)
 	return 0;
 }
 
-static int get_int_array(struct ld *l, const config_setting_t *s, int lo, int hi, int *out,
+static int get_int_array(struct config_err *l, const config_setting_t *s, int lo, int hi, int *out,
 			 int max, int *n)
 {
 	char p[128];
 	int len;
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
-		return fail(l, s, "%s: expected a list of integers [a, b, ...]",
+		return config_fail(l, s, "%s: expected a list of integers [a, b, ...]",
 			    path_of(s, p, sizeof(p)));
 	len = config_setting_length(s);
 	if (len < 1 || len > max)
-		return fail(l, s, "%s: needs 1 to %d elements", path_of(s, p, sizeof(p)), max);
+		return config_fail(l, s, "%s: needs 1 to %d elements", path_of(s, p, sizeof(p)), max);
 	for (int i = 0; i < len; i++)
 		if (get_int(l, config_setting_get_elem(s, i), lo, hi, &out[i]))
 			return -EINVAL;
@@ -259,7 +253,7 @@ static int get_int_array(struct ld *l, const config_setting_t *s, int lo, int hi
 	return 0;
 }
 
-static int get_stage(struct ld *l, const config_setting_t *s, int *out)
+static int get_stage(struct config_err *l, const config_setting_t *s, int *out)
 {
 	const char *v = NULL;
 	int st = 0;
@@ -268,24 +262,24 @@ static int get_stage(struct ld *l, const config_setting_t *s, int *out)
 		return -EINVAL;
 	st = stage_lookup(v);
 	if (st < 0)
-		return fail(l, s, "unknown stage '%s' (see docs/config.md for the stage names)", v);
+		return config_fail(l, s, "unknown stage '%s' (see docs/config.md for the stage names)", v);
 	*out = st;
 	return 0;
 }
 
-static int get_stage_mask(struct ld *l, const config_setting_t *s, uint32_t *mask)
+static int get_stage_mask(struct config_err *l, const config_setting_t *s, uint32_t *mask)
 {
 	char p[128];
 	int st = 0;
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
-		return fail(l, s, "%s: expected a list of stage names", path_of(s, p, sizeof(p)));
+		return config_fail(l, s, "%s: expected a list of stage names", path_of(s, p, sizeof(p)));
 	*mask = 0;
 	for (int i = 0; i < config_setting_length(s); i++) {
 		if (get_stage(l, config_setting_get_elem(s, i), &st))
 			return -EINVAL;
 		if (!stage_table[st].per_packet)
-			return fail(l, config_setting_get_elem(s, i),
+			return config_fail(l, config_setting_get_elem(s, i),
 				    "stage '%s' is not on a packet's path (irq, softirq, app and cs "
 				    "always run)",
 				    stage_table[st].name);
@@ -294,7 +288,7 @@ static int get_stage_mask(struct ld *l, const config_setting_t *s, uint32_t *mas
 	return 0;
 }
 
-static int get_enum(struct ld *l, const config_setting_t *s, const char *const *names, int *out)
+static int get_enum(struct config_err *l, const config_setting_t *s, const char *const *names, int *out)
 {
 	char p[128], list[128] = "";
 	const char *v = NULL;
@@ -309,22 +303,22 @@ static int get_enum(struct ld *l, const config_setting_t *s, const char *const *
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
 			 names[i]);
 	}
-	return fail(l, s, "%s: '%s' is not one of: %s", path_of(s, p, sizeof(p)), v, list);
+	return config_fail(l, s, "%s: '%s' is not one of: %s", path_of(s, p, sizeof(p)), v, list);
 }
 
-static int unknown(struct ld *l, const config_setting_t *s)
+static int unknown(struct config_err *l, const config_setting_t *s)
 {
 	char p[128];
 
-	return fail(l, s, "unknown key '%s'", path_of(s, p, sizeof(p)));
+	return config_fail(l, s, "unknown key '%s'", path_of(s, p, sizeof(p)));
 }
 
-static int need_group(struct ld *l, const config_setting_t *s)
+static int need_group(struct config_err *l, const config_setting_t *s)
 {
 	char p[128];
 
 	if (!config_setting_is_group(s))
-		return fail(l, s, "%s: expected a group { ... }", path_of(s, p, sizeof(p)));
+		return config_fail(l, s, "%s: expected a group { ... }", path_of(s, p, sizeof(p)));
 	return 0;
 }
 
@@ -338,7 +332,7 @@ static int need_group(struct ld *l, const config_setting_t *s)
 
 static const char *const dist_names[] = { "fixed", "gamma", "exponential", NULL };
 
-static int load_stage_cost(struct ld *l, config_setting_t *g, struct stage_cost *sc)
+static int load_stage_cost(struct config_err *l, config_setting_t *g, struct stage_cost *sc)
 {
 	int err = 0, d;
 
@@ -365,7 +359,7 @@ static int load_stage_cost(struct ld *l, config_setting_t *g, struct stage_cost 
 		else if (KEY("netfilter_share")) {
 			err = get_nonneg(l, s, &sc->netfilter_share);
 			if (!err && sc->netfilter_share > 1)
-				err = fail(l, s, "netfilter_share must be within [0, 1]");
+				err = config_fail(l, s, "netfilter_share must be within [0, 1]");
 		} else if (KEY("dist")) {
 			err = get_enum(l, s, dist_names, &d);
 			sc->dist = d;
@@ -381,14 +375,14 @@ static int load_stage_cost(struct ld *l, config_setting_t *g, struct stage_cost 
 			return err;
 	}
 	if (sc->skb_build_ns > sc->per_packet_ns)
-		return fail(l, g, "stage '%s': skb_build_ns is part of per_packet_ns and cannot "
+		return config_fail(l, g, "stage '%s': skb_build_ns is part of per_packet_ns and cannot "
 				  "exceed it", config_setting_name(g));
 	if (sc->dist != DIST_FIXED && sc->cv <= 0 && sc->dist == DIST_GAMMA)
-		return fail(l, g, "stage '%s': dist \"gamma\" needs cv > 0", config_setting_name(g));
+		return config_fail(l, g, "stage '%s': dist \"gamma\" needs cv > 0", config_setting_name(g));
 	return 0;
 }
 
-static int load_calibration_group(struct ld *l, config_setting_t *cal, struct calibration *out)
+static int load_calibration_group(struct config_err *l, config_setting_t *cal, struct calibration *out)
 {
 	int err = 0;
 
@@ -422,7 +416,7 @@ static int load_calibration_group(struct ld *l, config_setting_t *cal, struct ca
 				int st = stage_lookup(config_setting_name(g));
 
 				if (st < 0)
-					return fail(l, g,
+					return config_fail(l, g,
 						    "unknown stage '%s' (this calibration was made "
 						    "for another stage set?)",
 						    config_setting_name(g));
@@ -437,7 +431,7 @@ static int load_calibration_group(struct ld *l, config_setting_t *cal, struct ca
 	return 0;
 }
 
-static int read_file(config_t *cfg, const char *path, struct ld *l)
+static int read_file(config_t *cfg, const char *path, struct config_err *l)
 {
 	FILE *f = fopen(path, "r");
 
@@ -459,7 +453,7 @@ static int read_file(config_t *cfg, const char *path, struct ld *l)
 
 int calibration_load(struct calibration *cal, const char *path, char *err, int errlen)
 {
-	struct ld l = { path, err, errlen };
+	struct config_err l = { path, err, errlen };
 	config_t cfg;
 	config_setting_t *root, *g;
 	int ret;
@@ -473,7 +467,7 @@ int calibration_load(struct calibration *cal, const char *path, char *err, int e
 	root = config_root_setting(&cfg);
 	g = config_setting_get_member(root, "calibration");
 	if (!g) {
-		ret = fail(&l, NULL, "no 'calibration' group: not a calibration file");
+		ret = config_fail(&l, NULL, "no 'calibration' group: not a calibration file");
 		goto out;
 	}
 	for (int i = 0; i < config_setting_length(root); i++)
@@ -483,7 +477,7 @@ int calibration_load(struct calibration *cal, const char *path, char *err, int e
 		}
 	ret = load_calibration_group(&l, g, cal);
 	if (!ret && !cal->stage[STAGE_POLL].present)
-		ret = fail(&l, g, "calibration has no 'poll' stage");
+		ret = config_fail(&l, g, "calibration has no 'poll' stage");
 out:
 	config_destroy(&cfg);
 	return ret;
@@ -496,7 +490,7 @@ static const char *const napi_mode_names[] = { "softirq", "threaded", NULL };
 static const char *const arrival_names[] = { "constant", "poisson", "onoff", NULL };
 static const char *const end_names[] = { "socket", "forward", "consume", NULL };
 
-static int load_cpu(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_cpu(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0;
 
@@ -518,7 +512,7 @@ static int load_cpu(struct ld *l, config_setting_t *g, struct model_config *c)
 	return 0;
 }
 
-static int load_nic(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_nic(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0, e;
 
@@ -554,7 +548,7 @@ static int load_nic(struct ld *l, config_setting_t *g, struct model_config *c)
 	return 0;
 }
 
-static int load_napi(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_napi(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0, e;
 
@@ -580,7 +574,7 @@ static int load_napi(struct ld *l, config_setting_t *g, struct model_config *c)
 	return 0;
 }
 
-static int load_softirq(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_softirq(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0;
 
@@ -600,7 +594,7 @@ static int load_softirq(struct ld *l, config_setting_t *g, struct model_config *
 	return 0;
 }
 
-static int load_sizes(struct ld *l, config_setting_t *sizes, config_setting_t *weights,
+static int load_sizes(struct config_err *l, config_setting_t *sizes, config_setting_t *weights,
 		      struct model_config *c)
 {
 	int n;
@@ -608,12 +602,12 @@ static int load_sizes(struct ld *l, config_setting_t *sizes, config_setting_t *w
 
 	if (config_setting_type(sizes) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(sizes) != CONFIG_TYPE_LIST)
-		return fail(l, sizes, "traffic.sizes: expected a list of frame sizes");
+		return config_fail(l, sizes, "traffic.sizes: expected a list of frame sizes");
 	n = config_setting_length(sizes);
 	if (n < 1 || n > MAX_SIZES)
-		return fail(l, sizes, "traffic.sizes: needs 1 to %d sizes", MAX_SIZES);
+		return config_fail(l, sizes, "traffic.sizes: needs 1 to %d sizes", MAX_SIZES);
 	if (weights && config_setting_length(weights) != n)
-		return fail(l, weights, "traffic.weights: %d weights for %d sizes",
+		return config_fail(l, weights, "traffic.weights: %d weights for %d sizes",
 			    config_setting_length(weights), n);
 	for (int i = 0; i < n; i++) {
 		int v;
@@ -635,7 +629,7 @@ static int load_sizes(struct ld *l, config_setting_t *sizes, config_setting_t *w
 	return 0;
 }
 
-static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_traffic(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0, e;
 	config_setting_t *sizes = NULL, *weights = NULL;
@@ -644,7 +638,7 @@ static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *
 	{
 		if (KEY("bw")) {
 			if (config_setting_get_member(g, "pps"))
-				return fail(l, s, "traffic: give bw or pps, not both");
+				return config_fail(l, s, "traffic: give bw or pps, not both");
 			err = get_rate(l, s, &c->bw_bps);
 			c->pps = 0;
 		} else if (KEY("pps"))
@@ -665,7 +659,7 @@ static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
-					err = fail(l, s, "traffic.size: a frame size in bytes or "
+					err = config_fail(l, s, "traffic.size: a frame size in bytes or "
 							 "\"imix\"");
 				else {
 					c->nsizes = 3;
@@ -690,13 +684,13 @@ static int load_traffic(struct ld *l, config_setting_t *g, struct model_config *
 			return err;
 	}
 	if (weights && !sizes)
-		return fail(l, weights, "traffic.weights given without traffic.sizes");
+		return config_fail(l, weights, "traffic.weights given without traffic.sizes");
 	if (sizes)
 		return load_sizes(l, sizes, weights, c);
 	return 0;
 }
 
-static int load_drops(struct ld *l, config_setting_t *g, double *drop)
+static int load_drops(struct config_err *l, config_setting_t *g, double *drop)
 {
 	int st = 0;
 
@@ -706,16 +700,16 @@ static int load_drops(struct ld *l, config_setting_t *g, double *drop)
 	{
 		st = stage_lookup(name);
 		if (st < 0)
-			return fail(l, s, "unknown stage '%s'", name);
+			return config_fail(l, s, "unknown stage '%s'", name);
 		if (get_nonneg(l, s, &drop[st]))
 			return -EINVAL;
 		if (drop[st] > 1)
-			return fail(l, s, "drop share for '%s' must be within [0, 1]", name);
+			return config_fail(l, s, "drop share for '%s' must be within [0, 1]", name);
 	}
 	return 0;
 }
 
-static int load_path(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_path(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0, e;
 
@@ -736,7 +730,7 @@ static int load_path(struct ld *l, config_setting_t *g, struct model_config *c)
 	return 0;
 }
 
-static int load_socket(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_socket(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0, v;
 
@@ -755,7 +749,7 @@ static int load_socket(struct ld *l, config_setting_t *g, struct model_config *c
 	return 0;
 }
 
-static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu, int *batch)
+static int load_thread(struct config_err *l, config_setting_t *g, int *enabled, int *cpu, int *batch)
 {
 	int err = 0;
 
@@ -775,7 +769,7 @@ static int load_thread(struct ld *l, config_setting_t *g, int *enabled, int *cpu
 	return 0;
 }
 
-static int load_run(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_run(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	int err = 0;
 
@@ -789,7 +783,7 @@ static int load_run(struct ld *l, config_setting_t *g, struct model_config *c)
 			if ((config_setting_type(s) != CONFIG_TYPE_INT &&
 			     config_setting_type(s) != CONFIG_TYPE_INT64) ||
 			    config_setting_get_int64(s) < 0)
-				err = fail(l, s, "run.seed: expected a non-negative integer");
+				err = config_fail(l, s, "run.seed: expected a non-negative integer");
 			else
 				c->seed = (uint64_t)config_setting_get_int64(s);
 		} else if (KEY("batches"))
@@ -802,7 +796,7 @@ static int load_run(struct ld *l, config_setting_t *g, struct model_config *c)
 	return 0;
 }
 
-static int load_variant(struct ld *l, config_setting_t *g, struct variant *v)
+static int load_variant(struct config_err *l, config_setting_t *g, struct variant *v)
 {
 	int err = 0, e;
 
@@ -834,7 +828,7 @@ static int load_variant(struct ld *l, config_setting_t *g, struct variant *v)
 				int st = stage_lookup(config_setting_name(m));
 
 				if (st < 0)
-					return fail(l, m, "unknown stage '%s'",
+					return config_fail(l, m, "unknown stage '%s'",
 						    config_setting_name(m));
 				if ((err = get_nonneg(l, m, &v->scale[st])))
 					return err;
@@ -853,16 +847,16 @@ static int load_variant(struct ld *l, config_setting_t *g, struct variant *v)
 			return err;
 	}
 	if (!v->name[0])
-		return fail(l, g, "variant without a name");
+		return config_fail(l, g, "variant without a name");
 	return 0;
 }
 
-static int load_variants(struct ld *l, config_setting_t *g, struct model_config *c)
+static int load_variants(struct config_err *l, config_setting_t *g, struct model_config *c)
 {
 	if (!config_setting_is_list(g))
-		return fail(l, g, "variants: expected a list ( { name = ...; }, ... )");
+		return config_fail(l, g, "variants: expected a list ( { name = ...; }, ... )");
 	if (config_setting_length(g) > MAX_VARIANTS)
-		return fail(l, g, "variants: at most %d", MAX_VARIANTS);
+		return config_fail(l, g, "variants: at most %d", MAX_VARIANTS);
 	for (int i = 0; i < config_setting_length(g); i++) {
 		config_setting_t *e = config_setting_get_elem(g, i);
 
@@ -870,7 +864,7 @@ static int load_variants(struct ld *l, config_setting_t *g, struct model_config 
 			return -EINVAL;
 		for (int j = 0; j < i; j++)
 			if (!strcmp(c->variant[j].name, c->variant[i].name))
-				return fail(l, e, "variant '%s' defined twice", c->variant[i].name);
+				return config_fail(l, e, "variant '%s' defined twice", c->variant[i].name);
 	}
 	c->nvariants = config_setting_length(g);
 	return 0;
@@ -889,7 +883,7 @@ static void dir_join(const char *file, const char *rel, char *out, size_t len)
 int config_load(struct model_config *c, const char *path, const char *cal_override, char *err,
 		int errlen)
 {
-	struct ld l = { path, err, errlen };
+	struct config_err l = { path, err, errlen };
 	config_t cfg;
 	config_setting_t *root;
 	int ret = 0;
@@ -965,7 +959,7 @@ int config_load(struct model_config *c, const char *path, const char *cal_overri
 	if (cal_override && *cal_override)
 		snprintf(c->calibration_path, sizeof(c->calibration_path), "%s", cal_override);
 	if (!c->calibration_path[0]) {
-		ret = fail(&l, NULL, "no calibration: name one with 'calibration = \"FILE\";' or "
+		ret = config_fail(&l, NULL, "no calibration: name one with 'calibration = \"FILE\";' or "
 				     "--calibration FILE");
 		goto out;
 	}

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include <libconfig.h>
+
 #include "stage.h"
 
 #define MAX_CORES 64
@@ -128,6 +130,16 @@ struct model_config {
 };
 
 /* Fills @c with the built-in defaults (kernel defaults, one i40e queue). */
+/* Errors of a libconfig file naming file:line (the setting's line where libconfig knows it). */
+struct config_err {
+	const char *file;
+	char *err;
+	int errlen;
+};
+/* Formats "FILE:LINE: message" (or "FILE: message") into l->err; returns -EINVAL. */
+int config_fail(const struct config_err *l, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 void config_defaults(struct model_config *c);
 
 /* Overlays the scenario file @path; loads the calibration it names unless @cal_override is set.

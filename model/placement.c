@@ -11,28 +11,8 @@
 
 /* ---- errors naming file:line ---------------------------------------------------------------- */
 
-struct pld {
-	const char *file;
-	char *err;
-	int errlen;
-};
 
-static int pfail(struct pld *l, const config_setting_t *s, const char *fmt, ...)
-{
-	char msg[ERR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (s && config_setting_source_line(s))
-		snprintf(l->err, l->errlen, "%s:%d: %s", l->file, config_setting_source_line(s), msg);
-	else
-		snprintf(l->err, l->errlen, "%s: %s", l->file, msg);
-	return -EINVAL;
-}
-
-static int pnum(struct pld *l, const config_setting_t *s, const char *key, double lo, double hi,
+static int pnum(struct config_err *l, const config_setting_t *s, const char *key, double lo, double hi,
 		double *out)
 {
 	double v;
@@ -42,49 +22,49 @@ static int pnum(struct pld *l, const config_setting_t *s, const char *key, doubl
 	else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
 		v = config_setting_get_float(s);
 	else
-		return pfail(l, s, "%s: expected a number", key);
+		return config_fail(l, s, "%s: expected a number", key);
 	if (!isfinite(v) || v < lo || v > hi)
-		return pfail(l, s, "%s: %g is out of range [%g, %g]", key, v, lo, hi);
+		return config_fail(l, s, "%s: %g is out of range [%g, %g]", key, v, lo, hi);
 	*out = v;
 	return 0;
 }
 
-static int pint(struct pld *l, const config_setting_t *s, const char *key, int lo, int hi,
+static int pint(struct config_err *l, const config_setting_t *s, const char *key, int lo, int hi,
 		int *out)
 {
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-		return pfail(l, s, "%s: expected an integer", key);
+		return config_fail(l, s, "%s: expected an integer", key);
 	v = config_setting_get_int64(s);
 	if (v < lo || v > hi)
-		return pfail(l, s, "%s: %lld is out of range [%d, %d]", key, v, lo, hi);
+		return config_fail(l, s, "%s: %lld is out of range [%d, %d]", key, v, lo, hi);
 	*out = (int)v;
 	return 0;
 }
 
-static int pstr(struct pld *l, const config_setting_t *s, const char *key, char *dst, size_t len)
+static int pstr(struct config_err *l, const config_setting_t *s, const char *key, char *dst, size_t len)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return pfail(l, s, "%s: expected a string", key);
+		return config_fail(l, s, "%s: expected a string", key);
 	if (strlen(config_setting_get_string(s)) >= len)
-		return pfail(l, s, "%s: longer than %zu characters", key, len - 1);
+		return config_fail(l, s, "%s: longer than %zu characters", key, len - 1);
 	snprintf(dst, len, "%s", config_setting_get_string(s));
 	return 0;
 }
 
-static int prate(struct pld *l, const config_setting_t *s, const char *key, double *out)
+static int prate(struct config_err *l, const config_setting_t *s, const char *key, double *out)
 {
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (parse_rate(config_setting_get_string(s), out) || !(*out > 0))
-			return pfail(l, s, "%s: '%s' is not a positive rate (e.g. 25G, 100G)", key,
+			return config_fail(l, s, "%s: '%s' is not a positive rate (e.g. 25G, 100G)", key,
 				     config_setting_get_string(s));
 		return 0;
 	}
 	if (pnum(l, s, key, 0, 1e15, out))
 		return -EINVAL;
 	if (!(*out > 0))
-		return pfail(l, s, "%s: must be > 0", key);
+		return config_fail(l, s, "%s: must be > 0", key);
 	return 0;
 }
 
@@ -101,12 +81,12 @@ static const char *const end_names[] = { "socket", "forward", "consume", NULL };
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-static int load_function(struct pld *l, config_setting_t *g, struct pl_function *f)
+static int load_function(struct config_err *l, config_setting_t *g, struct pl_function *f)
 {
 	int err = 0;
 
 	if (!config_setting_is_group(g))
-		return pfail(l, g, "chain: expected groups { name = ...; share = ...; }");
+		return config_fail(l, g, "chain: expected groups { name = ...; share = ...; }");
 	memset(f, 0, sizeof(*f));
 	f->share = -1;
 	f->end = -1;
@@ -119,7 +99,7 @@ static int load_function(struct pld *l, config_setting_t *g, struct pl_function 
 		else if (KEY("description"))
 			err = config_setting_type(s) == CONFIG_TYPE_STRING ?
 				      0 :
-				      pfail(l, s, "chain.description: expected a string");
+				      config_fail(l, s, "chain.description: expected a string");
 		else if (KEY("share"))
 			err = pnum(l, s, "chain.share", 0, 1, &f->share);
 		else if (KEY("variant"))
@@ -136,43 +116,43 @@ static int load_function(struct pld *l, config_setting_t *g, struct pl_function 
 				if (!strcmp(v, end_names[i]))
 					f->end = i;
 			if (!err && f->end < 0)
-				err = pfail(l, s, "chain.end: '%s' is not one of: socket, forward, "
+				err = config_fail(l, s, "chain.end: '%s' is not one of: socket, forward, "
 						  "consume",
 					    v);
 		} else if (KEY("stages")) {
 			if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 			    config_setting_type(s) != CONFIG_TYPE_LIST)
-				return pfail(l, s, "chain.stages: expected a list of stage names");
+				return config_fail(l, s, "chain.stages: expected a list of stage names");
 			for (int i = 0; i < config_setting_length(s); i++) {
 				config_setting_t *e = config_setting_get_elem(s, i);
 				const char *v = config_setting_get_string(e);
 				int st = v ? stage_lookup(v) : -1;
 
 				if (st < 0 || !stage_table[st].per_packet)
-					return pfail(l, e,
+					return config_fail(l, e,
 						     "chain.stages: '%s' is not a per-packet stage "
 						     "(see docs/config.md for the stage names)",
 						     v ? v : "?");
 				f->stages |= 1u << st;
 			}
 		} else
-			err = pfail(l, s, "unknown key 'chain.%s'", name);
+			err = config_fail(l, s, "unknown key 'chain.%s'", name);
 		if (err)
 			return err;
 	}
 	if (!f->name[0])
-		return pfail(l, g, "chain: a function without a name");
+		return config_fail(l, g, "chain: a function without a name");
 	if (f->share < 0)
-		return pfail(l, g, "chain: function '%s' has no share", f->name);
+		return config_fail(l, g, "chain: function '%s' has no share", f->name);
 	return 0;
 }
 
-static int load_server(struct pld *l, config_setting_t *g, struct pl_server *v)
+static int load_server(struct config_err *l, config_setting_t *g, struct pl_server *v)
 {
 	int err = 0, have_nic = 0;
 
 	if (!config_setting_is_group(g))
-		return pfail(l, g, "servers: expected groups { name = ...; cores = ...; }");
+		return config_fail(l, g, "servers: expected groups { name = ...; cores = ...; }");
 	memset(v, 0, sizeof(*v));
 	v->line = config_setting_source_line(g);
 	FOR_EACH(g)
@@ -182,7 +162,7 @@ static int load_server(struct pld *l, config_setting_t *g, struct pl_server *v)
 		else if (KEY("description"))
 			err = config_setting_type(s) == CONFIG_TYPE_STRING ?
 				      0 :
-				      pfail(l, s, "servers.description: expected a string");
+				      config_fail(l, s, "servers.description: expected a string");
 		else if (KEY("cores"))
 			err = pint(l, s, "servers.cores", 1, MAX_CORES * 8, &v->cores);
 		else if (KEY("queues"))
@@ -191,14 +171,14 @@ static int load_server(struct pld *l, config_setting_t *g, struct pl_server *v)
 			err = prate(l, s, "servers.nic", &v->nic_bps);
 			have_nic = 1;
 		} else
-			err = pfail(l, s, "unknown key 'servers.%s'", name);
+			err = config_fail(l, s, "unknown key 'servers.%s'", name);
 		if (err)
 			return err;
 	}
 	if (!v->name[0])
-		return pfail(l, g, "servers: a server without a name");
+		return config_fail(l, g, "servers: a server without a name");
 	if (!v->cores || !v->queues || !have_nic)
-		return pfail(l, g, "servers: '%s' needs cores, queues and nic", v->name);
+		return config_fail(l, g, "servers: '%s' needs cores, queues and nic", v->name);
 	return 0;
 }
 
@@ -218,14 +198,14 @@ static int find_srv(const struct placement *p, const char *name)
 	return -1;
 }
 
-static int load_entry(struct pld *l, struct placement *p, config_setting_t *g, struct pl_entry *e)
+static int load_entry(struct config_err *l, struct placement *p, config_setting_t *g, struct pl_entry *e)
 {
 	char fn[NAME_LEN] = "", srv[NAME_LEN] = "";
 	config_setting_t *fs = NULL, *ss = NULL;
 	int err = 0;
 
 	if (!config_setting_is_group(g))
-		return pfail(l, g, "placement: expected groups { function = ...; server = ...; }");
+		return config_fail(l, g, "placement: expected groups { function = ...; server = ...; }");
 	memset(e, 0, sizeof(*e));
 	e->line = config_setting_source_line(g);
 	FOR_EACH(g)
@@ -243,25 +223,25 @@ static int load_entry(struct pld *l, struct placement *p, config_setting_t *g, s
 		else if (KEY("queues"))
 			err = pint(l, s, "placement.queues", 1, MAX_QUEUES, &e->queues);
 		else
-			err = pfail(l, s, "unknown key 'placement.%s'", name);
+			err = config_fail(l, s, "unknown key 'placement.%s'", name);
 		if (err)
 			return err;
 	}
 	if (!fs || !ss || !e->cores || !e->queues)
-		return pfail(l, g, "placement: each entry needs function, server, cores and queues");
+		return config_fail(l, g, "placement: each entry needs function, server, cores and queues");
 	e->fn = find_fn(p, fn);
 	if (e->fn < 0)
-		return pfail(l, fs, "placement: unknown function '%s' (not in chain)", fn);
+		return config_fail(l, fs, "placement: unknown function '%s' (not in chain)", fn);
 	e->server = find_srv(p, srv);
 	if (e->server < 0)
-		return pfail(l, ss, "placement: unknown server '%s' (not in servers)", srv);
+		return config_fail(l, ss, "placement: unknown server '%s' (not in servers)", srv);
 	if (e->cores % e->queues)
-		return pfail(l, g,
+		return config_fail(l, g,
 			     "placement: %s on %s: cores (%d) must be a multiple of queues (%d): "
 			     "each queue is a shard with cores/queues cores",
 			     fn, srv, e->cores, e->queues);
 	if (e->cores / e->queues > 2)
-		return pfail(l, g,
+		return config_fail(l, g,
 			     "placement: %s on %s: %d cores per queue; a shard uses 1 or 2 (give "
 			     "it more queues)",
 			     fn, srv, e->cores / e->queues);
@@ -328,7 +308,7 @@ static int verr_line(char *err, int errlen, const char *file, int line, const ch
 int placement_load(struct placement *p, const char *path, const char *cal_override, char *err,
 		   int errlen)
 {
-	struct pld l = { path, err, errlen };
+	struct config_err l = { path, err, errlen };
 	config_setting_t *root, *chain = NULL;
 	char base[PATH_MAX] = "";
 	int ret = 0;
@@ -360,10 +340,10 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 		} else if (KEY("description")) {
 			ret = config_setting_type(s) == CONFIG_TYPE_STRING ?
 				      0 :
-				      pfail(&l, s, "description: expected a string");
+				      config_fail(&l, s, "description: expected a string");
 		} else if (KEY("base")) {
 			if (config_setting_type(s) != CONFIG_TYPE_STRING)
-				ret = pfail(&l, s, "base: expected a string");
+				ret = config_fail(&l, s, "base: expected a string");
 			else
 				dir_join(path, config_setting_get_string(s), base, sizeof(base));
 		} else if (KEY("chain") || KEY("servers") || KEY("placement")) {
@@ -372,11 +352,11 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 						   PL_MAX_ENTRIES;
 
 			if (!config_setting_is_list(s)) {
-				ret = pfail(&l, s, "%s: expected a list ( { ... }, ... )", name);
+				ret = config_fail(&l, s, "%s: expected a list ( { ... }, ... )", name);
 				goto out;
 			}
 			if (config_setting_length(s) > max) {
-				ret = pfail(&l, s, "%s: at most %d entries", name, max);
+				ret = config_fail(&l, s, "%s: at most %d entries", name, max);
 				goto out;
 			}
 			if (KEY("chain"))
@@ -387,21 +367,21 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 				if (KEY("chain")) {
 					ret = load_function(&l, g, &p->fn[i]);
 					if (!ret && find_fn(p, p->fn[i].name) >= 0)
-						ret = pfail(&l, g, "chain: function '%s' defined twice",
+						ret = config_fail(&l, g, "chain: function '%s' defined twice",
 							    p->fn[i].name);
 					if (!ret)
 						sum += p->fn[p->nfn++].share;
 				} else if (KEY("servers")) {
 					ret = load_server(&l, g, &p->srv[i]);
 					if (!ret && find_srv(p, p->srv[i].name) >= 0)
-						ret = pfail(&l, g, "servers: '%s' defined twice",
+						ret = config_fail(&l, g, "servers: '%s' defined twice",
 							    p->srv[i].name);
 					if (!ret)
 						p->nsrv++;
 				}
 			}
 		} else {
-			ret = pfail(&l, s, "unknown key '%s'", name);
+			ret = config_fail(&l, s, "unknown key '%s'", name);
 		}
 		if (ret)
 			goto out;
@@ -417,7 +397,7 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 				if (p->ent[j].fn == p->ent[i].fn &&
 				    p->ent[j].server == p->ent[i].server &&
 				    p->ent[j].instance == p->ent[i].instance) {
-					ret = pfail(&l, config_setting_get_elem(pl, i),
+					ret = config_fail(&l, config_setting_get_elem(pl, i),
 						    "placement: %s placed twice on %s #%d",
 						    p->fn[p->ent[i].fn].name,
 						    p->srv[p->ent[i].server].name, p->ent[i].instance);
@@ -427,19 +407,19 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 		}
 	}
 	if (!p->nfn) {
-		ret = pfail(&l, NULL, "no chain: list the functions in 'chain = ( ... );'");
+		ret = config_fail(&l, NULL, "no chain: list the functions in 'chain = ( ... );'");
 		goto out;
 	}
 	if (!p->nsrv) {
-		ret = pfail(&l, NULL, "no servers: list the server types in 'servers = ( ... );'");
+		ret = config_fail(&l, NULL, "no servers: list the server types in 'servers = ( ... );'");
 		goto out;
 	}
 	if (fabs(sum - 1) > 1e-6) {
-		ret = pfail(&l, chain, "chain: the shares sum to %.6g, not 1", sum);
+		ret = config_fail(&l, chain, "chain: the shares sum to %.6g, not 1", sum);
 		goto out;
 	}
 	if (!base[0]) {
-		ret = pfail(&l, NULL, "no base scenario: name one with 'base = \"FILE\";'");
+		ret = config_fail(&l, NULL, "no base scenario: name one with 'base = \"FILE\";'");
 		goto out;
 	}
 	config_defaults(&p->base);
