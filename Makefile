@@ -1,7 +1,7 @@
 # rxmodel / rxcalibrate build. Everything generated goes under $(OUTPUT).
 #   make            build both tools
 #   make run        install missing packages, build, run rxmodel on configs/gilan.cfg --bw 10G
-#   make check      install missing packages, build, run every test
+#   make check      install missing packages, build, run every test (then again under ASan+UBSan)
 #   make bench      simulator speed and memory figures (and probe overhead where possible)
 #   make figures    every figure of docs/figures.md into figures/ (SVG, PNG and their CSV data)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -54,10 +54,18 @@ run:
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUTPUT)/rxmodel --config configs/gilan.cfg --bw 10G
 
+# The whole suite twice: as built, then built into $(OUTPUT)/san under AddressSanitizer and
+# UndefinedBehaviorSanitizer (any report fails the test that triggered it).
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
 check:
 	$(Q)scripts/install-deps.sh test
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)tests/run.sh $(OUTPUT)
+	@echo "== the same tests under ASan and UBSan ($(OUTPUT)/san)"
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/san EXTRA_CFLAGS="$(SAN_CFLAGS) $(EXTRA_CFLAGS)" all tests
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run.sh $(OUTPUT)/san
 
 bench:
 	$(Q)scripts/install-deps.sh build
