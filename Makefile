@@ -37,7 +37,7 @@ BASE_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter $(WERROR_F
 	-D_GNU_SOURCE -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS)
 
 .DEFAULT_GOAL := all
-.PHONY: all deps run check bench install clean fmt figures
+.PHONY: all deps run check bench install clean fmt figures fuzz
 .DELETE_ON_ERROR:
 
 include model/model.mk
@@ -81,6 +81,10 @@ figures:
 	$(Q)$(MAKE) --no-print-directory $(RXMODEL)
 	$(call msg,FIGURES,figures/)
 	$(Q)experiments/figures.sh $(OUTPUT) figures
+
+# libFuzzer harnesses (fuzz/, docs/fuzz.md), FUZZ_SECONDS (default 60) each; needs clang.
+fuzz:
+	$(Q)$(MAKE) --no-print-directory -f fuzz/fuzz.mk OUTPUT=$(OUTPUT) run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rxmodel/configs \

@@ -85,7 +85,15 @@ int config_fail(const struct config_err *l, const config_setting_t *s, const cha
 		snprintf(l->err, l->errlen, "%s:%d: %s", l->file, config_setting_source_line(s), msg);
 	else
 		snprintf(l->err, l->errlen, "%s: %s", l->file, msg);
+	config_one_line(l->err);
 	return -EINVAL;
+}
+
+void config_one_line(char *msg)
+{
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 static const char *path_of(const config_setting_t *s, char *buf, int len)
@@ -439,6 +447,7 @@ static int read_file(config_t *cfg, const char *path, struct config_err *l)
 		int e = errno;
 
 		snprintf(l->err, l->errlen, "%s: %s", path, strerror(e));
+		config_one_line(l->err);
 		return -e;
 	}
 	fclose(f);
@@ -446,6 +455,7 @@ static int read_file(config_t *cfg, const char *path, struct config_err *l)
 		snprintf(l->err, l->errlen, "%s:%d: %s",
 			 config_error_file(cfg) ? config_error_file(cfg) : path,
 			 config_error_line(cfg), config_error_text(cfg));
+		config_one_line(l->err);
 		return -EINVAL;
 	}
 	return 0;
@@ -964,6 +974,15 @@ int config_load(struct model_config *c, const char *path, const char *cal_overri
 		goto out;
 	}
 	ret = calibration_load(&c->cal, c->calibration_path, err, errlen);
+	if (ret && ret != -EINVAL && !(cal_override && *cal_override)) {
+		/* the file named by this scenario cannot be opened: say where it was named */
+		char why[ERR_LEN];
+
+		snprintf(why, sizeof(why), "%s", err);
+		ret = config_fail(&l, config_setting_get_member(config_root_setting(&cfg),
+								 "calibration"),
+				  "calibration: %s", why);
+	}
 out:
 	config_destroy(&cfg);
 	return ret;

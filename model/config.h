@@ -139,6 +139,8 @@ struct config_err {
 /* Formats "FILE:LINE: message" (or "FILE: message") into l->err; returns -EINVAL. */
 int config_fail(const struct config_err *l, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Replaces control characters (a newline in a quoted path or value) by '?': one printable line. */
+void config_one_line(char *msg);
 
 void config_defaults(struct model_config *c);
 

@@ -322,6 +322,7 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 	f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		config_one_line(err);
 		return -ENOENT;
 	}
 	fclose(f);
@@ -329,6 +330,7 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
 			 config_error_text(&cfg));
+		config_one_line(err);
 		ret = -EINVAL;
 		goto out;
 	}

@@ -81,7 +81,7 @@ int parse_duration_ns(const char *s, uint64_t *out, int allow_zero)
 	v *= mult;
 	if (v < 0 || (!allow_zero && v < 1) || v > 1.8e19)
 		return -ERANGE;
-	*out = (uint64_t)llround(v);
+	*out = (uint64_t)(v + 0.5); /* v <= 1.8e19: above LLONG_MAX, in range of uint64_t */
 	return 0;
 }
 
@@ -113,7 +113,7 @@ int parse_bytes(const char *s, uint64_t *out)
 	v *= mult;
 	if (v < 0 || v > 1.8e19)
 		return -ERANGE;
-	*out = (uint64_t)llround(v);
+	*out = (uint64_t)(v + 0.5); /* v <= 1.8e19: above LLONG_MAX, in range of uint64_t */
 	return 0;
 }
 

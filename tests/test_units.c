@@ -55,6 +55,9 @@ static void test_durations(void **state)
 	assert_int_equal(parse_duration_ns("0", &ns, 0), -ERANGE);
 	assert_int_equal(parse_duration_ns("-1s", &ns, 0), -ERANGE);
 	assert_int_equal(parse_duration_ns("3h", &ns, 0), -EINVAL);
+	/* above LLONG_MAX but inside the accepted 1.8e19 (found by fuzz_units: llround overflowed) */
+	assert_int_equal(parse_duration_ns("1e19ns", &ns, 0), 0);
+	assert_true(ns == 10000000000000000000ull);
 }
 
 static void test_bytes(void **state)
@@ -68,6 +71,8 @@ static void test_bytes(void **state)
 	assert_int_equal(parse_bytes("1M", &b), 0);
 	assert_true(b == 1000000);
 	assert_int_equal(parse_bytes("1X", &b), -EINVAL);
+	assert_int_equal(parse_bytes("1.5e19", &b), 0);
+	assert_true(b == 15000000000000000000ull);
 }
 
 int main(void)
