@@ -3,6 +3,7 @@
 #   make run        install missing packages, build, run rxmodel on configs/gilan.cfg --bw 10G
 #   make check      install missing packages, build, run every test (then again under ASan+UBSan)
 #   make bench      simulator speed and memory figures (and probe overhead where possible)
+#   make valgrind   the simulator's tests under valgrind memcheck
 #   make figures    every figure of docs/figures.md into figures/ (SVG, PNG and their CSV data)
 #   make install    PREFIX=/usr/local DESTDIR=
 # V=1 shows the full commands; EXTRA_CFLAGS is appended; CI=true (or WERROR=1) fails on warnings.
@@ -37,7 +38,7 @@ BASE_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter $(WERROR_F
 	-D_GNU_SOURCE -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS)
 
 .DEFAULT_GOAL := all
-.PHONY: all deps run check bench install clean fmt figures fuzz
+.PHONY: all deps run check bench install clean fmt figures fuzz valgrind
 .DELETE_ON_ERROR:
 
 include model/model.mk
@@ -75,12 +76,24 @@ bench:
 # gnuplot-nox is in install-deps.sh's "all" set; it is installed only when gnuplot is missing.
 figures:
 	$(Q)scripts/install-deps.sh build
-	$(Q)command -v gnuplot >/dev/null 2>&1 || scripts/install-deps.sh all
+	$(Q)command -v gnuplot >/dev/null 2>&1 || scripts/install-deps.sh figures
 	$(Q)command -v gnuplot >/dev/null 2>&1 || \
 		{ echo "make figures: gnuplot not found: apt-get install gnuplot-nox" >&2; exit 1; }
 	$(Q)$(MAKE) --no-print-directory $(RXMODEL)
 	$(call msg,FIGURES,figures/)
 	$(Q)experiments/figures.sh $(OUTPUT) figures
+
+# The simulator's unit and closed-form tests under valgrind (memcheck, definite leaks are
+# errors); about 2.5 min on 2 cores.
+VALGRIND_TESTS := test_units test_eventq test_stats test_traffic test_config test_napi test_queueing
+valgrind:
+	$(Q)scripts/install-deps.sh valgrind
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)for t in $(VALGRIND_TESTS); do \
+		valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+			$(OUTPUT)/tests/$$t >$(OUTPUT)/tests/$$t.valgrind 2>&1 && echo "ok    valgrind $$t" || \
+			{ cat $(OUTPUT)/tests/$$t.valgrind; echo "FAIL  valgrind $$t"; exit 1; }; \
+	done
 
 # libFuzzer harnesses (fuzz/, docs/fuzz.md), FUZZ_SECONDS (default 60) each; needs clang.
 fuzz:

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Install the Debian packages this project needs, only those that are missing.
-# Usage: scripts/install-deps.sh [build|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|test|figures|valgrind|all]   (default: all)
 set -eu
 
 pkgs_build="make gcc pkg-config libconfig-dev libgsl-dev libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool"
 pkgs_test="libcmocka-dev iproute2 procps iperf3 nftables"
 pkgs_figures="gnuplot-nox"
+pkgs_valgrind="valgrind"
 
 case "${1:-all}" in
 build) want="$pkgs_build" ;;
 test) want="$pkgs_build $pkgs_test" ;;
-all) want="$pkgs_build $pkgs_test $pkgs_figures" ;;
-*) echo "install-deps.sh: unknown set '$1' (build, test or all)" >&2; exit 2 ;;
+figures) want="$pkgs_build $pkgs_figures" ;;
+valgrind) want="$pkgs_build $pkgs_test $pkgs_valgrind" ;;
+all) want="$pkgs_build $pkgs_test $pkgs_figures $pkgs_valgrind" ;;
+*) echo "install-deps.sh: unknown set '$1' (build, test, figures, valgrind or all)" >&2; exit 2 ;;
 esac
 
 missing=""
