@@ -95,9 +95,9 @@ valgrind:
 			{ cat $(OUTPUT)/tests/$$t.valgrind; echo "FAIL  valgrind $$t"; exit 1; }; \
 	done
 
-# libFuzzer harnesses (fuzz/, docs/fuzz.md), FUZZ_SECONDS (default 60) each; needs clang.
-fuzz:
-	$(Q)$(MAKE) --no-print-directory -f fuzz/fuzz.mk OUTPUT=$(OUTPUT) run
+# make fuzz: libFuzzer harnesses (fuzz/fuzz.mk, docs/fuzz.md), FUZZ_SECONDS (default 60) each;
+# needs clang.
+include fuzz/fuzz.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rxmodel/configs \

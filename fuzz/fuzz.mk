@@ -1,20 +1,10 @@
-# libFuzzer harnesses (make fuzz; see docs/fuzz.md). Run by the top-level Makefile as
-#   $(MAKE) -f fuzz/fuzz.mk OUTPUT=... run
+# libFuzzer harnesses (make fuzz; see docs/fuzz.md). Included by the top-level Makefile, whose
+# OUTPUT, PKG_CONFIG, Q and msg it uses.
 # The model and fit sources are compiled again with clang under ASan+UBSan and the fuzzer's
 # coverage instrumentation into $(OUTPUT)/fuzz: the normal objects have neither.
-OUTPUT ?= .output
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-PKG_CONFIG ?= pkg-config
 FUZZ_OUT := $(OUTPUT)/fuzz
-
-ifeq ($(V),1)
-Q =
-msg =
-else
-Q = @
-msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
-endif
 
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wno-unused-parameter $(FUZZ_SAN) \
@@ -29,15 +19,14 @@ FUZZ_MODEL_OBJS := $(patsubst model/%.c,$(FUZZ_OUT)/model/%.o,\
 # fit.c and what it calls (host provenance for fit_write_calibration)
 FUZZ_CAL_OBJS := $(patsubst %,$(FUZZ_OUT)/calibrate/%.o,fit sysinfo ksyms)
 
-.PHONY: build run check-clang
-.DELETE_ON_ERROR:
+.PHONY: fuzz fuzz-build fuzz-check-clang
 
-build: check-clang $(FUZZ_BINS)
+fuzz-build: fuzz-check-clang $(FUZZ_BINS)
 
-run: build
+fuzz: fuzz-build
 	$(Q)fuzz/run.sh $(FUZZ_OUT) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
-check-clang: | $(FUZZ_OUT)
+fuzz-check-clang: | $(FUZZ_OUT)
 	$(Q)printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return 0; }\n' \
 		>$(FUZZ_OUT)/probe.c
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(FUZZ_OUT)/probe.c -o $(FUZZ_OUT)/probe \
