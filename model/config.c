@@ -880,7 +880,7 @@ static int load_variants(struct config_err *l, config_setting_t *g, struct model
 	return 0;
 }
 
-static void dir_join(const char *file, const char *rel, char *out, size_t len)
+void config_dir_join(const char *file, const char *rel, char *out, size_t len)
 {
 	const char *slash = strrchr(file, '/');
 
@@ -913,7 +913,7 @@ int config_load(struct model_config *c, const char *path, const char *cal_overri
 
 			if ((ret = get_str(&l, s, &v)))
 				goto out;
-			dir_join(path, v, c->calibration_path, sizeof(c->calibration_path));
+			config_dir_join(path, v, c->calibration_path, sizeof(c->calibration_path));
 			continue;
 		}
 		if (KEY("variants")) {

@@ -139,6 +139,8 @@ struct config_err {
 /* Formats "FILE:LINE: message" (or "FILE: message") into l->err; returns -EINVAL. */
 int config_fail(const struct config_err *l, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* @rel as named in @file: relative paths are taken from @file's directory. */
+void config_dir_join(const char *file, const char *rel, char *out, size_t len);
 /* Replaces control characters (a newline in a quoted path or value) by '?': one printable line. */
 void config_one_line(char *msg);
 

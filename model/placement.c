@@ -248,16 +248,6 @@ static int load_entry(struct config_err *l, struct placement *p, config_setting_
 	return 0;
 }
 
-static void dir_join(const char *file, const char *rel, char *out, size_t len)
-{
-	const char *slash = strrchr(file, '/');
-
-	if (rel[0] == '/' || !slash)
-		snprintf(out, len, "%s", rel);
-	else
-		snprintf(out, len, "%.*s/%s", (int)(slash - file), file, rel);
-}
-
 /* The function's path on the base scenario, checked once at load time. */
 static int fn_config(const struct placement *p, int fn, struct model_config *c, char *err,
 		     int errlen)
@@ -347,7 +337,7 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 			if (config_setting_type(s) != CONFIG_TYPE_STRING)
 				ret = config_fail(&l, s, "base: expected a string");
 			else
-				dir_join(path, config_setting_get_string(s), base, sizeof(base));
+				config_dir_join(path, config_setting_get_string(s), base, sizeof(base));
 		} else if (KEY("chain") || KEY("servers") || KEY("placement")) {
 			int max = KEY("chain") ? PL_MAX_FUNCS :
 				  KEY("servers") ? PL_MAX_SERVERS :
