@@ -103,6 +103,12 @@ static int num_field(const char *path, int line, const char *col, const char *s,
 			path, line, col, s);
 		return -EINVAL;
 	}
+	/* squares of counts and times must neither overflow nor underflow in the fit's sums */
+	if (v != 0 && (v < 1e-50 || v > 1e50)) {
+		set_err(err, len, "%s:%d: column '%s': '%s' is outside what the fit handles (0, or "
+			"1e-50 to 1e50)", path, line, col, s);
+		return -ERANGE;
+	}
 	*out = v;
 	return 0;
 }
@@ -175,6 +181,12 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
+		}
+		if (v[C_PAYLOAD] > 65535 || v[C_PAYLOAD] != floor(v[C_PAYLOAD])) {
+			set_err(err, len, "%s:%d: column 'payload_bytes': '%s' is not a UDP payload "
+				"size (0 to 65535 bytes)", path, lineno, f[idx[C_PAYLOAD]]);
+			ret = -EINVAL;
+			goto out;
 		}
 		if (v[C_STEP] < 1 || v[C_STEP] != floor(v[C_STEP]) || v[C_STEP] > 1e9) {
 			set_err(err, len, "%s:%d: column 'step': '%s' is not a step number (1, 2, ...)",
@@ -612,7 +624,7 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 	struct lsq *q;
 	bool use[FIT_MAX_STEPS];
 	double cov[COEF_COUNT][COEF_COUNT], ucoef[COEF_COUNT], ucov[COEF_COUNT][COEF_COUNT], x2;
-	double calls = 0, ybar = 0, wsum = 0, sstot = 0, s2, cvs = 0, qn;
+	double calls = 0, ybar = 0, wsum = 0, sstot = 0, yy = 0, s2, cvs = 0, qn;
 	unsigned cols, best;
 	bool constrained;
 	int ret;
@@ -693,8 +705,14 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 		r->resid[i] = q->y[i] - r->pred[i];
 		r->sigma[i] = sqrt(q->var[i] * s2);
 		sstot += (q->y[i] - ybar) * (q->y[i] - ybar) / q->var[i];
+		yy += q->y[i] * q->y[i] / q->var[i];
 	}
-	r->r2 = sstot > 0 ? 1 - r->chi2 / sstot : (r->chi2 > 0 ? 0 : 1);
+	/* cpu_ns the same in every step (to rounding): no variance to explain, R² is 1 if the
+	 * fit is exact to rounding too, else 0, never the ratio of two rounding errors */
+	if (sstot <= 1e-12 * yy)
+		r->r2 = r->chi2 > 1e-12 * yy ? 0 : 1;
+	else
+		r->r2 = 1 - r->chi2 / sstot;
 
 	/* leave one rate step out: refit (own identifiability, non-negative), predict it */
 	for (int k = 0; k < q->n; k++) {

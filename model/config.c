@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "units.h"
@@ -81,7 +83,12 @@ int config_fail(const struct config_err *l, const config_setting_t *s, const cha
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (s && config_setting_source_line(s))
+	if (s && config_setting_source_file(s) && strcmp(config_setting_source_file(s), l->file))
+		/* from an @include: libconfig opened include_dir/NAME (read_file) */
+		snprintf(l->err, l->errlen, "%s%s%s:%d: %s", s->config->include_dir ?: "",
+			 s->config->include_dir ? "/" : "", config_setting_source_file(s),
+			 config_setting_source_line(s), msg);
+	else if (s && config_setting_source_line(s))
 		snprintf(l->err, l->errlen, "%s:%d: %s", l->file, config_setting_source_line(s), msg);
 	else
 		snprintf(l->err, l->errlen, "%s: %s", l->file, msg);
@@ -439,26 +446,229 @@ static int load_calibration_group(struct config_err *l, config_setting_t *cal, s
 	return 0;
 }
 
-static int read_file(config_t *cfg, const char *path, struct config_err *l)
+/* ---- reading a file, @include ----
+ * libconfig 1.5 opens `@include "NAME"` as include_dir/NAME (include_dir: the directory of the
+ * file given to read_file), with no check of what it opens: a directory makes its scanner
+ * exit(2), a FIFO or a device blocks or reads forever, a cycle stops at depth 10 naming no file,
+ * and one include_dir serves every level. So before libconfig reads anything, every @include
+ * its scanner would act on is checked here, and refused with FILE:LINE unless it is a relative
+ * path to a regular file, not already being read, at most INCLUDE_DEPTH deep, and (nested) in a
+ * file of include_dir itself, where "relative to the including file" is what libconfig does. */
+#define INCLUDE_DEPTH 10		/* libconfig's MAX_INCLUDE_DEPTH */
+#define CONFIG_MAX_BYTES (16 << 20)	/* a scenario is a few kB; /dev/zero is not one */
+
+struct include_chain {
+	const char *dir;		/* include_dir, NULL: names are opened as written */
+	struct stat dir_st;
+	struct stat file[INCLUDE_DEPTH + 1];
+	int n;
+};
+
+/* Whole file as a NUL-terminated string (*out, to free), or -errno with the message in @l. */
+static int slurp(const char *path, struct config_err *l, const char *who, int line, char **out)
 {
 	FILE *f = fopen(path, "r");
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+	int e = 0;
 
-	if (!f) {
-		int e = errno;
+	if (!f)
+		e = errno;
+	while (f && !e) {
+		if (cap - n < 4096) {
+			char *nb = cap >= CONFIG_MAX_BYTES ? NULL : realloc(buf, cap += 65536);
 
-		snprintf(l->err, l->errlen, "%s: %s", path, strerror(e));
+			if (!nb) {
+				e = cap >= CONFIG_MAX_BYTES ? EFBIG : ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (ferror(f))
+			e = EIO;
+		else if (feof(f))
+			break;
+	}
+	if (f)
+		fclose(f);
+	if (!e && memchr(buf, 0, n))
+		e = EILSEQ;
+	if (e) {
+		free(buf);
+		if (who)
+			snprintf(l->err, l->errlen, "%s:%d: %s: %s", who, line, path,
+				 e == EILSEQ ? "a NUL byte: not a text file" : strerror(e));
+		else
+			snprintf(l->err, l->errlen, "%s: %s", path,
+				 e == EILSEQ ? "a NUL byte: not a text file" : strerror(e));
 		config_one_line(l->err);
 		return -e;
 	}
-	fclose(f);
-	if (config_read_file(cfg, path) != CONFIG_TRUE) {
-		snprintf(l->err, l->errlen, "%s:%d: %s",
-			 config_error_file(cfg) ? config_error_file(cfg) : path,
-			 config_error_line(cfg), config_error_text(cfg));
-		config_one_line(l->err);
-		return -EINVAL;
+	buf[n] = 0;
+	*out = buf;
+	return 0;
+}
+
+static int include_fail(struct config_err *l, const char *file, int line, const char *name,
+			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int include_fail(struct config_err *l, const char *file, int line, const char *name,
+			const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(l->err, l->errlen, "%s:%d: @include \"%s\": %s", file, line, name, msg);
+	config_one_line(l->err);
+	return -EINVAL;
+}
+
+/* Checks the @include lines of @text (the contents of @file) as libconfig 1.5's scanner finds
+ * them: at the start of a line, outside comments and strings. */
+static int check_includes(const char *file, const char *text, struct include_chain *ch,
+			  struct config_err *l)
+{
+	enum { CODE, BLOCK_COMMENT, LINE_COMMENT, STRING } st = CODE;
+	int line = 1, ret = 0;
+
+	for (const char *p = text; *p; p++) {
+		const char *q = p;
+		char name[PATH_MAX], full[PATH_MAX + 8];
+		size_t n = 0;
+		struct stat sb;
+		char *sub = NULL;
+
+		if (*p == '\n') {
+			line++;
+			if (st == LINE_COMMENT)
+				st = CODE;
+			continue;
+		}
+		if (st == BLOCK_COMMENT) {
+			if (p[0] == '*' && p[1] == '/')
+				st = CODE, p++;
+			continue;
+		}
+		if (st == LINE_COMMENT)
+			continue;
+		if (st == STRING) {
+			if (*p == '\\' && p[1] && p[1] != '\n')
+				p++;
+			else if (*p == '"')
+				st = CODE;
+			continue;
+		}
+		if (*p == '"') {
+			st = STRING;
+			continue;
+		}
+		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			st = LINE_COMMENT;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			st = BLOCK_COMMENT, p++;
+			continue;
+		}
+		if (p != text && p[-1] != '\n')
+			continue;
+		/* ^[ \t]*@include[ \t]+" */
+		q += strspn(q, " \t");
+		if (strncmp(q, "@include", 8) || !strchr(" \t", q[8]) || !q[8])
+			continue;
+		q += 8 + strspn(q + 8, " \t");
+		if (*q != '"')
+			continue;
+		for (q++; *q && *q != '"'; q++) {
+			if (*q == '\\' && (q[1] == '\\' || q[1] == '"'))
+				q++;
+			else if (*q == '\\')
+				return include_fail(l, file, line, "", "a backslash that libconfig "
+						    "does not read (only \\\\ and \\\")");
+			if (n + 1 < sizeof(name))
+				name[n++] = *q;
+		}
+		name[n] = 0;
+		if (!*q)
+			return include_fail(l, file, line, name, "no closing quote");
+		if (name[0] == '/' && ch->dir)
+			return include_fail(l, file, line, name, "an absolute path (libconfig 1.5 "
+					    "reads it below %s/): write it relative to %s/",
+					    ch->dir, ch->dir);
+		if (ch->n > 0) { /* nested: libconfig reads it from ch->dir, not from file's dir */
+			char d[PATH_MAX];
+			struct stat ds;
+
+			config_dir_join(file, ".", d, sizeof(d));
+			if (stat(d, &ds) || ds.st_dev != ch->dir_st.st_dev ||
+			    ds.st_ino != ch->dir_st.st_ino)
+				return include_fail(l, file, line, name,
+						    "nested @include in a file outside %s/ (libconfig "
+						    "1.5 would read %s/%s, not the file next to %s)",
+						    ch->dir ? ch->dir : ".", ch->dir ? ch->dir : ".",
+						    name, file);
+		}
+		if (ch->dir)
+			snprintf(full, sizeof(full), "%s/%s", ch->dir, name);
+		else
+			snprintf(full, sizeof(full), "%s", name);
+		if (ch->n >= INCLUDE_DEPTH)
+			return include_fail(l, file, line, name, "more than %d levels of @include",
+					    INCLUDE_DEPTH);
+		if (stat(full, &sb))
+			return include_fail(l, file, line, name, "%s: %s", full, strerror(errno));
+		if (!S_ISREG(sb.st_mode))
+			return include_fail(l, file, line, name, "%s is not a regular file", full);
+		for (int i = 0; i <= ch->n; i++)
+			if (ch->file[i].st_dev == sb.st_dev && ch->file[i].st_ino == sb.st_ino)
+				return include_fail(l, file, line, name, "an include cycle (%s is "
+						    "already being read)", full);
+		if ((ret = slurp(full, l, file, line, &sub)))
+			return ret;
+		ch->file[++ch->n] = sb;
+		ret = check_includes(full, sub, ch, l);
+		ch->n--;
+		free(sub);
+		if (ret)
+			return ret;
+		p = q;
 	}
 	return 0;
+}
+
+static int read_file(config_t *cfg, const char *path, struct config_err *l)
+{
+	struct include_chain ch = { 0 };
+	char dir[PATH_MAX], *text = NULL, *ef;
+	int ret;
+
+	if ((ret = slurp(path, l, NULL, 0, &text)))
+		return ret;
+	if (strchr(path, '/')) {
+		config_dir_join(path, ".", dir, sizeof(dir));
+		dir[strlen(dir) - 2] = 0; /* "DIR/." -> "DIR" ("/." -> "") */
+		ch.dir = dir;
+	}
+	if (stat(ch.dir ? (*dir ? dir : "/") : ".", &ch.dir_st) || stat(path, &ch.file[0]))
+		memset(&ch.file[0], 0, sizeof(ch.file[0])); /* a pipe: no cycle through itself */
+	ret = check_includes(path, text, &ch, l);
+	if (!ret) {
+		if (ch.dir)
+			config_set_include_dir(cfg, *dir ? dir : "");
+		if (config_read_string(cfg, text) != CONFIG_TRUE) {
+			ef = (char *)config_error_file(cfg);
+			snprintf(l->err, l->errlen, "%s%s%s:%d: %s", ef && ch.dir ? dir : "",
+				 ef && ch.dir ? "/" : "", ef ? ef : path, config_error_line(cfg),
+				 config_error_text(cfg));
+			config_one_line(l->err);
+			ret = -EINVAL;
+		}
+	}
+	free(text);
+	return ret;
 }
 
 int calibration_load(struct calibration *cal, const char *path, char *err, int errlen)

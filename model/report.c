@@ -234,7 +234,7 @@ static void csv_row(FILE *f, const struct run_record *rr)
 	if (r->inferred_ns_per_s >= 0)
 		fprintf(f, ",%.6g", r->inferred_ns_per_s);
 	else
-		fprintf(f, ",nan"); /* no background workload */
+		fprintf(f, ",-1"); /* no background workload (docs/report.md); never "nan" */
 	for (int i = 0; i < 5; i++)
 		fprintf(f, ",%.6g", r->lat_sock[i]);
 	for (int i = 0; i < 5; i++)

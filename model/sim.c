@@ -995,6 +995,10 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 	ret = config_validate(cfg, err, errlen);
 	if (ret)
 		return ret;
+	if (cfg->weight > MAX_WEIGHT) { /* poll_hist has MAX_WEIGHT + 1 slots */
+		snprintf(err, errlen, "napi.weight %d above %d", cfg->weight, MAX_WEIGHT);
+		return -EINVAL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		goto nomem;
