@@ -7,6 +7,8 @@
 
 #include "afile.h"
 #include "csv.h"
+#include "fault.h"
+#include "sweep.h"
 
 const char meas_csv_header[] =
 	"step,rate_requested_bps,offered_bps,offered_pps,received_bps,received_pps,received_packets,"
@@ -60,15 +62,18 @@ int meas_csv_write(const char *path, const struct meas_row *rows, size_t n)
 	if (err)
 		return err;
 	if (fprintf(a.f, "%s\n", meas_csv_header) < 0)
-		err = -EIO;
+		err = errno ? -errno : -EIO;	/* ENOSPC, EDQUOT ... */
 	for (size_t i = 0; i < n && !err; i++) {
 		int l = meas_csv_format(&rows[i], line, sizeof(line));
 
 		if (l < 0)
 			err = l;
 		else if (fprintf(a.f, "%s\n", line) < 0)
-			err = -EIO;
+			err = errno ? -errno : -EIO;
 	}
+	rxc_fault_pause("write");
+	if (!err && rxc_stop)
+		err = -EINTR;	/* a signal while writing: nothing written, as for one before */
 	if (err) {
 		afile_abort(&a);
 		return err;

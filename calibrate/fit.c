@@ -1020,8 +1020,8 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		goto out;
 	}
 	ret = write_file(f, name, d, res, &h, date);
-	if (!ret && fflush(f))
-		ret = -errno;
+	if ((!ret || ret == -EIO) && fflush(f))
+		ret = -errno;	/* why a buffered write failed: ENOSPC, EDQUOT ... */
 	if (!ret && fsync(fileno(f)))
 		ret = -errno;
 	if (fchmod(fileno(f), 0644) && !ret)
@@ -1029,7 +1029,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (ret) {
-		set_err(err, len, "%s: %s", tmp, strerror(-ret));
+		set_err(err, len, "%s: %s; nothing written", path, strerror(-ret));
 		goto out;
 	}
 	/* self-check: the simulator's own loader must accept it and read back our numbers */

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "fault.h"
 #include "ksyms.h"
 #include "probes.h"
 #include "rxstage.skel.h"
@@ -164,15 +165,43 @@ static int build_markers(struct rxstage_bpf *skel, const struct rxc_choice ch[ST
 	return n;
 }
 
+/* Why the last probes__open_attach failed, in one line (probes__why): ours, else libbpf's first
+ * warning about a program (it names the program and the reason), else its first warning. File
+ * state, as libbpf's print callback takes no context pointer. */
+static char why_failed[256];
+
+static void keep_warning(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	char line[sizeof(why_failed)], *text = line;
+	va_list aq;
+
+	if (l != LIBBPF_WARN || strstr(why_failed, "prog '"))
+		return;
+	va_copy(aq, ap);
+	vsnprintf(line, sizeof(line), fmt, aq);
+	va_end(aq);
+	line[strcspn(line, "\n")] = 0;
+	if (!strncmp(text, "libbpf: ", 8))
+		text += 8;
+	if (!why_failed[0] || strstr(text, "prog '"))
+		snprintf(why_failed, sizeof(why_failed), "%s", text);
+}
+
+const char *probes__why(void)
+{
+	return why_failed;
+}
+
 static int libbpf_quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
-	(void)l, (void)fmt, (void)ap;
+	keep_warning(l, fmt, ap);
 	return 0;
 }
 
 /* -v: libbpf's warnings and info (verifier logs come as warnings); RXC_LIBBPF_DEBUG=1 adds debug */
 static int libbpf_loud(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
+	keep_warning(l, fmt, ap);
 	if (l == LIBBPF_DEBUG && !getenv("RXC_LIBBPF_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
@@ -244,6 +273,31 @@ static int span_prog_stage(const char *name, const char *prefix)
 	return -1;
 }
 
+/* Before the load: a tracepoint program's tracepoint must exist in this kernel, said by name (libbpf
+ * would fail the whole load with ESRCH). RXC_FAULT (fault.h): tracepoint:TP makes this check look
+ * for RXC_FAULT_NO_TP for TP's programs; load:PROG gives PROG a flag the kernel refuses. 0 or
+ * -errno. */
+static int check_prog(struct bpf_program *prog, const char *name, const struct btf *vmlinux)
+{
+	const char *sec = bpf_program__section_name(prog), *tp = strchr(sec, '/'), *fault;
+
+	fault = rxc_fault("load");
+	if (fault && !strcmp(fault, name))
+		bpf_program__set_flags(prog, bpf_program__flags(prog) | (1u << 30));
+	if (!tp || (strncmp(sec, "tp_btf/", 7) && strncmp(sec, "raw_tp/", 7)))
+		return 0;
+	tp++;
+	fault = rxc_fault("tracepoint");
+	if (fault && !strcmp(fault, tp))
+		tp = RXC_FAULT_NO_TP;	/* only checked here: libbpf would keep its vmlinux BTF */
+	if (vmlinux && tp_nargs(vmlinux, tp) < 0) {
+		snprintf(why_failed, sizeof(why_failed), "tracepoint %s (program %s) does not exist "
+			 "in this kernel: no btf_trace_%s in its BTF", tp, name, tp);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int probes__open_attach(struct probes **out, const struct rxc_features *f,
 			const struct rxc_choice ch[STAGE_COUNT], const struct probes_cfg *cfg)
 {
@@ -255,6 +309,7 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 	struct probes *p;
 	int err, nkfree;
 
+	why_failed[0] = 0;
 	libbpf_set_print(cfg->verbose ? libbpf_loud : libbpf_quiet);
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -330,6 +385,8 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 				on = false;	/* per-packet counts: detail mode only */
 		}
 		bpf_program__set_autoload(prog, on);
+		if (on && (err = check_prog(prog, name, vmlinux)))
+			goto fail;
 	}
 	btf__free(vmlinux);
 	vmlinux = NULL;
@@ -362,10 +419,13 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 			err = add_link(p, bpf_program__attach_kprobe(prog, false, f->fn[s]));
 		else if ((s = span_prog_stage(name, "kretprobe_")) >= 0)
 			err = add_link(p, bpf_program__attach_kprobe(prog, true, f->fn[s]));
+		else if (rxc_fault("attach") && !strcmp(rxc_fault("attach"), name))
+			err = add_link(p, bpf_program__attach_raw_tracepoint(prog, RXC_FAULT_NO_TP));
 		else
 			err = add_link(p, bpf_program__attach(prog));
 		if (err) {
-			fprintf(stderr, "rxcalibrate: attaching %s: %s\n", name, strerror(-err));
+			snprintf(why_failed, sizeof(why_failed), "attaching program %s (%s): %s", name,
+				 bpf_program__section_name(prog), strerror(-err));
 			goto fail;
 		}
 	}

@@ -50,6 +50,8 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 			const struct rxc_choice ch[STAGE_COUNT], const struct probes_cfg *cfg);
 void probes__snapshot(struct probes *p, struct probes_snap *s);
 void probes__destroy(struct probes *p);
+/* After probes__open_attach failed: why, in one line naming the program ("" if unknown). */
+const char *probes__why(void);
 int probes__sample_period_ns(const struct probes *p);
 int probes__nr_markers(const struct probes *p);
 bool probes__stats_on(const struct probes *p);

@@ -7,10 +7,14 @@
 
 #include "cli.h"
 
-/* Returns a process exit status (0 ok, 1 runtime error, 2 bad input/environment, 130 signal). */
+/* Returns a process exit status (0 ok, 1 runtime error, 2 bad input/environment,
+ * 128 + N after signal N: SIGINT 130, SIGTERM 143). */
 int sweep_run(const struct run_opts *o);
 
-/* Set by SIGINT/SIGTERM; every wait in the sweep checks it. */
+/* Held (flock) by the one `rxcalibrate run` allowed at a time; holds its pid. */
+#define RXC_RUN_LOCK "/run/rxcalibrate.lock"
+
+/* Set by SIGINT/SIGTERM to the signal's number; every wait in the sweep checks it. */
 extern volatile int rxc_stop;
 
 #endif

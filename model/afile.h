@@ -1,6 +1,8 @@
-/* Files written whole or not at all: a temporary file beside the target (mkstemp), renamed over
- * it only once everything is written and synced. A reader sees the old file or the complete new
- * one; after any error nothing is left but what was there before. Shared by both tools. */
+/* Files written whole or not at all: an unnamed file in the target's directory (O_TMPFILE, else a
+ * mkstemp file beside the target), linked in under a temporary name and renamed over the target
+ * only once everything is written and synced. A reader sees the old file or the complete new one;
+ * after any error nothing is left but what was there before, and a process killed before the
+ * commit leaves nothing (unless the file system lacks O_TMPFILE). Shared by both tools. */
 #ifndef RX_AFILE_H
 #define RX_AFILE_H
 
@@ -8,7 +10,7 @@
 
 struct afile {
 	FILE *f;		/* write here between afile_open and afile_commit */
-	char *tmp;		/* the temporary file */
+	char *tmp;		/* the temporary file's name; NULL while it has none (O_TMPFILE) */
 	const char *path;	/* the target */
 };
 
