@@ -520,8 +520,10 @@ static __always_inline int thread_slot(__u32 tid)
 	return -1;
 }
 
-SEC("perf_event")
-int rxs_sample(struct bpf_perf_event_data *ctx)
+/* One stack sample: from the cpu-clock perf event (@ctx its bpf_perf_event_data) or from the
+ * scheduler tick (@ctx the hrtimer_expire_entry tracepoint's; the stack then starts in the timer
+ * interrupt and runs on through the interrupted frames, which carry the markers). */
+static __always_inline int on_sample(void *ctx)
 {
 	__u32 cpu = cpu_slot();
 	struct rxs_cpu *c = &rxs_cpus[cpu];
@@ -533,7 +535,6 @@ int rxs_sample(struct bpf_perf_event_data *ctx)
 	int th;
 	long n;
 
-	event(cpu, RXS_EV_SAMPLE);
 	c->samples++;
 	th = thread_slot((__u32)bpf_get_current_pid_tgid());
 	if (th >= 0 && th < RXS_THREADS)
@@ -584,4 +585,35 @@ int rxs_sample(struct bpf_perf_event_data *ctx)
 	else
 		c->st[si].samples_other++;
 	return 0;
+}
+
+SEC("perf_event")
+int rxs_sample(struct bpf_perf_event_data *ctx)
+{
+	event(cpu_slot(), RXS_EV_SAMPLE);
+	return on_sample(ctx);
+}
+
+/* Tick sampler: the kernel's own scheduler tick (HZ per busy CPU, stopped on idle ones) is the
+ * sample clock, so sampling adds no timer interrupt, only this program's run in each tick. Every
+ * other hrtimer expiry returns at the comparison; each run counts as a sampler event (bpf_stats' mean
+ * cost per run then times the runs is the sampler's whole cost). tick_fn: the tick's hrtimer function
+ * (tick_nohz_handler, or tick_sched_timer before 6.9), set by user space. */
+const volatile __u64 tick_fn = 0;
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(rxs_tick_btf, struct hrtimer *t)
+{
+	event(cpu_slot(), RXS_EV_SAMPLE);
+	if ((__u64)t->function != tick_fn)
+		return 0;
+	return on_sample(ctx);
+}
+SEC("raw_tp/hrtimer_expire_entry")
+int BPF_PROG(rxs_tick_raw, struct hrtimer *t)
+{
+	event(cpu_slot(), RXS_EV_SAMPLE);
+	if ((__u64)BPF_CORE_READ(t, function) != tick_fn)
+		return 0;
+	return on_sample(ctx);
 }

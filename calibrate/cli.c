@@ -61,7 +61,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
        O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR, O_VARIANT, O_RX_BUSY,
-       O_NETRX_EVERY, O_PROBES };
+       O_NETRX_EVERY, O_PROBES, O_SAMPLER };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -78,6 +78,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "napi-cpu", required_argument, NULL, O_NAPICPU },
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "sample-hz", required_argument, NULL, O_SAMPLE_HZ },
+		{ "sampler", required_argument, NULL, O_SAMPLER },
 		{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 		{ "no-probes", no_argument, NULL, O_NOPROBES },
 		{ "rx-busy", no_argument, NULL, O_RX_BUSY },
@@ -94,7 +95,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool hz_given = false, every_given = false;
+	bool hz_given = false, every_given = false, sampler_given = false;
 	int c, n;
 
 	run_opts_defaults(o, ncpus);
@@ -182,6 +183,15 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 				FAIL("--sample-hz: '%s' is not a sampling rate in 100..100000",
 				     optarg);
 			hz_given = true;
+			break;
+		case O_SAMPLER:
+			if (!strcmp(optarg, "tick"))
+				o->sampler = SAMPLER_TICK;
+			else if (!strcmp(optarg, "perf"))
+				o->sampler = SAMPLER_PERF;
+			else
+				FAIL("--sampler: '%s' is neither tick nor perf", optarg);
+			sampler_given = true;
 			break;
 		case O_RCVBUF:
 			if (parse_bytes(optarg, &o->rcvbuf) || o->rcvbuf > (1ull << 30))
@@ -273,6 +283,11 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		FAIL("--net-rx-time-every: times NET_RX spans, which --probes lean does not trace");
 	if (o->probes == PROBES_LEAN && o->no_probes)
 		FAIL("--probes: makes no sense with --no-probes");
+	if (hz_given && sampler_given && o->sampler == SAMPLER_TICK)
+		FAIL("--sample-hz: the tick sampler runs at the kernel's HZ; --sample-hz is for "
+		     "--sampler perf");
+	if (hz_given)
+		o->sampler = SAMPLER_PERF;
 	if (o->probes == PROBES_LEAN && !hz_given)
 		o->sample_hz = RXC_LEAN_SAMPLE_HZ;
 	if (!o->nrates && !o->passive)

@@ -23,6 +23,10 @@ enum probe_set { PROBES_FULL, PROBES_LEAN };
 #define RXC_SAMPLE_HZ 1000		/* default --sample-hz, full set */
 #define RXC_LEAN_SAMPLE_HZ 250		/* default --sample-hz, lean set */
 
+/* The stack sampler's clock: the kernel's scheduler tick (default where this kernel has it: no
+ * timer interrupt of its own) or cpu-clock perf events at --sample-hz. */
+enum sampler { SAMPLER_TICK, SAMPLER_PERF };
+
 /* Who sends and receives on the testbed: the built-in sender/receiver threads, or an iperf3
  * client and server per step (calibrate/iperf.h). */
 enum rxc_generator { GEN_BUILTIN, GEN_IPERF3 };
@@ -39,6 +43,7 @@ struct run_opts {
 	int tx_cpu, rx_cpu, napi_cpu;	/* -1: default */
 	int payload;
 	int sample_hz;
+	enum sampler sampler;
 	uint64_t rcvbuf;
 	bool no_probes;
 	bool rx_busy;			/* built-in receiver polls without sleeping (benchmarks) */

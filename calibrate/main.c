@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "fit.h"
 #include "methods.h"
+#include "probes.h"
 #include "sweep.h"
 #include "validate.h"
 #include "sysinfo.h"
@@ -72,9 +73,13 @@ static const char usage_run[] =
 	"  --tx-cpu N         sender CPU (default 0)\n"
 	"  --rx-cpu N         receiving application's CPU (default 1, or 0 on one CPU)\n"
 	"  --napi-cpu N       threaded NAPI kthread's CPU (default: --rx-cpu)\n"
-	"  --sample-hz N      stack samples per second per CPU (default 1000, 250 with --probes\n"
-	"                     lean; each sample is a timer interrupt, costly in a VM: raise it on\n"
-	"                     bare metal for precision)\n"
+	"  --sampler CLOCK    what takes the stack samples: tick (default where the kernel\n"
+	"                     has it, rxcalibrate probe says): the scheduler tick, HZ per busy\n"
+	"                     CPU, adds no timer interrupt; perf: cpu-clock perf events at\n"
+	"                     --sample-hz, each sample a timer interrupt of its own\n"
+	"  --sample-hz N      perf sampler's samples per second per CPU (implies --sampler\n"
+	"                     perf; default 1000, 250 with --probes lean; costly in a VM,\n"
+	"                     raise it on bare metal for precision)\n"
 	"  --probes SET       full (default): NET_RX spans timed by the softirq tracepoints;\n"
 	"                     lean: no program per frame: frames from the testbed's XDP\n"
 	"                     counter, NET_RX calls from /proc/softirqs, NET_RX spans and\n"
@@ -158,6 +163,26 @@ static void print_val(const char *k, long v)
 		printf("  %-22s %ld\n", k, v);
 }
 
+/* The stack sampler a run would use: the scheduler tick where this kernel lets a program see it,
+ * else cpu-clock perf events (calibrate/probes.c). */
+static void print_sampler(const struct rxc_features *f, const struct rxc_host *h)
+{
+	struct ksyms *ks = NULL;
+	const struct ksym *k = NULL;
+
+	if ((f->tp_btf || f->raw_tp) && h->hz > 0 && ksyms__load(&ks) == 0)
+		k = tick_fn_find(ks);
+	if (k)
+		printf("  %-22s the scheduler tick, %d Hz per busy CPU (%s hrtimer_expire_entry "
+		       "on %s): no timer interrupt of its own\n", "stack sampler", h->hz,
+		       f->tp_btf ? "tp_btf" : "raw_tp", k->name);
+	else
+		printf("  %-22s cpu-clock perf events at --sample-hz (%s)\n", "stack sampler",
+		       !(f->tp_btf || f->raw_tp) ? "no tracepoints for the tick" :
+		       h->hz <= 0 ? "HZ unknown" : "the tick's hrtimer function is not in kallsyms");
+	ksyms__free(ks);
+}
+
 static int cmd_probe(int argc, char **argv)
 {
 	struct probe_opts o;
@@ -231,6 +256,7 @@ static int cmd_probe(int argc, char **argv)
 	printf("  %-22s %s\n", "raw_tp", f.raw_tp ? "yes" : f.why_tp);
 	printf("  %-22s %s\n", "perf_event sampling", f.perf_event ? "yes" : f.why_perf);
 	printf("  %-22s %s\n", "bpf_stats (run time)", f.bpf_stats ? "yes" : "no");
+	print_sampler(&f, &h);
 	printf("span functions resolved\n");
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (stage_span_candidates(s)[0] || s == STAGE_POLL)

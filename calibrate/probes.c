@@ -27,6 +27,7 @@ struct probes {
 	int nmarkers;
 	bool sirq_progs;	/* the softirq pair is attached */
 	bool lean;
+	bool tick;	/* the sampler runs on the scheduler tick */
 	int sirq_cpu;
 	/* lean: the softirq pair and napi_poll, loaded but attached only during probes__sirq_slice
 	 * (in this order: napi_poll first, so that every timed NET_RX sees its flag) */
@@ -126,8 +127,17 @@ static int add_marker(struct marker *m, int n, const struct ksym *k, enum stage 
 	return n + 1;
 }
 
+const struct ksym *tick_fn_find(const struct ksyms *ks)
+{
+	const struct ksym *k = ksyms__find(ks, "tick_nohz_handler");
+
+	return k ? k : ksyms__find(ks, "tick_sched_timer");	/* its name before 6.9 */
+}
+
+/* Fills the sampler's marker table (and, lean, net_rx_action's range). With @tick, also the tick's
+ * hrtimer function; *@tick tells whether it was found. Returns the markers or -errno. */
 static int build_markers(struct rxstage_bpf *skel, const struct rxc_choice ch[STAGE_COUNT],
-			 const struct probes_cfg *cfg)
+			 const struct probes_cfg *cfg, bool *tick)
 {
 	struct marker m[RXS_MAX_SYMS];
 	struct ksyms *ks;
@@ -153,6 +163,12 @@ static int build_markers(struct rxstage_bpf *skel, const struct rxc_choice ch[ST
 		}
 		skel->rodata->netrx_start = k->start;
 		skel->rodata->netrx_end = k->end;
+	}
+	if (tick) {
+		const struct ksym *k = tick_fn_find(ks);
+
+		*tick = k != NULL;
+		skel->rodata->tick_fn = k ? k->start : 0;
 	}
 	ksyms__free(ks);
 	qsort(m, (size_t)n, sizeof(m[0]), cmp_marker);
@@ -348,10 +364,16 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 			sampling = true;
 	sampling = sampling || cfg->lean;
 	if (sampling) {
-		err = build_markers(p->skel, ch, cfg);
+		p->tick = cfg->tick_hz > 0 && tp != RXC_NONE;
+		err = build_markers(p->skel, ch, cfg, p->tick ? &p->tick : NULL);
 		if (err < 0)
 			goto fail;
 		p->nmarkers = err;
+		if (cfg->tick_hz > 0 && !p->tick && cfg->verbose)
+			fprintf(stderr, "rxcalibrate: no tick sampler here (%s): cpu-clock perf "
+				"events at %d Hz\n", tp == RXC_NONE ? "no BTF or raw tracepoints" :
+				"neither tick_nohz_handler nor tick_sched_timer in /proc/kallsyms",
+				cfg->sample_hz > 0 ? cfg->sample_hz : 1000);
 	}
 
 	vmlinux = btf__load_vmlinux_btf();
@@ -363,7 +385,9 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 		int s;
 
 		if (!strcmp(name, "rxs_sample")) {
-			on = sampling;
+			on = sampling && !p->tick;
+		} else if (!strncmp(name, "rxs_tick", 8)) {
+			on = sampling && p->tick && ends_with(name, tp_suffix);
 		} else if ((s = span_prog_stage(name, "fentry_")) >= 0 ||
 			   (s = span_prog_stage(name, "fexit_")) >= 0) {
 			on = ch[s].method == RXC_FENTRY && f->fn[s];
@@ -430,7 +454,9 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 		}
 	}
 
-	if (sampling) {
+	if (sampling && p->tick) {
+		p->period_ns = 1000000000 / cfg->tick_hz;
+	} else if (sampling) {
 		int hz = cfg->sample_hz > 0 ? cfg->sample_hz : 1000;
 		p->period_ns = 1000000000 / hz;
 		p->pfds = malloc((size_t)p->ncpu * sizeof(int));
@@ -469,7 +495,7 @@ static int prog_event(const char *name)
 		{ "softirq_", RXS_EV_SOFTIRQ }, { "irq_", RXS_EV_IRQ },
 		{ "napi_poll", RXS_EV_NAPI_POLL }, { "gro_", RXS_EV_GRO },
 		{ "netrx_", RXS_EV_NETRX }, { "kfree_skb", RXS_EV_KFREE },
-		{ "rxs_sample", RXS_EV_SAMPLE }, { "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
+		{ "rxs_sample", RXS_EV_SAMPLE }, { "rxs_tick", RXS_EV_SAMPLE }, { "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
 		{ "kprobe_", RXS_EV_FN }, { "kretprobe_", RXS_EV_FN },
 	};
 
@@ -565,6 +591,11 @@ int probes__nr_markers(const struct probes *p)
 bool probes__lean(const struct probes *p)
 {
 	return p->lean;
+}
+
+bool probes__tick(const struct probes *p)
+{
+	return p->tick;
 }
 
 bool probes__stats_on(const struct probes *p)

@@ -9,14 +9,20 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>	/* rxstage.h's __u64 */
 
+#include "ksyms.h"
 #include "methods.h"
 #include "rxstage.h"
 
 struct probes_cfg {
 	int rx_ifindex;			/* 0: all devices */
 	unsigned int rx_netns_ino;
-	int sample_hz;
+	int sample_hz;			/* cpu-clock sampler rate, when not on the tick */
+	/* > 0: sample on the scheduler tick of this kernel (its CONFIG_HZ, given here) instead of
+	 * cpu-clock perf events, where the tick's hrtimer function and hrtimer_expire_entry exist;
+	 * else (or 0) the perf sampler at sample_hz */
+	int tick_hz;
 	bool detail;			/* also load the per-packet GRO and netif_receive_skb counters */
 	const char *xdp_sym;		/* may be NULL */
 	const char *extra_poll_fn;	/* driver poll function for the marker table, may be NULL */
@@ -56,6 +62,11 @@ int probes__sample_period_ns(const struct probes *p);
 int probes__nr_markers(const struct probes *p);
 bool probes__stats_on(const struct probes *p);
 bool probes__lean(const struct probes *p);
+/* The scheduler tick's hrtimer function in @ks (tick_nohz_handler; tick_sched_timer before 6.9),
+ * which the tick sampler recognises the tick by, or NULL. */
+const struct ksym *tick_fn_find(const struct ksyms *ks);
+/* Whether the sampler runs on the scheduler tick (else on cpu-clock perf events, or none). */
+bool probes__tick(const struct probes *p);
 /* Lean set: attaches (@on) or detaches napi_poll and the softirq pair; a no-op otherwise.
  * 0 or -errno. */
 int probes__sirq_slice(struct probes *p, bool on);

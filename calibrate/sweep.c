@@ -947,6 +947,11 @@ static int setup(struct sweep *w)
 	w->detail = o->dev || o->detail;
 	pc.detail = w->detail;
 	pc.sample_hz = o->sample_hz;
+	if (o->sampler == SAMPLER_TICK) {	/* the tick's rate is this kernel's HZ */
+		struct rxc_host host;
+
+		pc.tick_hz = host_read(&host) == 0 ? host.hz : 0;
+	}
 	pc.sirq_time_shift = o->net_rx_time_every > 1 ?
 				     __builtin_ctz((unsigned int)o->net_rx_time_every) : 0;
 	/* lean: in softirq mode the device's NET_RX runs on the sender's back (veth_xmit schedules
@@ -971,10 +976,16 @@ static int setup(struct sweep *w)
 		return 1;
 	}
 	drop_reason_names(w->drop_names);
-	if (o->verbose)
+	if (o->verbose) {
 		for (int s = 0; s < STAGE_COUNT; s++)
 			fprintf(stderr, "  %-16s %-10s %s\n", stage_name(s),
 				method_name(w->ch[s].method), w->ch[s].why);
+		if (probes__sample_period_ns(w->probes) > 0)
+			fprintf(stderr, "  stack sampler    %s, %d Hz per busy CPU\n",
+				probes__tick(w->probes) ? "the scheduler tick" :
+							  "cpu-clock perf events",
+				1000000000 / probes__sample_period_ns(w->probes));
+	}
 	return 0;
 }
 

@@ -7,9 +7,9 @@
 # Figures:
 #  - the maximum receive rate without probes, with the lean probe set (--probes lean, the subject:
 #    no tracepoint program per frame outside 1/16 of the window, frames from the testbed XDP
-#    program's count), the same at --sample-hz 100, and the full set (the softirq
-#    pair timing every NET_RX span, at its default 1000 Hz and with --sample-hz 100
-#    --net-rx-time-every 16);
+#    program's count, stacks sampled on the scheduler tick), the same with the cpu-clock perf
+#    sampler at 250 Hz (lean's sampler before the tick sampler), and the full set (the softirq
+#    pair timing every NET_RX span) on the tick and with the perf sampler at 1000 Hz;
 #  - the sender thread's CPU time per frame sent (exact: CLOCK_THREAD_CPUTIME_ID, which here
 #    includes the NET_RX softirq run on its back), at the maximum rate and at a fixed rate below
 #    it (no probes against the lean set): its growth with the probes is their cost per frame, in ns;
@@ -28,7 +28,6 @@ groups=${3:-6}
 bin=$out/rxcalibrate
 max=20G	# far above what one CPU can push through veth: the sender runs flat out
 fixed=2G	# 170k frames/s of 1472 bytes, below the maximum: the sender sleeps between batches
-cheap="--sample-hz 100 --net-rx-time-every 16"
 subject="--probes lean"
 
 [ -x "$bin" ] || { echo "SKIP: $bin not built"; exit 0; }
@@ -51,9 +50,11 @@ run() {	# run NAME RATE [options]: prints "sent_pps received_pps sender_ns_per_f
 
 # probe settings compared at the maximum rate (name, options); "off" is the reference, "lean" the
 # subject
-names=(off lean lean100 full cheap)
-opts=("--no-probes" "$subject" "$subject --sample-hz 100" "--probes full" "--probes full $cheap")
-what=("no probes" "--probes lean" "lean, --sample-hz 100" "--probes full" "full, cheapest")
+names=(off lean leanperf full fullperf)
+opts=("--no-probes" "$subject" "$subject --sampler perf --sample-hz 250" "--probes full"
+	"--probes full --sampler perf --sample-hz 1000")
+what=("no probes" "--probes lean" "lean, perf sampler 250 Hz" "--probes full"
+	"full, perf sampler 1000 Hz")
 nk=${#names[@]}
 
 echo "rxcalibrate probe overhead (testbed, softirq NAPI, --rx-busy, 1472-byte UDP payload," \

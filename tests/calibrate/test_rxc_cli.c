@@ -292,6 +292,34 @@ static void probes_option(void **state)
 			 "--no-probes", "--probes", "lean");
 }
 
+/* --sampler: tick (default) or perf; --sample-hz sets the perf sampler's rate and so implies it,
+ * and contradicts an explicit --sampler tick. */
+static void sampler_option(void **state)
+{
+	struct run_opts o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&o, err, 3, "--rates", "1G"), 0);
+	assert_int_equal(o.sampler, SAMPLER_TICK);
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--sampler", "perf"), 0);
+	assert_int_equal(o.sampler, SAMPLER_PERF);
+	assert_int_equal(o.sample_hz, RXC_SAMPLE_HZ);
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--sampler", "tick"), 0);
+	assert_int_equal(o.sampler, SAMPLER_TICK);
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--sample-hz", "400"), 0);
+	assert_int_equal(o.sampler, SAMPLER_PERF);
+	assert_int_equal(o.sample_hz, 400);
+	assert_int_equal(parse(&o, err, 7, "--rates", "1G", "--probes", "lean", "--sampler",
+			       "perf"), 0);
+	assert_int_equal(o.sampler, SAMPLER_PERF);
+	assert_int_equal(o.sample_hz, RXC_LEAN_SAMPLE_HZ);
+	expect_run_error("--sampler: 'nmi' is neither tick nor perf", 5, "--rates", "1G",
+			 "--sampler", "nmi");
+	expect_run_error("--sample-hz: the tick sampler runs at the kernel's HZ", 7, "--rates",
+			 "1G", "--sampler", "tick", "--sample-hz", "500");
+}
+
 /* --variant: the testbed's drop variants, named as rxmodel's variants (baseline by default); only
  * on the built-in testbed with the built-in generator */
 static void variant_option(void **state)
@@ -466,6 +494,7 @@ int main(void)
 		cmocka_unit_test(inferred_openssl_output),
 		cmocka_unit_test(generator_option),
 		cmocka_unit_test(probes_option),
+		cmocka_unit_test(sampler_option),
 		cmocka_unit_test(variant_option),
 		cmocka_unit_test(iperf_command_lines),
 		cmocka_unit_test(iperf_json),
