@@ -84,7 +84,7 @@ int config_fail(const struct config_err *l, const config_setting_t *s, const cha
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (s && config_setting_source_file(s) && strcmp(config_setting_source_file(s), l->file))
-		/* from an @include: libconfig opened include_dir/NAME (read_file) */
+		/* from an @include: libconfig opened include_dir/NAME (config_parse_file) */
 		snprintf(l->err, l->errlen, "%s%s%s:%d: %s", s->config->include_dir ?: "",
 			 s->config->include_dir ? "/" : "", config_setting_source_file(s),
 			 config_setting_source_line(s), msg);
@@ -448,7 +448,7 @@ static int load_calibration_group(struct config_err *l, config_setting_t *cal, s
 
 /* ---- reading a file, @include ----
  * libconfig 1.5 opens `@include "NAME"` as include_dir/NAME (include_dir: the directory of the
- * file given to read_file), with no check of what it opens: a directory makes its scanner
+ * file given to config_parse_file), with no check of what it opens: a directory makes its scanner
  * exit(2), a FIFO or a device blocks or reads forever, a cycle stops at depth 10 naming no file,
  * and one include_dir serves every level. So before libconfig reads anything, every @include
  * its scanner would act on is checked here, and refused with FILE:LINE unless it is a relative
@@ -639,7 +639,7 @@ static int check_includes(const char *file, const char *text, struct include_cha
 	return 0;
 }
 
-static int read_file(config_t *cfg, const char *path, struct config_err *l)
+int config_parse_file(config_t *cfg, const char *path, struct config_err *l)
 {
 	struct include_chain ch = { 0 };
 	char dir[PATH_MAX], *text = NULL, *ef;
@@ -681,7 +681,7 @@ int calibration_load(struct calibration *cal, const char *path, char *err, int e
 	memset(cal, 0, sizeof(*cal));
 	snprintf(cal->path, sizeof(cal->path), "%s", path);
 	config_init(&cfg);
-	ret = read_file(&cfg, path, &l);
+	ret = config_parse_file(&cfg, path, &l);
 	if (ret)
 		goto out;
 	root = config_root_setting(&cfg);
@@ -1110,7 +1110,7 @@ int config_load(struct model_config *c, const char *path, const char *cal_overri
 
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	config_init(&cfg);
-	ret = read_file(&cfg, path, &l);
+	ret = config_parse_file(&cfg, path, &l);
 	if (ret)
 		goto out;
 	root = config_root_setting(&cfg);

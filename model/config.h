@@ -139,6 +139,9 @@ struct config_err {
 /* Formats "FILE:LINE: message" (or "FILE: message") into l->err; returns -EINVAL. */
 int config_fail(const struct config_err *l, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Parses @path into @cfg (config_init'ed) with every @include checked first and resolved against
+ * @path's directory; 0, or -errno with one "FILE:LINE: message" line in l->err. */
+int config_parse_file(config_t *cfg, const char *path, struct config_err *l);
 /* @rel as named in @file: relative paths are taken from @file's directory. */
 void config_dir_join(const char *file, const char *rel, char *out, size_t len);
 /* Replaces control characters (a newline in a quoted path or value) by '?': one printable line. */

@@ -304,26 +304,14 @@ int placement_load(struct placement *p, const char *path, const char *cal_overri
 	int ret = 0;
 	double sum = 0;
 	config_t cfg;
-	FILE *f;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	snprintf(p->name, sizeof(p->name), "placement");
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		config_one_line(err);
-		return -ENOENT;
-	}
-	fclose(f);
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
-			 config_error_text(&cfg));
-		config_one_line(err);
-		ret = -EINVAL;
+	ret = config_parse_file(&cfg, path, &l);	/* @include resolved as in scenarios */
+	if (ret)
 		goto out;
-	}
 	root = config_root_setting(&cfg);
 	FOR_EACH(root)
 	{

@@ -8,7 +8,8 @@
 #    columns, counts x1e11, all-zero times, one step, values the fit's sums cannot hold, a
 #    payload beyond UDP): a clear error naming file:line, or the costs the data imply;
 #  - @include in scenario files: relative to the including file from any working directory;
-#    missing, cyclic, directory, absolute and nested-elsewhere includes give one FILE:LINE error.
+#    missing, cyclic, directory, absolute and nested-elsewhere includes give one FILE:LINE error;
+#    placement files the same.
 set -u
 out=${1:-.output}
 rxm="$out/rxmodel"
@@ -250,6 +251,19 @@ if "$src/$rxm" --config "$tmp/inc/cmt.cfg" --bw 1G "${short[@]}" >/dev/null 2>in
 else
 	bad "@include inside a comment:"; cat inc.err
 fi
+# placement files (rxmodel --placement) are read the same way
+cp "$src/configs/gilan-chain.cfg" "$src/configs/gilan.cfg" inc/
+printf '# the chain, kept apart\n@include "gilan-chain.cfg"\n' >inc/pl.cfg
+if (cd work && "$src/$rxm" --placement "$tmp/inc/pl.cfg" --bw 40G "${short[@]}") >pl.out 2>inc.err &&
+	(cd work && "$src/$rxm" --placement "$tmp/inc/gilan-chain.cfg" --bw 40G "${short[@]}") |
+	tail -n +2 | cmp -s - <(tail -n +2 pl.out); then	# line 1 names the file
+	ok "@include in a placement file, from another cwd: the same evaluation as the file itself"
+else
+	bad "@include in a placement file:"; cat inc.err
+fi
+printf 'name = "x";\n@include "nochain.cfg"\n' >inc/plmiss.cfg
+one_error "missing include in a placement file" 1 "^rxmodel: $tmp/inc/plmiss.cfg:2: @include \"nochain.cfg\": $tmp/inc/nochain.cfg: No such file or directory$" \
+	"$src/$rxm" --placement "$tmp/inc/plmiss.cfg" --bw 40G
 one_error "a scenario of 16 MiB of zeros" 1 "/dev/zero: File too large" "$src/$rxm" --config /dev/zero --bw 1G
 
 echo "numeric: $pass passed, $fail failed"
