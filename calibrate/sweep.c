@@ -626,7 +626,7 @@ static void print_inferred(struct sweep *w, int k, double dur, const struct step
 static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,
 		       const struct sys_snap *b, const struct step_result *r)
 {
-	double dur = (double)(b->t_ns - a->t_ns) / 1e9, metric[METRIC_COUNT] = { 0 };
+	double dur = (double)(b->t_ns - a->t_ns) / 1e9, metric[METRIC_COUNT] = { 0 }, path;
 	char r1[16], r2[16], r3[16];
 
 	fprintf(stderr,
@@ -665,8 +665,28 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 		r->d.polls ? (double)r->d.poll_work / (double)r->d.polls : 0.0);
 	for (int m = 0; m < METRIC_COUNT; m++)
 		fprintf(stderr, "  %-26s %8.2f ms/s\n", paper_metric_names[m], metric[m] / dur / 1e6);
-	fprintf(stderr, "  probes: %.0f events/s, %.1f ns each, %.2f%% of one CPU\n",
-		r->probe_events / dur, r->mean_event_ns, r->probe_ns_total / dur / 1e7);
+	/* How much the probes lower the achievable rate, from this step: their per-frame programs
+	 * add p ns to the path's c ns per frame, the sampler takes f of the CPU whatever the rate,
+	 * so a CPU-bound path runs at (1 - f) / (c + p) instead of 1 / c. c is this step's, which
+	 * at a rate below saturation holds costs (wake-ups) that saturation does not, and the
+	 * dispatch around each program run is not in bpf_stats: a lower bound, which the
+	 * benchmark measures at saturation (bench.md). */
+	path = ebpf_total_ns_per_s(r, dur) * dur;
+	if (r->d.poll_work && path > 0) {
+		double n = (double)r->d.poll_work, fixed = r->ev_cnt[RXS_EV_SAMPLE] *
+			r->ev_mean[RXS_EV_SAMPLE], p = (r->probe_ns_total - fixed) / n, c = path / n;
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		double f = fixed / dur / 1e9 / (double)(ncpu > 0 ? ncpu : 1);	/* per CPU */
+
+		fprintf(stderr, "  probes: %.0f events/s, %.1f ns each, %.2f%% of one CPU; "
+			"%.1f ns per frame against the path's %.1f, sampler %.2f%% of each CPU: "
+			"achievable rate lowered by at least %.1f %%\n", r->probe_events / dur,
+			r->mean_event_ns, r->probe_ns_total / dur / 1e7, p, c, 100 * f,
+			100 * (1 - (1 - f) * c / (c + p)));
+	} else {
+		fprintf(stderr, "  probes: %.0f events/s, %.1f ns each, %.2f%% of one CPU\n",
+			r->probe_events / dur, r->mean_event_ns, r->probe_ns_total / dur / 1e7);
+	}
 	if (w->o->verbose && probes__lean(w->probes)) {
 		fprintf(stderr, "    lean: NET_RX calls of CPU %d (%llu) and of all CPUs (%llu) from "
 			"/proc/softirqs x mean span of %llu timed in the slices (%llu ours); "

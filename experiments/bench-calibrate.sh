@@ -12,19 +12,21 @@
 #    pair timing every NET_RX span) on the tick and with the perf sampler at 1000 Hz;
 #  - the sender thread's CPU time per frame sent (exact: CLOCK_THREAD_CPUTIME_ID, which here
 #    includes the NET_RX softirq run on its back), at the maximum rate and at a fixed rate below
-#    it (no probes against the lean set): its growth with the probes is their cost per frame, in ns;
+#    it (no probes against the lean set): its growth with the probes is their cost per frame, in ns,
+#    and the slowdown it means for a sender that has its CPU whole (d / (t + d)): the rate figure
+#    also moves with whatever else takes the CPUs (other processes, the VM's host);
 #  - the cost of one probe run per program family (kernel.bpf_stats run_time_ns / run_cnt in the
 #    stats slice of the window; the testbed's XDP program, which runs with and without probes,
 #    beside them).
 # The VM's speed changes by up to 1.5x from one minute to the next, so the runs go in adjacent
 # groups (one run per setting, the order rotating) and every figure is the median over the groups
 # of the within-group comparison.
-# Usage: experiments/bench-calibrate.sh OUTPUT_DIR [DURATION_S [GROUPS]]   (defaults 1 s, 6)
+# Usage: experiments/bench-calibrate.sh OUTPUT_DIR [DURATION_S [GROUPS]]   (defaults 1 s, 10)
 # Prints "SKIP: reason" and exits 0 where it cannot run (no root, no BPF), so make bench goes on.
 set -u
 out=${1:-.output}
 dur=${2:-1}
-groups=${3:-6}
+groups=${3:-10}
 bin=$out/rxcalibrate
 max=20G	# far above what one CPU can push through veth: the sender runs flat out
 fixed=2G	# 170k frames/s of 1472 bytes, below the maximum: the sender sleeps between batches
@@ -107,10 +109,13 @@ BEGIN { split(what, W, ":") }
 END {
 	for (k = 0; k < nk; k++) {
 		for (i = 1; i <= n; i++) { r[i] = rate[k, i]; c[i] = cpu[k, i]; s[i] = slow[k, i]; d[i] = add[k, i] }
+		if (!k) {
+			for (i = 1; i <= n; i++) c0[i] = c[i]
+		}
 		if (!k)
 			printf "  %-24s max rate %7.0f pkt/s, sender CPU %6.1f ns per frame (medians)\n", W[k + 1], med(r, n), med(c, n)
 		else
-			printf "  %-24s max rate %7.0f pkt/s, slowdown %5.1f %%, sender CPU +%5.1f ns per frame (medians of groups)\n", W[k + 1], med(r, n), med(s, n), med(d, n)
+			printf "  %-24s max rate %7.0f pkt/s, slowdown %5.1f %%, sender CPU +%5.1f ns per frame (medians of groups): %4.1f %% of the rate at 100 %% CPU\n", W[k + 1], med(r, n), med(s, n), med(d, n), 100 * med(d, n) / (med(c0, n) + med(d, n))
 	}
 	printf "  target: the probes (--probes lean) lower the maximum rate by at most 5 %%\n"
 	printf "  at %s (below the maximum): sender CPU %.1f ns per frame without probes, +%.1f ns with --probes lean\n", fixed, med(foff, n), med(fadd, n)

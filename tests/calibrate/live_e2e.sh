@@ -99,6 +99,17 @@ if ! "$bin" run --rates 100M,400M --duration 2 --warmup 0.5 --probes lean --samp
 fi
 check lean "$tmp/l.csv" || { cat "$tmp/l.err"; fail "lean steps"; }
 
+# 1c. every step states what the probes cost the achievable rate (a lower bound, from the step's
+#     own figures: rxcalibrate.md, probe overhead), a percentage in [0, 100)
+for f in run l; do
+	n=$(grep -cE '^  probes: .* achievable rate lowered by at least [0-9]+\.[0-9] %$' "$tmp/$f.err")
+	bad=$(sed -n 's/.*achievable rate lowered by at least \([0-9.]*\) %$/\1/p' "$tmp/$f.err" |
+		awk '$1 < 0 || $1 >= 100')
+	steps=$(grep -c '^step [0-9]*/[0-9]*:' "$tmp/$f.err")
+	[ "$n" -eq "$steps" ] && [ -z "$bad" ] ||
+		{ grep 'probes:' "$tmp/$f.err"; fail "$f: $n of $steps steps state the rate lowering"; }
+done
+
 # 2. one threaded-NAPI step in detail mode: batches form on the kthread (work per poll > 1 at this
 #    rate); GRO and netif_receive_skb packets come from their own tracepoints
 if ! "$bin" run --rates 400M --duration 1 --warmup 0.3 --napi threaded --detail --out "$tmp/t.csv" \
