@@ -26,7 +26,6 @@ tmp=$(mktemp -d /tmp/rxc_faults.XXXXXX)
 mnt="$tmp/disk"
 mkdir "$mnt"
 trap 'mountpoint -q "$mnt" && umount "$mnt"; cleanup_live "$tmp"' EXIT
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 pass=0
 short=(--duration 0.3 --warmup 0.1 --quiet)

@@ -21,7 +21,6 @@ require_live "sender and receiver pinned apart"
 
 tmp=$(mktemp -d /tmp/rxc_faults.XXXXXX)
 trap 'cleanup_live "$tmp"' EXIT
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 pass=0
 

@@ -18,7 +18,6 @@ pgrep -x rxc-inferred >/dev/null && skip "another rxcalibrate --inferred is runn
 
 tmp=$(mktemp -d /tmp/rxc_inf.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 
 if ! "$bin" run --rates 10M,400M --duration 1 --warmup 0.3 --inferred --out "$tmp/m.csv" \

@@ -21,7 +21,6 @@ pgrep -x iperf3 >/dev/null && skip "another iperf3 is running (the leak check wo
 
 tmp=$(mktemp -d /tmp/rxc_iperf3.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 
 # a missing iperf3 is one clear error, exit 2

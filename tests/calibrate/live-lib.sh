@@ -29,6 +29,9 @@ cleanup_live() {
 	rm -rf "$1"
 }
 
+# nprogs: BPF programs loaded on the machine now (for check_nothing_left's PROGS_BEFORE).
+nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
+
 # check_nothing_left PROGS_BEFORE: no rxc<pid>[tr] namespace whose process is gone, no testbed
 # veth in the root namespace, no rxcalibrate child of this shell, and no more BPF programs than
 # PROGS_BEFORE (a count from `bpftool prog list` taken before the test).

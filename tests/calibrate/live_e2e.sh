@@ -35,7 +35,6 @@ require_live "sender and receiver pinned apart"
 tmp=$(mktemp -d /tmp/rxc_e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 
 # 1. three softirq steps

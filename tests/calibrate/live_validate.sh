@@ -42,7 +42,6 @@ command -v bpftool >/dev/null || skip "bpftool not installed (the leak check nee
 
 tmp=$(mktemp -d /tmp/rxc_validate.XXXXXX)
 trap 'cleanup_live "$tmp"' EXIT
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 
 if [ -n "${RXC_VARIANT:-}" ]; then

@@ -21,7 +21,6 @@ hz=$(echo "$probe" | sed -n 's/^  stack sampler  *the scheduler tick, \([0-9]*\)
 
 tmp=$(mktemp -d /tmp/rxc_tick.XXXXXX)
 trap 'cleanup_live "$tmp"' EXIT
-nprogs() { bpftool prog list 2>/dev/null | grep -cE '^[0-9]+:' || true; }
 progs_before=$(nprogs)
 
 if ! "$bin" run --rates 1G --duration 2 --warmup 0.3 --rx-busy --probes lean -v \
