@@ -20,7 +20,8 @@
 #include "fit.h"
 #include "sysinfo.h"
 
-static const char *const coef_name[COEF_COUNT] = { "per_call", "per_packet", "per_byte" };
+static const char *const coef_name[COEF_COUNT] = { "per_call", "per_packet", "per_byte",
+						    "deep_wake" };
 
 /* Below this ratio of smallest to largest singular value (columns scaled to unit norm) a set of
  * regressors is taken as collinear: exact proportionality gives ~1e-16, real near-collinearity
@@ -55,7 +56,8 @@ static void gsl_quiet(void)
 enum col {
 	C_STEP, C_STAGE, C_METHOD, C_PAYLOAD, C_CALLS, C_CPU, C_PACKETS, C_SAMPLES, C_OFFERED_BPS,
 	/* optional */
-	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_NCOLS
+	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
+	C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -65,7 +67,7 @@ static const char *const col_name[C_NCOLS] = {
 	[C_PACKETS] = "packets", [C_SAMPLES] = "samples", [C_OFFERED_BPS] = "offered_bps",
 	[C_RATE_REQ] = "rate_requested_bps", [C_OFFERED_PPS] = "offered_pps",
 	[C_DURATION] = "duration_s", [C_NAPI] = "napi_mode", [C_UNIT] = "unit",
-	[C_DROPS_KFREE] = "drops_kfree", [C_VARIANT] = "variant",
+	[C_DROPS_KFREE] = "drops_kfree", [C_VARIANT] = "variant", [C_RX_THREAD] = "rx_thread_ns",
 };
 
 #define MAX_FIELDS 64
@@ -233,6 +235,7 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			snprintf(sp->napi_mode, sizeof(sp->napi_mode), "%s",
 				 idx[C_NAPI] >= 0 ? f[idx[C_NAPI]] : "?");
 			sp->drops_kfree = idx[C_DROPS_KFREE] >= 0 ? v[C_DROPS_KFREE] : NAN;
+			sp->rx_thread_ns = idx[C_RX_THREAD] >= 0 ? v[C_RX_THREAD] : 0;
 		}
 		if (idx[C_VARIANT] >= 0) {
 			const char *var = f[idx[C_VARIANT]];
@@ -303,6 +306,20 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			ret = -EINVAL;
 			goto out;
 		}
+	}
+	/* Deep wake-ups (docs/fit.md): in softirq mode the socket enqueue on the sender's CPU
+	 * wakes the receiver on its own CPU, idle otherwise. Its recvmmsg calls count its
+	 * wake-ups where each call finds the socket empty, i.e. where the gaps are long; a step
+	 * whose mean gap reaches the halt-polling window counts every call as a deep wake-up. */
+	for (int k = 0; k < d->nsteps; k++) {
+		struct fit_step *sp = &d->step[k];
+		double calls = d->present[STAGE_APP] ? d->obs[STAGE_APP][k].calls : 0;
+
+		if (strcmp(sp->napi_mode, "softirq") || !(sp->rx_thread_ns > 0) || !(calls > 0) ||
+		    !(sp->duration_s > 0))
+			continue;
+		if ((sp->duration_s * 1e9 - sp->rx_thread_ns) / calls >= FIT_DEEP_WAKE_AFTER_US * 1e3)
+			sp->deep_wakes = calls;
 	}
 out:
 	free(line);
@@ -453,8 +470,8 @@ out:
 static unsigned identifiable(const struct lsq *q, const bool *use, int stage, char *note,
 			     size_t nlen)
 {
-	static const int order_pkt[] = { COEF_PACKET, COEF_CALL, COEF_BYTE };
-	static const int order_call[] = { COEF_CALL, COEF_PACKET, COEF_BYTE };
+	static const int order_pkt[] = { COEF_PACKET, COEF_CALL, COEF_BYTE, COEF_DEEP };
+	static const int order_call[] = { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP };
 	const int *order = stage_table[stage].per_packet ? order_pkt : order_call;
 	unsigned cols = 0;
 	int first = -1;
@@ -493,7 +510,7 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 		 * would otherwise leave a nearly singular fit with meaningless errors) */
 		calls_eq_pkts = rhi > 0 && rlo > 0 && (rhi - rlo) <= 0.01 * rhi;
 		if (zero) {
-			if (j != COEF_BYTE)
+			if (j == COEF_CALL || j == COEF_PACKET)
 				NOTE("%sno %s counted in any step: %s not identifiable", *note ? "; " : "",
 				     j == COEF_CALL ? "calls" : "packets", coef_name[j]);
 			continue;
@@ -503,7 +520,8 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 			     "per_packet)", *note ? "; " : "", first >= 0 ? q->payload[first] : 0);
 			continue;
 		}
-		if (j != COEF_BYTE && calls_eq_pkts && (cols & ((1u << COEF_CALL) | (1u << COEF_PACKET)))) {
+		if ((j == COEF_CALL || j == COEF_PACKET) && calls_eq_pkts &&
+		    (cols & ((1u << COEF_CALL) | (1u << COEF_PACKET)))) {
 			NOTE("%s%.4g packets per call in every step (within 1 %%): one coefficient "
 			     "(%s)", *note ? "; " : "", rhi, coef_name[order[0]]);
 			continue;
@@ -616,7 +634,7 @@ static int refine_variances(struct lsq *q, const bool *use, unsigned cols, doubl
 
 static int popcount3(unsigned c)
 {
-	return (c & 1) + ((c >> 1) & 1) + ((c >> 2) & 1);
+	return __builtin_popcount(c & ((1u << COEF_COUNT) - 1));
 }
 
 int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char *err, size_t len)
@@ -649,6 +667,7 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 		q->x[i][COEF_CALL] = d->obs[st][i].calls;
 		q->x[i][COEF_PACKET] = d->obs[st][i].packets;
 		q->x[i][COEF_BYTE] = d->obs[st][i].bytes;
+		q->x[i][COEF_DEEP] = st == STAGE_TRANSPORT ? d->step[i].deep_wakes : 0;
 		q->y[i] = d->obs[st][i].cpu_ns;
 		q->payload[i] = d->step[i].payload_bytes;
 		use[i] = true;
@@ -915,7 +934,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 	fprintf(f, ";\n  };\n");
 
 	fprintf(f, "  fit:\n  {\n    model = \"cpu_ns = per_call*calls + per_packet*packets + "
-		   "per_byte*packets*(payload+%d)\";\n", FIT_FRAME_OVERHEAD);
+		   "per_byte*packets*(payload+%d) [transport, softirq: + deep_wake*deep_wakes]\";\n",
+		FIT_FRAME_OVERHEAD);
 	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
 		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");
 	fprintf(f, "    frame_overhead_bytes = %d;\n    steps = %d;\n", FIT_FRAME_OVERHEAD,
@@ -949,6 +969,12 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		fprintf(f, "      per_call_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_CALL]));
 		fprintf(f, "per_packet_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_PACKET]));
 		fprintf(f, "per_byte_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_BYTE]));
+		if (r->identifiable[COEF_DEEP]) {
+			fprintf(f, "      deep_wake_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_DEEP]));
+			fprintf(f, "deep_wake_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_DEEP]));
+			fprintf(f, "deep_wake_after_us = %s;\n",
+				flt(b1, sizeof(b1), FIT_DEEP_WAKE_AFTER_US));
+		}
 		fprintf(f, "      dist = \"fixed\"; r2 = %s; cv_error = %s; n = %d; method = ",
 			flt(b1, sizeof(b1), r->r2), flt(b2, sizeof(b2), r->cv_rms), r->n);
 		put_str(f, r->method);
@@ -1051,6 +1077,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		if (!sc->present || !close_to(sc->per_call_ns, r->coef[COEF_CALL]) ||
 		    !close_to(sc->per_packet_ns, r->coef[COEF_PACKET]) ||
 		    !close_to(sc->per_byte_ns, r->coef[COEF_BYTE]) ||
+		    !close_to(sc->deep_wake_ns, r->coef[COEF_DEEP]) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
@@ -1093,7 +1120,8 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 	for (int j = 0, k = 0; j < COEF_COUNT; j++)
 		if (r->identifiable[j])
 			printf("%s %s·%s", k++ ? " +" : "", coef_name[j],
-			       j == COEF_CALL ? "calls" : j == COEF_PACKET ? "packets" : "bytes");
+			       j == COEF_CALL ? "calls" : j == COEF_PACKET ? "packets" :
+			       j == COEF_BYTE ? "bytes" : "deep_wakes");
 	printf("; R² %.4f, chi²/dof %.3g (%d dof), LOO-CV RMS %.2f %%\n", r->r2,
 	       r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms);
 	if (r->note[0])
@@ -1170,6 +1198,11 @@ int fit_main(const struct fit_opts *o)
 		coef_cell(c3, sizeof(c3), r, COEF_BYTE);
 		printf("%-16s %-10s %3d %-22s %-22s %-22s %8.4f %7.2f%%\n", stage_table[st].name,
 		       r->method, r->n, c1, c2, c3, r->r2, 100 * r->cv_rms);
+		if (r->identifiable[COEF_DEEP]) {
+			coef_cell(c1, sizeof(c1), r, COEF_DEEP);
+			printf("%-16s %-10s %3s deep_wake_ns %s (per wake-up of the receiver after "
+			       "%.0f us idle or more)\n", "", "", "", c1, FIT_DEEP_WAKE_AFTER_US);
+		}
 	}
 	for (int st = 0; st < STAGE_COUNT; st++)
 		if (res->stage[st].fitted)

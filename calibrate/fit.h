@@ -3,7 +3,8 @@
  * written as a libconfig calibration that model/config.c's calibration_load() accepts.
  *
  * Model per stage s and rate step i:  cpu_ns[i] = c·calls[i] + p·packets[i] + b·bytes[i]
- * with bytes = packets × (payload_bytes + FIT_FRAME_OVERHEAD). Only the regressors the steps can
+ * with bytes = packets × (payload_bytes + FIT_FRAME_OVERHEAD), and for transport in softirq
+ * mode + w·deep_wakes[i] (fit_step.deep_wakes, docs/fit.md). Only the regressors the steps can
  * tell apart are fitted (see fit_stage()); the others are reported as dropped, with the reason.
  * Functions return 0 or -errno and write one message naming the file, line or column into @err;
  * only fit_main() prints and turns results into an exit status. See docs/fit.md. */
@@ -18,8 +19,12 @@
 /* UDP 8 + IPv4 20 + Ethernet 14 + FCS 4: the frame bytes the model's per_byte_ns multiplies */
 #define FIT_FRAME_OVERHEAD 46
 #define FIT_MAX_STEPS 256
+/* A receiver woken after its CPU idled this long pays transport.deep_wake_ns (docs/fit.md,
+ * "Deep wake-ups"): the host's KVM halt-polling window, halt_poll_ns = 200 us by default. */
+#define FIT_DEEP_WAKE_AFTER_US 200.0
 
-enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_COUNT };
+/* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes) */
+enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_COUNT };
 
 struct fit_opts {
 	const char *in;		/* measurements.csv */
@@ -36,6 +41,10 @@ struct fit_step {
 	int payload_bytes;
 	char napi_mode[16];
 	double drops_kfree;	/* the kernel's drops in the window, NAN without the column */
+	double rx_thread_ns;	/* the receiver thread's CPU time in the window, 0: unknown */
+	/* softirq testbed: the receiver's recvmmsg calls if their mean idle gap, (window -
+	 * rx_thread_ns) / calls, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
+	double deep_wakes;
 };
 
 /* One (step, stage) row: what the fit uses. */

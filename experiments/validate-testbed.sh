@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Issue 4's validation on this machine's testbed, end to end, for one NAPI mode:
-#   1. one rxcalibrate run over the fit rates and the held-out rates, interleaved and repeated
-#      (the VM's speed drifts by 10-20 % over seconds: interleaving spreads the drift over both
-#      sets instead of letting it separate them);
-#   2. rxcalibrate fit on the fit rates only;
-#   3. rxcalibrate validate on the held-out rates (one between fitted rates, one above them);
-#   4. each drop variant measured live at one rate and validated against the baseline fit.
+#   1. REPEATS rxcalibrate runs, each over the fit rates and the held-out rates in its own
+#      interleaved order (the VM's speed drifts by 10-40 % over seconds: interleaving spreads
+#      the drift over both sets, and the repeats show how large it is);
+#   2. rxcalibrate fit on the fit rates of all runs;
+#   3. rxcalibrate validate on the held-out rates (one between fitted rates, one above them):
+#      per step, per rate (mean of the repeats, their spread) and over all steps;
+#   4. each drop variant measured live REPEATS times at one rate, validated against the
+#      baseline fit.
 # Usage: experiments/validate-testbed.sh OUTPUT_DIR MODE [DATA_DIR]
 #   MODE softirq or threaded; DATA_DIR default experiments/data. Needs root and BPF.
-# Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg,
-# validation-MODE.csv and validation-MODE-VARIANT.csv, and prints the comparison.
+#   Environment: REPEATS (default 3), DURATION per step (default 6s), LOCK (default
+#   /tmp/rxlive.lock: each live run holds it, so other users of the testbed get in between);
+#   REFIT=1: no live run, refit and revalidate DATA_DIR's validate-MODE-all.csv and
+#   validate-MODE-VARIANT.csv (after a change to the fit or the model); APPEND=1: the new runs'
+#   steps are added after DATA_DIR's (more repeats of the same rates, steps renumbered), and
+#   the fit and validations use them all; FOREIGN_MAX=S: leave out of the fit and the
+#   validations the steps in which other processes took more than S of the CPUs (default: none
+#   left out; the shares are in validate-MODE-*-foreign.csv).
+# Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
+# validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
+# nothing in DATA_DIR changes unless every run, fit and validation succeeded.
 set -eu
 out=${1:?usage: $0 OUTPUT_DIR MODE [DATA_DIR]}
 mode=${2:?usage: $0 OUTPUT_DIR MODE [DATA_DIR]}
@@ -17,16 +28,124 @@ data=${3:-experiments/data}
 bin=$out/rxcalibrate
 fit_rates="50M 100M 200M 300M 400M"
 held_rates="150M 600M"
-order="50M,150M,400M,100M,600M,300M,200M,200M,300M,600M,100M,400M,150M,50M"
+# one interleaved order per repeat (cycled): fit and held-out rates alternate
+orders=("50M,150M,400M,100M,600M,300M,200M" "200M,300M,600M,100M,400M,150M,50M"
+	"100M,600M,50M,300M,150M,400M,200M")
 variant_rate=200M
-dur=${DURATION:-5}
+reps=${REPEATS:-3}
+dur=${DURATION:-6}
+lock=${LOCK:-/tmp/rxlive.lock}
+fmax=${FOREIGN_MAX:-1e9}
 case $mode in softirq|threaded) ;; *) echo "$0: MODE must be softirq or threaded" >&2; exit 2 ;; esac
 [ -x "$bin" ] || { echo "$0: $bin not built (make OUTPUT=$out)" >&2; exit 2; }
 mkdir -p "$data"
-all=$data/validate-$mode-all.csv
+tmp=$(mktemp -d "$data/.validate-$mode.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
-echo "== run: $order ($mode NAPI, ${dur}s per step)" >&2
-"$bin" run --rates "$order" --napi "$mode" --duration "$dur" --quiet --out "$all"
+# live OUT ARGS...: one rxcalibrate run writing OUT, holding the testbed lock. The lock keeps
+# other live runs out, not builds or test suites, which on a 2-CPU VM take whole CPUs. So while
+# it runs, every 0.5 s, the machine's busy CPU time (/proc/stat: user nice system irq softirq
+# steal, tick-sampled) and rxcalibrate's (/proc/PID/stat utime stime cutime cstime) are sampled,
+# and each step line it prints is timestamped; then per step (window = the duration_s before
+# its line)
+#   foreign share = (machine busy - irq/softirq - rxcalibrate - NAPI kthread) / (window × CPUs)
+# goes to OUT.foreign as "step,foreign_share" (the kthread's time from the CSV, exact). The two
+# clocks differ (ticks against runtime): on runs with nothing else going on it reads -0.12..0,
+# with a compiler running beside it 0.24..0.54 (docs/validation.md).
+live() {
+	local o=$1 pid
+	shift
+	(
+		flock 9
+		"$bin" run --napi "$mode" --duration "$dur" --quiet --out "$o" "$@" \
+			2> >(while IFS= read -r l; do
+				printf '%s %s\n' "$(date +%s.%N)" "$l" >>"$o.err"
+				printf '%s\n' "$l" >&2
+			done) &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null; do
+			printf '%s %s %s\n' "$(date +%s.%N)" \
+				"$(awk '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) / 100,
+					($7 + $8) / 100 }' /proc/stat)" \
+				"$(awk '{ print ($14 + $15 + $16 + $17) / 100 }' /proc/$pid/stat \
+					2>/dev/null)" >>"$o.samples"
+			sleep 0.5
+		done
+		wait "$pid"
+	) 9>"$lock"
+	awk -v n="$(nproc)" '
+		FILENAME ~ /samples$/ { if (NF == 4) { ts[++ns] = $1; bz[ns] = $2; ir[ns] = $3
+				pr[ns] = $4 } next }
+		FILENAME ~ /err$/ { if ($2 == "step") { split($3, a, "/"); end[a[1]] = $1 } next }
+		FNR == 1 { m = split($0, h, ","); for (i = 1; i <= m; i++) c[h[i]] = i; next }
+		{ split($0, x, ",") }
+		x[c["stage"]] == "poll" { st = x[c["step"]]; d[st] = x[c["duration_s"]]
+			kt[st] = x[c["napi_thread_ns"]] / 1e9 }
+		function at(t, v,  i) {	# v at time t, linear between the samples around it
+			for (i = 2; i <= ns; i++)
+				if (ts[i] >= t)
+					return v[i - 1] + (v[i] - v[i - 1]) * (t - ts[i - 1]) / (ts[i] - ts[i - 1])
+			return v[ns] }
+		END { print "step,foreign_share"
+			for (st in d) { e = end[st]; b = e - d[st]
+				if (!e || !ns || b < ts[1]) { printf "%d,nan\n", st; continue }
+				f = at(e, bz) - at(b, bz) - (at(e, ir) - at(b, ir)) \
+				    - (at(e, pr) - at(b, pr)) - kt[st]
+				printf "%d,%.3f\n", st, f / (d[st] * n) } }' \
+		"$o.samples" "$o.err" "$o" | sort -t, -k1,1n >"$o.foreign"
+	rm -f "$o.samples" "$o.err"
+}
+
+cat_runs() {	# cat_runs OUT RUN.csv...: one file, steps renumbered 1.. across the runs; the runs'
+	# RUN.csv.foreign files (if any) likewise into OUT.foreign
+	local o=$1
+	shift
+	awk -F, -v OFS=, -v fo="$o.foreign" '
+		FNR == 1 { base = last; if (NR == 1) print; ff = FILENAME ".foreign"
+			while ((getline l < ff) > 0) { split(l, a, ",")
+				if (a[1] ~ /^[0-9]+$/) { fs[a[1] + base] = a[2]; any = 1 } }
+			close(ff); next }
+		{ $1 = $1 + base; if ($1 > last) last = $1; print }
+		END { if (any) { print "step,foreign_share" >fo
+				for (k = 1; k <= last; k++) if (k in fs) print k "," fs[k] >fo } }' "$@" >"$o"
+}
+
+# clean IN OUT: the rows of steps whose foreign share (IN.foreign) is at most FOREIGN_MAX; steps
+# without a share (older data) are kept
+clean() {
+	awk -F, -v max="$fmax" -v ff="$1.foreign" '
+		BEGIN { while ((getline l < ff) > 0) { split(l, a, ","); if (a[1] ~ /^[0-9]+$/) fs[a[1]] = a[2] } }
+		NR == 1 { print; next }
+		!($1 in fs) || fs[$1] == "nan" || fs[$1] + 0 <= max + 0' "$1" >"$2"
+}
+
+runs=()
+all=$tmp/validate-$mode-all.csv
+prev() {	# prev NAME: DATA_DIR's NAME.csv (and its foreign shares NAME-foreign.csv) into $tmp
+	cp "$data/$1.csv" "$tmp/prev-$1.csv"
+	[ ! -e "$data/$1-foreign.csv" ] || cp "$data/$1-foreign.csv" "$tmp/prev-$1.csv.foreign"
+}
+if [ "${REFIT:-0}" = 1 ]; then
+	prev "validate-$mode-all"
+	cat_runs "$all" "$tmp/prev-validate-$mode-all.csv"
+	for v in xdp-drop netfilter-drop tc-drop; do
+		prev "validate-$mode-$v"
+		cat_runs "$tmp/validate-$mode-$v.csv" "$tmp/prev-validate-$mode-$v.csv"
+	done
+else
+	for ((i = 0; i < reps; i++)); do
+		order=${orders[i % ${#orders[@]}]}
+		echo "== run $((i + 1))/$reps: $order ($mode NAPI, ${dur}s per step)" >&2
+		live "$tmp/run$i.csv" --rates "$order"
+		runs+=("$tmp/run$i.csv")
+	done
+	if [ "${APPEND:-0}" = 1 ]; then
+		prev "validate-$mode-all"
+		cat_runs "$all" "$tmp/prev-validate-$mode-all.csv" "${runs[@]}"
+	else
+		cat_runs "$all" "${runs[@]}"
+	fi
+fi
 
 split() {	# split RATES OUT: the header and the rows whose requested rate is in RATES
 	awk -F, -v want="$1" 'BEGIN { n = split(want, r, " ")
@@ -34,21 +153,52 @@ split() {	# split RATES OUT: the header and the rows whose requested rate is in 
 			if (v ~ /G$/) m = 1e9; else if (v ~ /M$/) m = 1e6; else if (v ~ /k$/) m = 1e3
 			sub(/[kMG]$/, "", v); keep[v * m] = 1 } }
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
-		($c["rate_requested_bps"] + 0) in keep' "$all" >"$2"
+		($c["rate_requested_bps"] + 0) in keep' "$tmp/all-used.csv" >"$2"
 }
-split "$fit_rates" "$data/validate-$mode-fit.csv"
-split "$held_rates" "$data/validate-$mode-heldout.csv"
+used() {	# used IN OUT: clean, and say how many steps it left out
+	clean "$1" "$2"
+	awk -F, -v f="$(basename "$1")" -v max="$fmax" '
+		FILENAME == ARGV[1] { if (FNR > 1) a[$1] = 1; next } FNR > 1 { u[$1] = 1 }
+		END { for (k in a) if (!(k in u)) { n++; l = l " " k }
+			if (n) printf "== %s: %d step(s) left out, other processes took more than " \
+				"%s of the CPUs:%s\n", f, n, max, l > "/dev/stderr" }' "$1" "$2"
+}
+used "$all" "$tmp/all-used.csv"
+split "$fit_rates" "$tmp/validate-$mode-fit.csv"
+split "$held_rates" "$tmp/validate-$mode-heldout.csv"
 
 echo "== fit" >&2
-"$bin" fit --in "$data/validate-$mode-fit.csv" --out "$data/calibration-$mode.cfg" \
-	--name "testbed-$mode" >"$data/fit-$mode.txt"
+"$bin" fit --in "$tmp/validate-$mode-fit.csv" --out "$tmp/calibration-$mode.cfg" \
+	--name "testbed-$mode" >"$tmp/fit-$mode.txt"
 echo "== validate held-out rates" >&2
-"$bin" validate --measured "$data/validate-$mode-heldout.csv" \
-	--calibration "$data/calibration-$mode.cfg" --out "$data/validation-$mode.csv"
+"$bin" validate --measured "$tmp/validate-$mode-heldout.csv" \
+	--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode.csv" \
+	>"$tmp/validation-$mode.txt"
+vrates=$(printf "$variant_rate%.0s," $(seq "$reps"))
 for v in xdp-drop netfilter-drop tc-drop; do
-	echo "== variant $v at $variant_rate" >&2
-	"$bin" run --rates "$variant_rate" --napi "$mode" --duration "$dur" --quiet --variant "$v" \
-		--out "$data/validate-$mode-$v.csv"
-	"$bin" validate --measured "$data/validate-$mode-$v.csv" \
-		--calibration "$data/calibration-$mode.cfg" --out "$data/validation-$mode-$v.csv"
+	if [ "${REFIT:-0}" != 1 ]; then
+		echo "== variant $v at $variant_rate, $reps steps" >&2
+		live "$tmp/validate-$mode-$v.csv" --rates "${vrates%,}" --variant "$v"
+		if [ "${APPEND:-0}" = 1 ]; then
+			mv "$tmp/validate-$mode-$v.csv" "$tmp/new-$v.csv"
+			mv "$tmp/validate-$mode-$v.csv.foreign" "$tmp/new-$v.csv.foreign"
+			prev "validate-$mode-$v"
+			cat_runs "$tmp/validate-$mode-$v.csv" "$tmp/prev-validate-$mode-$v.csv" \
+				"$tmp/new-$v.csv"
+		fi
+	fi
+	used "$tmp/validate-$mode-$v.csv" "$tmp/validate-$mode-$v-used.csv"
+	"$bin" validate --measured "$tmp/validate-$mode-$v-used.csv" \
+		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$v.csv" \
+		>"$tmp/validation-$mode-$v.txt"
 done
+# the calibration keeps the paths it was fitted from: name the files of DATA_DIR
+sed -i "s|$tmp/|$data/|g" "$tmp/calibration-$mode.cfg" "$tmp"/*.txt
+# keep: the runs' steps and their foreign shares (NAME-foreign.csv), the steps used, fit, results
+for f in "$tmp"/validate-"$mode"-*.csv.foreign; do
+	[ ! -e "$f" ] || mv "$f" "${f%.csv.foreign}-foreign.csv"
+done
+rm -f "$tmp"/run*.csv* "$tmp"/prev-* "$tmp"/all-used.csv
+mv "$tmp"/* "$data"/
+cat "$data/validation-$mode.txt"
+for v in xdp-drop netfilter-drop tc-drop; do tail -n 4 "$data/validation-$mode-$v.txt"; done

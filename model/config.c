@@ -380,6 +380,16 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			sc->dist = d;
 		} else if (KEY("skb_build_ns"))
 			err = get_nonneg(l, s, &sc->skb_build_ns);
+		else if (KEY("per_wake_ns"))
+			err = get_nonneg(l, s, &sc->per_wake_ns);
+		else if (KEY("per_wake_se"))
+			err = get_nonneg(l, s, &sc->per_wake_se);
+		else if (KEY("deep_wake_ns"))
+			err = get_nonneg(l, s, &sc->deep_wake_ns);
+		else if (KEY("deep_wake_se"))
+			err = get_nonneg(l, s, &sc->deep_wake_se);
+		else if (KEY("deep_wake_after_us"))
+			err = get_nonneg(l, s, &sc->deep_wake_after_us);
 		else if (KEY("source"))
 			err = copy_str(l, s, sc->source, sizeof(sc->source));
 		else if (KEY("fit") || KEY("r2") || KEY("cv_error") || KEY("n") || KEY("method"))
@@ -389,6 +399,15 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 		if (err)
 			return err;
 	}
+	if ((sc->per_wake_ns > 0 || sc->deep_wake_ns > 0 || sc->per_wake_se > 0 ||
+	     sc->deep_wake_se > 0 || sc->deep_wake_after_us > 0) &&
+	    strcmp(config_setting_name(g), "transport"))
+		return config_fail(l, g, "stage '%s': per_wake_ns, deep_wake_ns and deep_wake_after_us "
+				  "belong to stage transport (the socket enqueue wakes the "
+				  "application)", config_setting_name(g));
+	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
+		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
+				  config_setting_name(g));
 	if (sc->skb_build_ns > sc->per_packet_ns)
 		return config_fail(l, g, "stage '%s': skb_build_ns is part of per_packet_ns and cannot "
 				  "exceed it", config_setting_name(g));

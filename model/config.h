@@ -33,6 +33,10 @@ struct stage_cost {
 	double cv;		/* coefficient of variation for gamma */
 	double netfilter_share;	/* part of per_packet_ns spent in netfilter hooks */
 	double skb_build_ns;	/* poll: part of per_packet_ns after the XDP hook (skb build) */
+	/* transport only: the socket enqueue's wake-up of the application sleeping on another
+	 * core (IPI), paid by the waker; deep_wake_ns more when that core has been idle for
+	 * deep_wake_after_us or longer (a halted vCPU past its host's halt-polling window) */
+	double per_wake_ns, per_wake_se, deep_wake_ns, deep_wake_se, deep_wake_after_us;
 	int present;
 	char source[256];
 };

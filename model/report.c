@@ -377,6 +377,10 @@ static void json_run(FILE *f, const struct run_record *rr)
 	json_num(f, r->cs_per_s);
 	fprintf(f, ", \"time_squeeze\": ");
 	json_num(f, r->time_squeeze_per_s);
+	fprintf(f, ", \"remote_wakeups\": ");
+	json_num(f, r->remote_wakeups_per_s);
+	fprintf(f, ", \"deep_wakeups\": ");
+	json_num(f, r->deep_wakeups_per_s);
 	fprintf(f, "},\n     \"queues\": {\"ring_mean\": ");
 	json_num(f, r->ring_mean_n);
 	fprintf(f, ", \"socket_mean\": ");

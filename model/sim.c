@@ -319,6 +319,8 @@ static void switch_to(struct sim *s, struct core *c, int next)
 	}
 	c->curr = next;
 	c->need_resched = 0;
+	if (next < 0)
+		c->idle_since = c->t;
 	if (next >= 0) {
 		s->thread[next].state = TS_RUNNING;
 		s->thread[next].run_start = c->t;
@@ -585,6 +587,33 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 	p->pending = 1;
 }
 
+/* The wake-up of the application by the socket enqueue about to happen on core @c, when the
+ * application sleeps on another core: the waker pays transport.per_wake_ns (the IPI), and
+ * transport.deep_wake_ns more when that core has been idle for deep_wake_after_us or longer
+ * (in a VM, a halted vCPU the host has stopped polling for; docs/model.md). Returns the ns. */
+static double remote_wake_ns(struct sim *s, const struct core *c)
+{
+	const struct stage_cost *sc = &s->cfg.cal.stage[STAGE_TRANSPORT];
+	const struct core *ac;
+	double ns;
+	int deep;
+
+	if (s->app_thread < 0 || !s->app_sleeping || s->rmem > s->cfg.rcvbuf)
+		return 0; /* no wake-up: awake, or the datagram will be dropped */
+	ac = &s->core[s->thread[s->app_thread].core];
+	if (ac == c)
+		return 0;
+	deep = sc->deep_wake_after_us > 0 && ac->curr < 0 && !ac->in_softirq &&
+	       c->t >= ac->idle_since &&
+	       (double)(c->t - ac->idle_since) >= sc->deep_wake_after_us * 1e3;
+	ns = sc->per_wake_ns + (deep ? sc->deep_wake_ns : 0);
+	if (s->measuring) {
+		s->n.remote_wakeups++;
+		s->n.deep_wakeups += deep;
+	}
+	return ns;
+}
+
 static void poll_finish_packet(struct sim *s, struct core *c)
 {
 	struct poll_state *p = &c->poll;
@@ -601,7 +630,10 @@ static void poll_finish_packet(struct sim *s, struct core *c)
 		return;
 	}
 	if (s->cfg.path_end == END_SOCKET) {
+		double wake = remote_wake_ns(s, c);
+
 		sock_enqueue(s, &p->pkt, c->t);
+		spend(s, c, STAGE_TRANSPORT, p->ctx, wake);
 		return;
 	}
 	if (s->measuring) {
@@ -1298,6 +1330,9 @@ static void fill_results(struct sim *s, struct sim_results *r)
 		sr->ns_per_pkt = pk > 0 ? sr->cpu_ns_per_s / sr->pkts_per_s : 0;
 		var = pow(calls * sc->per_call_se, 2) + pow(pk * sc->per_packet_se, 2) +
 		      pow(by * sc->per_byte_se, 2);
+		if (st == STAGE_TRANSPORT)
+			var += pow((double)s->n.remote_wakeups * sc->per_wake_se, 2) +
+			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2);
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)
@@ -1334,6 +1369,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	r->net_rx_actions_per_s = (double)s->n.net_rx_actions / sec;
 	r->ksoftirqd_wakeups_per_s = (double)s->n.ksoftirqd_wakeups / sec;
 	r->cs_per_s = (double)s->n.cs / sec;
+	r->remote_wakeups_per_s = (double)s->n.remote_wakeups / sec;
+	r->deep_wakeups_per_s = (double)s->n.deep_wakeups / sec;
 	r->time_squeeze_per_s = (double)s->n.time_squeeze / sec;
 	r->sock_mean_n = tavg_mean(&s->sock_occ, s->t_end, s->t_start);
 	for (int q = 0; q < c->queues; q++)

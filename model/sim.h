@@ -116,6 +116,7 @@ struct core {
 	double carry;		/* sub-ns remainder of fractional costs */
 	uint64_t gen;		/* invalidates stale EV_CORE events */
 	int curr;		/* running thread, -1 idle */
+	uint64_t idle_since;	/* when it last switched to idle */
 	int in_softirq;		/* NET_RX runs on top of curr (or of idle) */
 	int softirq_pending;
 	int need_resched;
@@ -161,6 +162,7 @@ struct sim_counters {
 	uint64_t arrivals, delivered, dropped[DROP_COUNT], drop_stage[STAGE_COUNT];
 	uint64_t sock_offered, sock_accepted;
 	uint64_t irqs, softirq_runs, net_rx_actions, ksoftirqd_wakeups, cs, time_squeeze, polls;
+	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
@@ -242,6 +244,9 @@ struct sim_results {
 	int weight;
 	double irqs_per_s, softirqs_per_s, net_rx_actions_per_s, ksoftirqd_wakeups_per_s, cs_per_s,
 		time_squeeze_per_s;
+	/* the application woken on another core by a socket enqueue, and those of them after the
+	 * core was idle for transport.deep_wake_after_us or longer */
+	double remote_wakeups_per_s, deep_wakeups_per_s;
 	double metric_ns_per_s[METRIC_COUNT];
 	double total_ip_ns_per_s;	/* sum of the paper's four receive metrics */
 	double total_rx_ns_per_s, total_rx_se_ns_per_s;	/* every stage but app and cs */

@@ -142,6 +142,56 @@ static void test_threaded_napi(void **state)
 	assert_true(r.cs_per_s > 0); /* the thread sleeps and wakes */
 }
 
+/* A socket enqueue that wakes the application sleeping on another core costs the waker
+ * transport.per_wake_ns, and transport.deep_wake_ns more if that core has been idle for
+ * deep_wake_after_us or longer (docs/model.md, "Waking an idle core"). With one frame every G
+ * (constant arrivals, softirq NAPI on core 0, the application on core 1) every frame finds the
+ * application asleep, woken about G - 1 us before: all wake-ups are deep when G = 500 us and
+ * none when G = 100 us, against a 200 us window, so transport costs per frame exactly
+ * 200 + 1000 + 5000 ns and 200 + 1000 ns. With the NAPI thread on the application's own
+ * core no wake-up is remote: 200 ns. Tolerance: 2 frames at the window's edges. */
+static void wake_case(enum napi_mode mode, double pps, double wakes, double deep)
+{
+	struct model_config c;
+	static struct sim_results r;
+	const double pkt = 200, wake = 1000, deep_ns = 5000;
+	char what[96];
+
+	test_config(&c);
+	c.napi_mode = mode;
+	c.thread_cpu[0] = 1;
+	c.arrivals = ARR_CONSTANT;
+	c.pps = pps;
+	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
+	c.path_end = END_SOCKET;
+	c.app_enabled = 1;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
+	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = pkt;
+	c.cal.stage[STAGE_TRANSPORT].per_wake_ns = wake;
+	c.cal.stage[STAGE_TRANSPORT].deep_wake_ns = deep_ns;
+	c.cal.stage[STAGE_TRANSPORT].deep_wake_after_us = 200;
+	c.cal.stage[STAGE_APP].per_call_ns = 500;
+	c.cal.stage[STAGE_CS].per_call_ns = 300;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "remote wake-ups/s, %s, %.0f frames/s",
+		 mode == NAPI_THREADED ? "threaded" : "softirq", pps);
+	assert_near(r.remote_wakeups_per_s, wakes * pps, 2 / r.seconds, what);
+	snprintf(what, sizeof(what), "deep wake-ups/s, %.0f frames/s", pps);
+	assert_near(r.deep_wakeups_per_s, deep * pps, 2 / r.seconds, what);
+	snprintf(what, sizeof(what), "transport ns per frame, %.0f frames/s", pps);
+	assert_near(r.stage[STAGE_TRANSPORT].cpu_ns_per_s / r.stage[STAGE_TRANSPORT].pkts_per_s,
+		    pkt + wakes * (wake + deep * deep_ns),
+		    2 * (pkt + wake + deep_ns) / (r.seconds * r.stage[STAGE_TRANSPORT].pkts_per_s),
+		    what);
+}
+
+static void test_wake_idle_core(void **state)
+{
+	wake_case(NAPI_SOFTIRQ, 2000, 1, 1);	/* G = 500 us: deep */
+	wake_case(NAPI_SOFTIRQ, 10000, 1, 0);	/* G = 100 us: inside the window */
+	wake_case(NAPI_THREADED, 2000, 0, 0);	/* the thread wakes it on its own core */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_softirq_time_limit),
 		cmocka_unit_test(test_ksoftirqd_fair_share),
 		cmocka_unit_test(test_threaded_napi),
+		cmocka_unit_test(test_wake_idle_core),
 	};
 	return cmocka_run_group_tests_name("napi", tests, NULL, NULL);
 }

@@ -127,7 +127,8 @@ static struct fit_data *data_of(const char *path)
 	return d;
 }
 
-static const char *const cname[COEF_COUNT] = { "per_call", "per_packet", "per_byte" };
+static const char *const cname[COEF_COUNT] = { "per_call", "per_packet", "per_byte",
+						"deep_wake" };
 
 /* Round trip: 12 steps (6 rates × 64 and 1472 B), noise as in the header comment. */
 static void test_round_trip(void **state)
@@ -236,6 +237,8 @@ static void test_nonnegative(void **state)
 		r = &res->stage[STAGE_IP];
 		constrained += r->constrained;
 		for (int j = 0; j < COEF_COUNT; j++) {
+			if (j == COEF_DEEP) /* no receiver CPU time in gen(): no deep wake-ups */
+				continue;
 			assert_true(r->coef[j] >= 0);
 			assert_true(r->se[j] > 0);
 			if (r->at_zero[j])
@@ -503,6 +506,94 @@ static void test_bad_input(void **state)
 	}
 }
 
+/* Deep wake-ups (fit.h, docs/fit.md): softirq steps at 20..400 Mbit/s of 1472 B, every packet
+ * one recvmmsg call that sleeps, the receiver busy 5 us per call. The mean idle gap per call,
+ * (window - receiver CPU) / calls, is 583 and 231 us at 20 and 50 Mbit/s (>= 200 us: deep) and
+ * at most 113 us above. Truth: transport = 1000 ns per packet + 25 us per deep wake-up, with
+ * sampling noise; the fit must find both within 3.29 SE, and write deep_wake_ns. */
+static void test_deep_wakes(void **state)
+{
+	static const double rates[] = { 20e6, 50e6, 100e6, 200e6, 400e6, 20e6, 50e6, 100e6 };
+	const int nr = sizeof(rates) / sizeof(rates[0]);
+	struct meas_row *rows = calloc(nr * STAGE_COUNT, sizeof(*rows));
+	struct fit_result *res = calloc(1, sizeof(*res));
+	struct calibration *cal = calloc(1, sizeof(*cal));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	char csv[128], out[128], err[512];
+	struct fit_opts o = { 0 };
+	const struct fit_stage_result *r;
+	struct fit_data *d;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(res);
+	assert_non_null(cal);
+	gsl_rng_set(rng, 4);
+	snprintf(csv, sizeof(csv), "%s/deep.csv", dir);
+	snprintf(out, sizeof(out), "%s/deep.cfg", dir);
+	for (int k = 0; k < nr; k++) {
+		double pps = rates[k] / (1472 * 8.0), dur = 2;
+		uint64_t pk = (uint64_t)llround(pps * dur);
+		bool deep = (dur * 1e9 - 5000.0 * pk) / pk >= FIT_DEEP_WAKE_AFTER_US * 1e3;
+
+		for (int st = 0; st < STAGE_COUNT; st++) {
+			struct meas_row *m = &rows[n++];
+			bool measured = st == STAGE_TRANSPORT || st == STAGE_APP;
+			double tru = st == STAGE_TRANSPORT ? 1000.0 * pk + (deep ? 25000.0 * pk : 0) :
+							     600.0 * pk;
+
+			m->step = k + 1;
+			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
+			m->offered_pps = m->received_pps = pps;
+			m->received_packets = m->udp_indatagrams = pk;
+			m->duration_s = dur;
+			m->napi_mode = "softirq";
+			m->payload_bytes = 1472;
+			m->stage = stage_table[st].name;
+			m->unit = stage_unit_name(stage_table[st].unit);
+			m->polls = pk;
+			m->rx_thread_ns = 5000.0 * pk;
+			m->method = measured ? "perf_event" : "none";
+			if (!measured)
+				continue;
+			m->calls = m->packets = pk;
+			m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
+			m->cpu_ns = fmax(0, tru + gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples)));
+			m->cpu_ns_raw = m->cpu_ns;
+		}
+	}
+	assert_int_equal(meas_csv_write(csv, rows, n), 0);
+	d = data_of(csv);
+	assert_true(d->step[0].deep_wakes > 0 && d->step[1].deep_wakes > 0);
+	assert_true(d->step[2].deep_wakes == 0 && d->step[4].deep_wakes == 0);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	r = &res->stage[STAGE_TRANSPORT];
+	assert_true(r->identifiable[COEF_DEEP]);
+	assert_false(res->stage[STAGE_APP].identifiable[COEF_DEEP]);
+	print_message("  transport deep_wake truth 25000 fit %.6g ± %.3g; per packet truth 1000 "
+		      "fit %.6g ± %.3g\n", r->coef[COEF_DEEP], r->se[COEF_DEEP],
+		      r->coef[COEF_CALL] + r->coef[COEF_PACKET],
+		      r->se[COEF_CALL] + r->se[COEF_PACKET]);
+	assert_true(fabs(r->coef[COEF_DEEP] - 25000) <= 3.29 * r->se[COEF_DEEP]);
+	assert_true(fabs(r->coef[COEF_CALL] + r->coef[COEF_PACKET] - 1000) <=
+		    3.29 * (r->se[COEF_CALL] + r->se[COEF_PACKET]));
+	o.in = csv;
+	o.out = out;
+	o.name = "deep";
+	assert_int_equal(fit_main(&o), 0);
+	if (calibration_load(cal, out, err, sizeof(err)))
+		fail_msg("calibration_load: %s", err);
+	assert_true(fabs(cal->stage[STAGE_TRANSPORT].deep_wake_ns - r->coef[COEF_DEEP]) <
+		    1e-6 * r->coef[COEF_DEEP]);
+	assert_true(cal->stage[STAGE_TRANSPORT].deep_wake_after_us == FIT_DEEP_WAKE_AFTER_US);
+	free(d);
+	free(rows);
+	free(res);
+	free(cal);
+	gsl_rng_free(rng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_one_size_drops_per_byte),
 		cmocka_unit_test(test_proportional_columns),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_deep_wakes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # rxcalibrate validate against measurements the model itself produced (rxmodel --format
 # measurements, same scenario, calibration and seed): every stage must agree exactly (0 %),
-# which checks the comparison plumbing without privileges. Bad input: one message, no file.
+# which checks the comparison plumbing without privileges. 150M is measured twice with the same
+# seed, so the per-rate summary must show n = 2, a spread of 0 % and 0 % error, also at the
+# steps' measured counts (costs × the model's own counts = its CPU time, fixed costs).
+# Bad input: one message, no file.
 set -u
 out=${1:-.output}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cal=configs/calibration-published.cfg
-"$out/rxmodel" -c configs/testbed-threaded.cfg -C $cal --sweep 150M,450M -f measurements -q \
+"$out/rxmodel" -c configs/testbed-threaded.cfg -C $cal --sweep 150M,450M,150M -f measurements -q \
 	-o "$tmp/m.csv" || exit 1
 "$out/rxcalibrate" validate --measured "$tmp/m.csv" --calibration $cal --out "$tmp/v.csv" \
 	>"$tmp/log" || { cat "$tmp/log"; exit 1; }
@@ -17,6 +20,12 @@ if [ -n "$bad" ] || [ "$rows" -lt 10 ]; then
 	echo "FAIL: $rows rows; rows off by more than 0.01 %:"; echo "$bad"; exit 1
 fi
 echo "ok   $rows stage rows agree"
+awk '$1 == "150Mb" && $2 == 2 && $5 == "0.0" && $6 == "0.0" && $NF == "+0.0" { ok = 1 }
+	/^all steps at measured counts/ && $NF == "%" && $(NF - 1) == "0.0" { cnt = 1 }
+	END { exit !(ok && cnt) }' "$tmp/log" ||
+	{ echo "FAIL: per-rate summary of identical repeats is not 0 % error, 0 % spread:"
+	  grep -A4 "^per rate\|at measured counts" "$tmp/log"; exit 1; }
+echo "ok   repeated steps: n 2, spread 0 %, error 0 % (also at measured counts)"
 if "$out/rxcalibrate" validate --measured "$tmp/nope.csv" --calibration $cal --out "$tmp/x.csv" \
 	2>"$tmp/err"; then
 	echo "FAIL: missing file accepted"; exit 1
