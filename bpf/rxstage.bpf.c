@@ -520,10 +520,41 @@ static __always_inline int thread_slot(__u32 tid)
 	return -1;
 }
 
-/* One stack sample: from the cpu-clock perf event (@ctx its bpf_perf_event_data) or from the
- * scheduler tick (@ctx the hrtimer_expire_entry tracepoint's; the stack then starts in the timer
- * interrupt and runs on through the interrupted frames, which carry the markers). */
-static __always_inline int on_sample(void *ctx)
+/* Tick sampler: the timer interrupt's hrtimer_interrupt ([hrtimer_irq_start, hrtimer_irq_end)),
+ * set by user space. The frames above it on a tick's stack (this program's own JIT image, which
+ * the marker table, read before the load, does not know; the tracepoint; the hrtimer queue) are
+ * the sampler's, the interrupted code starts below it. */
+const volatile __u64 hrtimer_irq_start = 0;
+const volatile __u64 hrtimer_irq_end = 0;
+
+/* Clears the frames of the @n in sample_ips[@cpu] down to hrtimer_interrupt's (none if it is not
+ * there), so that no marker matches among them. */
+__noinline int stack_clear_timer(__u32 cpu, int n)
+{
+	__u64 *ips = sample_ips[cpu & (RXS_MAX_CPUS - 1)];
+	int k = -1;
+
+	for (int i = 0; i < RXS_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		if (ips[i] >= hrtimer_irq_start && ips[i] < hrtimer_irq_end) {
+			k = i;
+			break;
+		}
+	}
+	for (int i = 0; i < RXS_STACK_DEPTH; i++) {
+		if (i > k)
+			break;
+		ips[i] = 0;
+	}
+	return 0;
+}
+
+/* One stack sample: from the cpu-clock perf event (@ctx its bpf_perf_event_data; the stack starts
+ * at the interrupted instruction) or from the scheduler tick (@tick; @ctx the
+ * hrtimer_expire_entry tracepoint's: the stack starts in this program and runs through the timer
+ * interrupt into the interrupted frames, which carry the markers). */
+static __always_inline int on_sample(void *ctx, bool tick)
 {
 	__u32 cpu = cpu_slot();
 	struct rxs_cpu *c = &rxs_cpus[cpu];
@@ -542,6 +573,8 @@ static __always_inline int on_sample(void *ctx)
 	n = bpf_get_stack(ctx, ips, RXS_STACK_DEPTH * sizeof(__u64), 0);
 	if (n > 0) {
 		n /= sizeof(__u64);
+		if (tick)
+			stack_clear_timer(cpu, (int)n);
 		si = (__u32)stack_stage(cpu, (int)n);
 		netrx = lean && stack_has_netrx(cpu, (int)n);
 		if (lean && !netrx && n >= RXS_STACK_DEPTH)
@@ -591,7 +624,7 @@ SEC("perf_event")
 int rxs_sample(struct bpf_perf_event_data *ctx)
 {
 	event(cpu_slot(), RXS_EV_SAMPLE);
-	return on_sample(ctx);
+	return on_sample(ctx, false);
 }
 
 /* Tick sampler: the kernel's own scheduler tick (HZ per busy CPU, stopped on idle ones) is the
@@ -607,7 +640,7 @@ int BPF_PROG(rxs_tick_btf, struct hrtimer *t)
 	event(cpu_slot(), RXS_EV_SAMPLE);
 	if ((__u64)t->function != tick_fn)
 		return 0;
-	return on_sample(ctx);
+	return on_sample(ctx, true);
 }
 SEC("raw_tp/hrtimer_expire_entry")
 int BPF_PROG(rxs_tick_raw, struct hrtimer *t)
@@ -615,5 +648,5 @@ int BPF_PROG(rxs_tick_raw, struct hrtimer *t)
 	event(cpu_slot(), RXS_EV_SAMPLE);
 	if ((__u64)BPF_CORE_READ(t, function) != tick_fn)
 		return 0;
-	return on_sample(ctx);
+	return on_sample(ctx, true);
 }

@@ -164,11 +164,13 @@ static int build_markers(struct rxstage_bpf *skel, const struct rxc_choice ch[ST
 		skel->rodata->netrx_start = k->start;
 		skel->rodata->netrx_end = k->end;
 	}
-	if (tick) {
-		const struct ksym *k = tick_fn_find(ks);
+	if (tick) {	/* the tick's hrtimer, and the interrupt handler the sampler's frames end in */
+		const struct ksym *k = tick_fn_find(ks), *h = ksyms__find(ks, "hrtimer_interrupt");
 
-		*tick = k != NULL;
+		*tick = k && h;
 		skel->rodata->tick_fn = k ? k->start : 0;
+		skel->rodata->hrtimer_irq_start = h ? h->start : 0;
+		skel->rodata->hrtimer_irq_end = h ? h->end : 0;
 	}
 	ksyms__free(ks);
 	qsort(m, (size_t)n, sizeof(m[0]), cmp_marker);
@@ -372,7 +374,7 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 		if (cfg->tick_hz > 0 && !p->tick && cfg->verbose)
 			fprintf(stderr, "rxcalibrate: no tick sampler here (%s): cpu-clock perf "
 				"events at %d Hz\n", tp == RXC_NONE ? "no BTF or raw tracepoints" :
-				"neither tick_nohz_handler nor tick_sched_timer in /proc/kallsyms",
+				"tick_nohz_handler/tick_sched_timer or hrtimer_interrupt not in /proc/kallsyms",
 				cfg->sample_hz > 0 ? cfg->sample_hz : 1000);
 	}
 
