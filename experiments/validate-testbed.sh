@@ -17,7 +17,8 @@
 #   steps are added after DATA_DIR's (more repeats of the same rates, steps renumbered), and
 #   the fit and validations use them all; FOREIGN_MAX=S: leave out of the fit and the
 #   validations the steps in which other processes took more than S of the CPUs (default: none
-#   left out; the shares are in validate-MODE-*-foreign.csv).
+#   left out; the shares are in validate-MODE-*-foreign.csv); RUN_OPTS: more rxcalibrate run
+#   options for every live run (e.g. "--sampler perf --sample-hz 1000").
 # Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
 # validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
 # nothing in DATA_DIR changes unless every run, fit and validation succeeded.
@@ -36,6 +37,7 @@ reps=${REPEATS:-3}
 dur=${DURATION:-6}
 lock=${LOCK:-/tmp/rxlive.lock}
 fmax=${FOREIGN_MAX:-1e9}
+run_opts=${RUN_OPTS:-}
 case $mode in softirq|threaded) ;; *) echo "$0: MODE must be softirq or threaded" >&2; exit 2 ;; esac
 [ -x "$bin" ] || { echo "$0: $bin not built (make OUTPUT=$out)" >&2; exit 2; }
 mkdir -p "$data"
@@ -57,7 +59,8 @@ live() {
 	shift
 	(
 		flock 9
-		"$bin" run --napi "$mode" --duration "$dur" --quiet --out "$o" "$@" \
+		# shellcheck disable=SC2086 # RUN_OPTS: options, one per word
+		"$bin" run --napi "$mode" --duration "$dur" --quiet --out "$o" $run_opts "$@" \
 			2> >(while IFS= read -r l; do
 				printf '%s %s\n' "$(date +%s.%N)" "$l" >>"$o.err"
 				printf '%s\n' "$l" >&2
