@@ -743,6 +743,8 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 			err = get_nonneg(l, s, &c->slice_us);
 		else if (KEY("wakeup_granularity_us"))
 			err = get_nonneg(l, s, &c->wakeup_gran_us);
+		else if (KEY("idle_exit_us"))
+			err = get_nonneg(l, s, &c->idle_exit_us);
 		else
 			err = unknown(l, s);
 		if (err)

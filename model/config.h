@@ -70,6 +70,8 @@ struct model_config {
 	int hz;
 	double slice_us;	/* scheduler time slice with several runnable threads */
 	double wakeup_gran_us;	/* a woken thread preempts when this far behind in vruntime */
+	double idle_exit_us;	/* a thread woken on an idle core runs this much later (leaving
+				 * the idle state: a halted vCPU's wake-up IPI, C-state exit) */
 
 	/* nic */
 	enum nic_mode nic_mode;

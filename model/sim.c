@@ -348,10 +348,14 @@ static void thread_wake(struct sim *s, int idx)
 	c->runq[c->nrunq++] = idx;
 	if (c->curr < 0) {
 		/* the idle task is always preempted; in a softirq that ends its restarts */
-		if (c->in_softirq)
+		if (c->in_softirq) {
 			c->need_resched = 1;
-		else
+		} else {
+			/* an idle core runs the woken thread once it has left its idle state */
+			if (s->cfg.idle_exit_us > 0 && c->t < s->now + (uint64_t)(s->cfg.idle_exit_us * 1e3))
+				c->t = s->now + (uint64_t)(s->cfg.idle_exit_us * 1e3);
 			core_kick(s, c);
+		}
 		return;
 	}
 	{

@@ -192,6 +192,46 @@ static void test_wake_idle_core(void **state)
 	wake_case(NAPI_THREADED, 2000, 0, 0);	/* the thread wakes it on its own core */
 }
 
+/* cpu.idle_exit_us: a thread woken on an idle core runs that much later. One frame every 10 us
+ * (constant arrivals, softirq NAPI on core 0, the application on core 1 calling recvmmsg with
+ * vlen 64, 500 ns per call, switch 300 ns): without the delay every frame finds the application asleep and wakes it (1
+ * wake-up and 1 recv call per frame); with 25 us the frames at t, t + 10 and t + 20 us are all
+ * in the socket when the application runs at t + 25 us and it drains them in one call, so
+ * wake-ups and calls are exactly 1/3 per frame. Tolerance: 2 wake-ups at the window's edges. */
+static void idle_exit_case(double idle_exit_us, double per_frame)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[96];
+
+	test_config(&c);
+	c.napi_mode = NAPI_SOFTIRQ;
+	c.arrivals = ARR_CONSTANT;
+	c.pps = 100000;
+	c.idle_exit_us = idle_exit_us;
+	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
+	c.path_end = END_SOCKET;
+	c.app_enabled = 1;
+	c.app_batch = 64;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
+	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = 200;
+	c.cal.stage[STAGE_APP].per_call_ns = 500;
+	c.cal.stage[STAGE_CS].per_call_ns = 300;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "wake-ups per frame, idle exit %.0f us", idle_exit_us);
+	assert_near(r.remote_wakeups_per_s / r.delivered_pps, per_frame,
+		    2 / (r.seconds * r.delivered_pps), what);
+	snprintf(what, sizeof(what), "recv calls per frame, idle exit %.0f us", idle_exit_us);
+	assert_near(r.stage[STAGE_APP].calls_per_s / r.delivered_pps, per_frame,
+		    2 / (r.seconds * r.delivered_pps), what);
+}
+
+static void test_idle_exit(void **state)
+{
+	idle_exit_case(0, 1);
+	idle_exit_case(25, 1.0 / 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_ksoftirqd_fair_share),
 		cmocka_unit_test(test_threaded_napi),
 		cmocka_unit_test(test_wake_idle_core),
+		cmocka_unit_test(test_idle_exit),
 	};
 	return cmocka_run_group_tests_name("napi", tests, NULL, NULL);
 }
