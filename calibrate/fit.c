@@ -21,7 +21,7 @@
 #include "sysinfo.h"
 
 static const char *const coef_name[COEF_COUNT] = { "per_call", "per_packet", "per_byte",
-						    "deep_wake" };
+						    "deep_wake", "per_wake" };
 
 /* Below this ratio of smallest to largest singular value (columns scaled to unit norm) a set of
  * regressors is taken as collinear: exact proportionality gives ~1e-16, real near-collinearity
@@ -315,6 +315,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		struct fit_step *sp = &d->step[k];
 		double calls = d->present[STAGE_APP] ? d->obs[STAGE_APP][k].calls : 0;
 
+		if (!strcmp(sp->napi_mode, "softirq") && calls > 0)
+			sp->wakes = calls;	/* one recv call per wake-up of a draining receiver */
 		if (strcmp(sp->napi_mode, "softirq") || !(sp->rx_thread_ns > 0) || !(calls > 0) ||
 		    !(sp->duration_s > 0))
 			continue;
@@ -470,8 +472,8 @@ out:
 static unsigned identifiable(const struct lsq *q, const bool *use, int stage, char *note,
 			     size_t nlen)
 {
-	static const int order_pkt[] = { COEF_PACKET, COEF_CALL, COEF_BYTE, COEF_DEEP };
-	static const int order_call[] = { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP };
+	static const int order_pkt[] = { COEF_PACKET, COEF_CALL, COEF_BYTE, COEF_DEEP, COEF_WAKE };
+	static const int order_call[] = { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE };
 	const int *order = stage_table[stage].per_packet ? order_pkt : order_call;
 	unsigned cols = 0;
 	int first = -1;
@@ -668,6 +670,7 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 		q->x[i][COEF_PACKET] = d->obs[st][i].packets;
 		q->x[i][COEF_BYTE] = d->obs[st][i].bytes;
 		q->x[i][COEF_DEEP] = st == STAGE_TRANSPORT ? d->step[i].deep_wakes : 0;
+		q->x[i][COEF_WAKE] = st == STAGE_TRANSPORT ? d->step[i].wakes : 0;
 		q->y[i] = d->obs[st][i].cpu_ns;
 		q->payload[i] = d->step[i].payload_bytes;
 		use[i] = true;
@@ -934,7 +937,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 	fprintf(f, ";\n  };\n");
 
 	fprintf(f, "  fit:\n  {\n    model = \"cpu_ns = per_call*calls + per_packet*packets + "
-		   "per_byte*packets*(payload+%d) [transport, softirq: + deep_wake*deep_wakes]\";\n",
+		   "per_byte*packets*(payload+%d) [transport, softirq: + per_wake*wakes + "
+		   "deep_wake*deep_wakes]\";\n",
 		FIT_FRAME_OVERHEAD);
 	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
 		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");
@@ -969,6 +973,10 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		fprintf(f, "      per_call_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_CALL]));
 		fprintf(f, "per_packet_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_PACKET]));
 		fprintf(f, "per_byte_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_BYTE]));
+		if (r->identifiable[COEF_WAKE]) {
+			fprintf(f, "      per_wake_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_WAKE]));
+			fprintf(f, "per_wake_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_WAKE]));
+		}
 		if (r->identifiable[COEF_DEEP]) {
 			fprintf(f, "      deep_wake_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_DEEP]));
 			fprintf(f, "deep_wake_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_DEEP]));
@@ -1078,6 +1086,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->per_packet_ns, r->coef[COEF_PACKET]) ||
 		    !close_to(sc->per_byte_ns, r->coef[COEF_BYTE]) ||
 		    !close_to(sc->deep_wake_ns, r->coef[COEF_DEEP]) ||
+		    !close_to(sc->per_wake_ns, r->coef[COEF_WAKE]) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
@@ -1121,7 +1130,7 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 		if (r->identifiable[j])
 			printf("%s %s·%s", k++ ? " +" : "", coef_name[j],
 			       j == COEF_CALL ? "calls" : j == COEF_PACKET ? "packets" :
-			       j == COEF_BYTE ? "bytes" : "deep_wakes");
+			       j == COEF_BYTE ? "bytes" : j == COEF_DEEP ? "deep_wakes" : "wakes");
 	printf("; R² %.4f, chi²/dof %.3g (%d dof), LOO-CV RMS %.2f %%\n", r->r2,
 	       r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms);
 	if (r->note[0])
@@ -1198,6 +1207,11 @@ int fit_main(const struct fit_opts *o)
 		coef_cell(c3, sizeof(c3), r, COEF_BYTE);
 		printf("%-16s %-10s %3d %-22s %-22s %-22s %8.4f %7.2f%%\n", stage_table[st].name,
 		       r->method, r->n, c1, c2, c3, r->r2, 100 * r->cv_rms);
+		if (r->identifiable[COEF_WAKE]) {
+			coef_cell(c1, sizeof(c1), r, COEF_WAKE);
+			printf("%-16s %-10s %3s per_wake_ns %s (per wake-up of the receiver on "
+			       "another CPU: its recv calls)\n", "", "", "", c1);
+		}
 		if (r->identifiable[COEF_DEEP]) {
 			coef_cell(c1, sizeof(c1), r, COEF_DEEP);
 			printf("%-16s %-10s %3s deep_wake_ns %s (per wake-up of the receiver after "

@@ -4,7 +4,7 @@
  *
  * Model per stage s and rate step i:  cpu_ns[i] = c·calls[i] + p·packets[i] + b·bytes[i]
  * with bytes = packets × (payload_bytes + FIT_FRAME_OVERHEAD), and for transport in softirq
- * mode + w·deep_wakes[i] (fit_step.deep_wakes, docs/fit.md). Only the regressors the steps can
+ * mode + v·wakes[i] + w·deep_wakes[i] (fit_step.wakes, .deep_wakes, docs/fit.md). Only the regressors the steps can
  * tell apart are fitted (see fit_stage()); the others are reported as dropped, with the reason.
  * Functions return 0 or -errno and write one message naming the file, line or column into @err;
  * only fit_main() prints and turns results into an exit status. See docs/fit.md. */
@@ -23,8 +23,9 @@
  * "Deep wake-ups"): the host's KVM halt-polling window, halt_poll_ns = 200 us by default. */
 #define FIT_DEEP_WAKE_AFTER_US 200.0
 
-/* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes) */
-enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_COUNT };
+/* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes);
+ * COEF_WAKE: transport only, per wake-up of the receiver on another CPU (fit_step.wakes) */
+enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_COUNT };
 
 struct fit_opts {
 	const char *in;		/* measurements.csv */
@@ -45,6 +46,7 @@ struct fit_step {
 	/* softirq testbed: the receiver's recvmmsg calls if their mean idle gap, (window -
 	 * rx_thread_ns) / calls, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
 	double deep_wakes;
+	double wakes;		/* softirq mode: the receiver's wake-ups (its recv calls) */
 };
 
 /* One (step, stage) row: what the fit uses. */

@@ -237,7 +237,7 @@ static void test_nonnegative(void **state)
 		r = &res->stage[STAGE_IP];
 		constrained += r->constrained;
 		for (int j = 0; j < COEF_COUNT; j++) {
-			if (j == COEF_DEEP) /* no receiver CPU time in gen(): no deep wake-ups */
+			if (j == COEF_DEEP || j == COEF_WAKE) /* transport only: not in stage ip */
 				continue;
 			assert_true(r->coef[j] >= 0);
 			assert_true(r->se[j] > 0);
@@ -594,6 +594,94 @@ static void test_deep_wakes(void **state)
 	gsl_rng_free(rng);
 }
 
+/* Ordinary wake-ups (fit.h, docs/fit.md): softirq steps at 50..600 Mbit/s of 1472 B where the
+ * receiver drains the socket once per packet up to 200 Mbit/s and once per two packets above
+ * (the sender's batches), busy enough that no idle gap reaches the halt-polling window. Truth:
+ * transport = 1000 ns per packet + 4000 ns per wake-up (its recv calls), with sampling noise;
+ * the fit must find both within 3.29 SE and write per_wake_ns, which the loader reads back. */
+static void test_wakes(void **state)
+{
+	static const double rates[] = { 50e6, 100e6, 200e6, 300e6, 400e6, 600e6, 150e6, 500e6 };
+	const int nr = sizeof(rates) / sizeof(rates[0]);
+	struct meas_row *rows = calloc(nr * STAGE_COUNT, sizeof(*rows));
+	struct fit_result *res = calloc(1, sizeof(*res));
+	struct calibration *cal = calloc(1, sizeof(*cal));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	char csv[128], out[128], err[512];
+	struct fit_opts o = { 0 };
+	const struct fit_stage_result *r;
+	struct fit_data *d;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(res);
+	assert_non_null(cal);
+	gsl_rng_set(rng, 5);
+	snprintf(csv, sizeof(csv), "%s/wakes.csv", dir);
+	snprintf(out, sizeof(out), "%s/wakes.cfg", dir);
+	for (int k = 0; k < nr; k++) {
+		double pps = rates[k] / (1472 * 8.0), dur = 2;
+		uint64_t pk = (uint64_t)llround(pps * dur);
+		uint64_t wakes = rates[k] > 250e6 ? pk / 2 : pk;
+
+		for (int st = 0; st < STAGE_COUNT; st++) {
+			struct meas_row *m = &rows[n++];
+			bool measured = st == STAGE_TRANSPORT || st == STAGE_APP;
+			double tru = st == STAGE_TRANSPORT ? 1000.0 * pk + 4000.0 * wakes :
+							     2500.0 * wakes;
+
+			m->step = k + 1;
+			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
+			m->offered_pps = m->received_pps = pps;
+			m->received_packets = m->udp_indatagrams = pk;
+			m->duration_s = dur;
+			m->napi_mode = "softirq";
+			m->payload_bytes = 1472;
+			m->stage = stage_table[st].name;
+			m->unit = stage_unit_name(stage_table[st].unit);
+			m->polls = pk;
+			m->rx_thread_ns = 0.9e9 * dur;	/* gaps of at most 40 us: no deep wake-up */
+			m->method = measured ? "perf_event" : "none";
+			if (!measured)
+				continue;
+			m->calls = st == STAGE_APP ? wakes : pk;
+			m->packets = pk;
+			m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
+			m->cpu_ns = fmax(0, tru + gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples)));
+			m->cpu_ns_raw = m->cpu_ns;
+		}
+	}
+	assert_int_equal(meas_csv_write(csv, rows, n), 0);
+	d = data_of(csv);
+	assert_true(d->step[0].wakes > 0 && d->step[0].deep_wakes == 0);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	r = &res->stage[STAGE_TRANSPORT];
+	assert_true(r->identifiable[COEF_WAKE]);
+	assert_false(r->identifiable[COEF_DEEP]);
+	assert_false(res->stage[STAGE_APP].identifiable[COEF_WAKE]);
+	print_message("  transport per_wake truth 4000 fit %.6g ± %.3g; per packet truth 1000 "
+		      "fit %.6g ± %.3g\n", r->coef[COEF_WAKE], r->se[COEF_WAKE],
+		      r->coef[COEF_CALL] + r->coef[COEF_PACKET],
+		      r->se[COEF_CALL] + r->se[COEF_PACKET]);
+	assert_true(fabs(r->coef[COEF_WAKE] - 4000) <= 3.29 * r->se[COEF_WAKE]);
+	assert_true(fabs(r->coef[COEF_CALL] + r->coef[COEF_PACKET] - 1000) <=
+		    3.29 * (r->se[COEF_CALL] + r->se[COEF_PACKET]));
+	o.in = csv;
+	o.out = out;
+	o.name = "wakes";
+	assert_int_equal(fit_main(&o), 0);
+	if (calibration_load(cal, out, err, sizeof(err)))
+		fail_msg("calibration_load: %s", err);
+	assert_true(fabs(cal->stage[STAGE_TRANSPORT].per_wake_ns - r->coef[COEF_WAKE]) <
+		    1e-6 * r->coef[COEF_WAKE]);
+	free(d);
+	free(rows);
+	free(res);
+	free(cal);
+	gsl_rng_free(rng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_proportional_columns),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_deep_wakes),
+		cmocka_unit_test(test_wakes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
