@@ -85,7 +85,8 @@ figures:
 
 # The simulator's unit and closed-form tests under valgrind (memcheck, definite leaks are
 # errors); about 2.5 min on 2 cores.
-VALGRIND_TESTS := test_units test_eventq test_stats test_traffic test_config test_napi test_queueing
+VALGRIND_TESTS := test_units test_eventq test_stats test_traffic test_config test_napi test_queueing \
+	test_numeric
 valgrind:
 	$(Q)scripts/install-deps.sh valgrind
 	$(Q)$(MAKE) --no-print-directory tests
