@@ -506,42 +506,38 @@ static void test_bad_input(void **state)
 	}
 }
 
-/* Deep wake-ups (fit.h, docs/fit.md): softirq steps at 20..400 Mbit/s of 1472 B, every packet
- * one recvmmsg call that sleeps, the receiver busy 5 us per call. The mean idle gap per call,
- * (window - receiver CPU) / calls, is 583 and 231 us at 20 and 50 Mbit/s (>= 200 us: deep) and
- * at most 113 us above. Truth: transport = 1000 ns per packet + 25 us per deep wake-up, with
- * sampling noise; the fit must find both within 3.29 SE, and write deep_wake_ns. */
-static void test_deep_wakes(void **state)
+/* The receiver's side of softirq-mode steps for the wake-up fits: 1472 B at @rates, 2 s each,
+ * transport and app measured with sampling noise. The receiver wakes once per packet, or once
+ * per two above @halve_above bps (the sender's bursts), one recvmmsg per wake-up; its CPU time
+ * is @rx_ns_per_pkt per packet, or @rx_share of the window if > 0, and a wake-up is deep when
+ * the mean idle gap per wake-up reaches the halt-polling window. Truth: transport @pkt_ns per
+ * packet + @wake_ns per wake-up + @deep_ns per deep wake-up, app @app_ns per call. */
+struct wake_truth {
+	double pkt_ns, wake_ns, deep_ns, app_ns;
+	double halve_above, rx_ns_per_pkt, rx_share;
+};
+
+static void write_wake_steps(const char *csv, const double *rates, int nr,
+			     const struct wake_truth *t, gsl_rng *rng)
 {
-	static const double rates[] = { 20e6, 50e6, 100e6, 200e6, 400e6, 20e6, 50e6, 100e6 };
-	const int nr = sizeof(rates) / sizeof(rates[0]);
-	struct meas_row *rows = calloc(nr * STAGE_COUNT, sizeof(*rows));
-	struct fit_result *res = calloc(1, sizeof(*res));
-	struct calibration *cal = calloc(1, sizeof(*cal));
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	char csv[128], out[128], err[512];
-	struct fit_opts o = { 0 };
-	const struct fit_stage_result *r;
-	struct fit_data *d;
+	struct meas_row *rows = calloc((size_t)nr * STAGE_COUNT, sizeof(*rows));
 	size_t n = 0;
 
-	(void)state;
 	assert_non_null(rows);
-	assert_non_null(res);
-	assert_non_null(cal);
-	gsl_rng_set(rng, 4);
-	snprintf(csv, sizeof(csv), "%s/deep.csv", dir);
-	snprintf(out, sizeof(out), "%s/deep.cfg", dir);
 	for (int k = 0; k < nr; k++) {
 		double pps = rates[k] / (1472 * 8.0), dur = 2;
 		uint64_t pk = (uint64_t)llround(pps * dur);
-		bool deep = (dur * 1e9 - 5000.0 * pk) / pk >= FIT_DEEP_WAKE_AFTER_US * 1e3;
+		uint64_t wakes = t->halve_above > 0 && rates[k] > t->halve_above ? pk / 2 : pk;
+		double rx = t->rx_share > 0 ? t->rx_share * dur * 1e9 : t->rx_ns_per_pkt * pk;
+		bool deep = (dur * 1e9 - rx) / wakes >= FIT_DEEP_WAKE_AFTER_US * 1e3;
 
 		for (int st = 0; st < STAGE_COUNT; st++) {
 			struct meas_row *m = &rows[n++];
 			bool measured = st == STAGE_TRANSPORT || st == STAGE_APP;
-			double tru = st == STAGE_TRANSPORT ? 1000.0 * pk + (deep ? 25000.0 * pk : 0) :
-							     600.0 * pk;
+			double tru = st == STAGE_TRANSPORT ?
+					     t->pkt_ns * pk + t->wake_ns * wakes +
+						     (deep ? t->deep_ns * wakes : 0) :
+					     t->app_ns * wakes;
 
 			m->step = k + 1;
 			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
@@ -553,95 +549,7 @@ static void test_deep_wakes(void **state)
 			m->stage = stage_table[st].name;
 			m->unit = stage_unit_name(stage_table[st].unit);
 			m->polls = pk;
-			m->rx_thread_ns = 5000.0 * pk;
-			m->method = measured ? "perf_event" : "none";
-			if (!measured)
-				continue;
-			m->calls = m->packets = pk;
-			m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
-			m->cpu_ns = fmax(0, tru + gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples)));
-			m->cpu_ns_raw = m->cpu_ns;
-		}
-	}
-	assert_int_equal(meas_csv_write(csv, rows, n), 0);
-	d = data_of(csv);
-	assert_true(d->step[0].deep_wakes > 0 && d->step[1].deep_wakes > 0);
-	assert_true(d->step[2].deep_wakes == 0 && d->step[4].deep_wakes == 0);
-	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
-	r = &res->stage[STAGE_TRANSPORT];
-	assert_true(r->identifiable[COEF_DEEP]);
-	assert_false(res->stage[STAGE_APP].identifiable[COEF_DEEP]);
-	print_message("  transport deep_wake truth 25000 fit %.6g ± %.3g; per packet truth 1000 "
-		      "fit %.6g ± %.3g\n", r->coef[COEF_DEEP], r->se[COEF_DEEP],
-		      r->coef[COEF_CALL] + r->coef[COEF_PACKET],
-		      r->se[COEF_CALL] + r->se[COEF_PACKET]);
-	assert_true(fabs(r->coef[COEF_DEEP] - 25000) <= 3.29 * r->se[COEF_DEEP]);
-	assert_true(fabs(r->coef[COEF_CALL] + r->coef[COEF_PACKET] - 1000) <=
-		    3.29 * (r->se[COEF_CALL] + r->se[COEF_PACKET]));
-	o.in = csv;
-	o.out = out;
-	o.name = "deep";
-	assert_int_equal(fit_main(&o), 0);
-	if (calibration_load(cal, out, err, sizeof(err)))
-		fail_msg("calibration_load: %s", err);
-	assert_true(fabs(cal->stage[STAGE_TRANSPORT].deep_wake_ns - r->coef[COEF_DEEP]) <
-		    1e-6 * r->coef[COEF_DEEP]);
-	assert_true(cal->stage[STAGE_TRANSPORT].deep_wake_after_us == FIT_DEEP_WAKE_AFTER_US);
-	free(d);
-	free(rows);
-	free(res);
-	free(cal);
-	gsl_rng_free(rng);
-}
-
-/* Ordinary wake-ups (fit.h, docs/fit.md): softirq steps at 50..600 Mbit/s of 1472 B where the
- * receiver drains the socket once per packet up to 200 Mbit/s and once per two packets above
- * (the sender's batches), busy enough that no idle gap reaches the halt-polling window. Truth:
- * transport = 1000 ns per packet + 4000 ns per wake-up (its recv calls), with sampling noise;
- * the fit must find both within 3.29 SE and write per_wake_ns, which the loader reads back. */
-static void test_wakes(void **state)
-{
-	static const double rates[] = { 50e6, 100e6, 200e6, 300e6, 400e6, 600e6, 150e6, 500e6 };
-	const int nr = sizeof(rates) / sizeof(rates[0]);
-	struct meas_row *rows = calloc(nr * STAGE_COUNT, sizeof(*rows));
-	struct fit_result *res = calloc(1, sizeof(*res));
-	struct calibration *cal = calloc(1, sizeof(*cal));
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	char csv[128], out[128], err[512];
-	struct fit_opts o = { 0 };
-	const struct fit_stage_result *r;
-	struct fit_data *d;
-	size_t n = 0;
-
-	(void)state;
-	assert_non_null(rows);
-	assert_non_null(res);
-	assert_non_null(cal);
-	gsl_rng_set(rng, 5);
-	snprintf(csv, sizeof(csv), "%s/wakes.csv", dir);
-	snprintf(out, sizeof(out), "%s/wakes.cfg", dir);
-	for (int k = 0; k < nr; k++) {
-		double pps = rates[k] / (1472 * 8.0), dur = 2;
-		uint64_t pk = (uint64_t)llround(pps * dur);
-		uint64_t wakes = rates[k] > 250e6 ? pk / 2 : pk;
-
-		for (int st = 0; st < STAGE_COUNT; st++) {
-			struct meas_row *m = &rows[n++];
-			bool measured = st == STAGE_TRANSPORT || st == STAGE_APP;
-			double tru = st == STAGE_TRANSPORT ? 1000.0 * pk + 4000.0 * wakes :
-							     2500.0 * wakes;
-
-			m->step = k + 1;
-			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
-			m->offered_pps = m->received_pps = pps;
-			m->received_packets = m->udp_indatagrams = pk;
-			m->duration_s = dur;
-			m->napi_mode = "softirq";
-			m->payload_bytes = 1472;
-			m->stage = stage_table[st].name;
-			m->unit = stage_unit_name(stage_table[st].unit);
-			m->polls = pk;
-			m->rx_thread_ns = 0.9e9 * dur;	/* gaps of at most 40 us: no deep wake-up */
+			m->rx_thread_ns = rx;
 			m->method = measured ? "perf_event" : "none";
 			if (!measured)
 				continue;
@@ -653,30 +561,102 @@ static void test_wakes(void **state)
 		}
 	}
 	assert_int_equal(meas_csv_write(csv, rows, n), 0);
-	d = data_of(csv);
-	assert_true(d->step[0].wakes > 0 && d->step[0].deep_wakes == 0);
-	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	free(rows);
+}
+
+/* Fits @csv, checks that transport's coefficient @j and its per-packet cost match @truth and
+ * @pkt_ns within 3.29 SE, writes the calibration to @out and returns it loaded (to be freed). */
+static struct calibration *fit_wakes(const char *csv, const char *out, int j, double truth,
+				     double pkt_ns, struct fit_data **dp, struct fit_result *res)
+{
+	struct calibration *cal = calloc(1, sizeof(*cal));
+	struct fit_opts o = { .in = csv, .out = out, .name = "wakes" };
+	const struct fit_stage_result *r;
+	char err[512];
+
+	assert_non_null(cal);
+	*dp = data_of(csv);
+	assert_int_equal(fit_all(*dp, res, err, sizeof(err)), 0);
 	r = &res->stage[STAGE_TRANSPORT];
-	assert_true(r->identifiable[COEF_WAKE]);
-	assert_false(r->identifiable[COEF_DEEP]);
-	assert_false(res->stage[STAGE_APP].identifiable[COEF_WAKE]);
-	print_message("  transport per_wake truth 4000 fit %.6g ± %.3g; per packet truth 1000 "
-		      "fit %.6g ± %.3g\n", r->coef[COEF_WAKE], r->se[COEF_WAKE],
-		      r->coef[COEF_CALL] + r->coef[COEF_PACKET],
+	assert_true(r->identifiable[j]);
+	assert_false(res->stage[STAGE_APP].identifiable[j]);
+	print_message("  transport %s truth %.0f fit %.6g ± %.3g; per packet truth %.0f fit %.6g "
+		      "± %.3g\n", j == COEF_DEEP ? "deep_wake" : "per_wake", truth, r->coef[j],
+		      r->se[j], pkt_ns, r->coef[COEF_CALL] + r->coef[COEF_PACKET],
 		      r->se[COEF_CALL] + r->se[COEF_PACKET]);
-	assert_true(fabs(r->coef[COEF_WAKE] - 4000) <= 3.29 * r->se[COEF_WAKE]);
-	assert_true(fabs(r->coef[COEF_CALL] + r->coef[COEF_PACKET] - 1000) <=
+	assert_true(fabs(r->coef[j] - truth) <= 3.29 * r->se[j]);
+	assert_true(fabs(r->coef[COEF_CALL] + r->coef[COEF_PACKET] - pkt_ns) <=
 		    3.29 * (r->se[COEF_CALL] + r->se[COEF_PACKET]));
-	o.in = csv;
-	o.out = out;
-	o.name = "wakes";
 	assert_int_equal(fit_main(&o), 0);
 	if (calibration_load(cal, out, err, sizeof(err)))
 		fail_msg("calibration_load: %s", err);
-	assert_true(fabs(cal->stage[STAGE_TRANSPORT].per_wake_ns - r->coef[COEF_WAKE]) <
-		    1e-6 * r->coef[COEF_WAKE]);
+	return cal;
+}
+
+/* Deep wake-ups (fit.h, docs/fit.md): softirq steps at 20..400 Mbit/s of 1472 B, every packet
+ * one recvmmsg call that sleeps, the receiver busy 5 us per call. The mean idle gap per call,
+ * (window - receiver CPU) / calls, is 583 and 231 us at 20 and 50 Mbit/s (>= 200 us: deep) and
+ * at most 113 us above. Truth: transport = 1000 ns per packet + 25 us per deep wake-up, with
+ * sampling noise; the fit must find both within 3.29 SE, and write deep_wake_ns. */
+static void test_deep_wakes(void **state)
+{
+	static const double rates[] = { 20e6, 50e6, 100e6, 200e6, 400e6, 20e6, 50e6, 100e6 };
+	const struct wake_truth t = { .pkt_ns = 1000, .deep_ns = 25000, .app_ns = 600,
+				      .rx_ns_per_pkt = 5000 };
+	struct fit_result *res = calloc(1, sizeof(*res));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct calibration *cal;
+	struct fit_data *d;
+	char csv[128], out[128];
+
+	(void)state;
+	assert_non_null(res);
+	gsl_rng_set(rng, 4);
+	snprintf(csv, sizeof(csv), "%s/deep.csv", dir);
+	snprintf(out, sizeof(out), "%s/deep.cfg", dir);
+	write_wake_steps(csv, rates, sizeof(rates) / sizeof(rates[0]), &t, rng);
+	cal = fit_wakes(csv, out, COEF_DEEP, 25000, 1000, &d, res);
+	assert_true(d->step[0].deep_wakes > 0 && d->step[1].deep_wakes > 0);
+	assert_true(d->step[2].deep_wakes == 0 && d->step[4].deep_wakes == 0);
+	assert_true(fabs(cal->stage[STAGE_TRANSPORT].deep_wake_ns -
+			 res->stage[STAGE_TRANSPORT].coef[COEF_DEEP]) <
+		    1e-6 * res->stage[STAGE_TRANSPORT].coef[COEF_DEEP]);
+	assert_true(cal->stage[STAGE_TRANSPORT].deep_wake_after_us == FIT_DEEP_WAKE_AFTER_US);
 	free(d);
-	free(rows);
+	free(res);
+	free(cal);
+	gsl_rng_free(rng);
+}
+
+/* Ordinary wake-ups (fit.h, docs/fit.md): softirq steps at 50..600 Mbit/s of 1472 B where the
+ * receiver drains the socket once per packet up to 200 Mbit/s and once per two packets above
+ * (the sender's bursts), busy enough that no idle gap reaches the halt-polling window. Truth:
+ * transport = 1000 ns per packet + 4000 ns per wake-up (its recv calls), with sampling noise;
+ * the fit must find both within 3.29 SE and write per_wake_ns, which the loader reads back. */
+static void test_wakes(void **state)
+{
+	static const double rates[] = { 50e6, 100e6, 200e6, 300e6, 400e6, 600e6, 150e6, 500e6 };
+	const struct wake_truth t = { .pkt_ns = 1000, .wake_ns = 4000, .app_ns = 2500,
+				      .halve_above = 250e6, .rx_share = 0.9 };
+	struct fit_result *res = calloc(1, sizeof(*res));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct calibration *cal;
+	struct fit_data *d;
+	char csv[128], out[128];
+
+	(void)state;
+	assert_non_null(res);
+	gsl_rng_set(rng, 5);
+	snprintf(csv, sizeof(csv), "%s/wakes.csv", dir);
+	snprintf(out, sizeof(out), "%s/wakes.cfg", dir);
+	write_wake_steps(csv, rates, sizeof(rates) / sizeof(rates[0]), &t, rng);
+	cal = fit_wakes(csv, out, COEF_WAKE, 4000, 1000, &d, res);
+	assert_true(d->step[0].wakes > 0 && d->step[0].deep_wakes == 0);
+	assert_false(res->stage[STAGE_TRANSPORT].identifiable[COEF_DEEP]);
+	assert_true(fabs(cal->stage[STAGE_TRANSPORT].per_wake_ns -
+			 res->stage[STAGE_TRANSPORT].coef[COEF_WAKE]) <
+		    1e-6 * res->stage[STAGE_TRANSPORT].coef[COEF_WAKE]);
+	free(d);
 	free(res);
 	free(cal);
 	gsl_rng_free(rng);
