@@ -467,6 +467,16 @@ fail:
 	return err;
 }
 
+static bool ns_exists(const char *name)
+{
+	char path[128];
+
+	if (!name[0])
+		return false;	/* never named: testbed__create did not get that far */
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	return access(path, F_OK) == 0;
+}
+
 void testbed__destroy(struct testbed *tb)
 {
 	/* deleting the namespace would remove the rule and the qdisc too; removing them first
@@ -487,10 +497,12 @@ void testbed__destroy(struct testbed *tb)
 	if (tb->nsfd_rx >= 0)
 		close(tb->nsfd_rx);
 	tb->nsfd_tx = tb->nsfd_rx = -1;
-	/* deleting a namespace destroys the veth end in it, and with it the pair */
-	if (tb->created_rx)
+	/* deleting a namespace destroys the veth end in it, and with it the pair. Its name holds
+	 * our pid, so one that exists is ours: an `ip netns add` killed by a signal to our process
+	 * group (^C during setup) can have created it without telling us. */
+	if (tb->created_rx || ns_exists(tb->ns_rx))
 		RUN(tb, "ip", "netns", "del", tb->ns_rx);
-	if (tb->created_tx)
+	if (tb->created_tx || ns_exists(tb->ns_tx))
 		RUN(tb, "ip", "netns", "del", tb->ns_tx);
 	tb->created_rx = tb->created_tx = false;
 	if (tb->nsfd_orig >= 0)
