@@ -639,6 +639,15 @@ static int popcount3(unsigned c)
 	return __builtin_popcount(c & ((1u << COEF_COUNT) - 1));
 }
 
+void fit_regressors(const struct fit_data *d, int st, int i, double x[COEF_COUNT])
+{
+	x[COEF_CALL] = d->obs[st][i].calls;
+	x[COEF_PACKET] = d->obs[st][i].packets;
+	x[COEF_BYTE] = d->obs[st][i].bytes;
+	x[COEF_DEEP] = st == STAGE_TRANSPORT ? d->step[i].deep_wakes : 0;
+	x[COEF_WAKE] = st == STAGE_TRANSPORT ? d->step[i].wakes : 0;
+}
+
 int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char *err, size_t len)
 {
 	struct lsq *q;
@@ -666,11 +675,7 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 		return -ENOMEM;
 	q->n = r->n = d->nsteps;
 	for (int i = 0; i < q->n; i++) {
-		q->x[i][COEF_CALL] = d->obs[st][i].calls;
-		q->x[i][COEF_PACKET] = d->obs[st][i].packets;
-		q->x[i][COEF_BYTE] = d->obs[st][i].bytes;
-		q->x[i][COEF_DEEP] = st == STAGE_TRANSPORT ? d->step[i].deep_wakes : 0;
-		q->x[i][COEF_WAKE] = st == STAGE_TRANSPORT ? d->step[i].wakes : 0;
+		fit_regressors(d, st, i, q->x[i]);
 		q->y[i] = d->obs[st][i].cpu_ns;
 		q->payload[i] = d->step[i].payload_bytes;
 		use[i] = true;

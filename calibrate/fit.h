@@ -91,6 +91,9 @@ struct fit_result {
 
 /* Reads @path into @d (allocated by the caller, ~150 kB: use the heap). */
 int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
+/* The regressors of stage @stage in step @i (enum fit_coef order): what the fit multiplies the
+ * unit costs by, and what validate's "at measured counts" multiplies a calibration's costs by. */
+void fit_regressors(const struct fit_data *d, int stage, int i, double x[COEF_COUNT]);
 
 /* Fits one stage. -EDOM (with a message) if the stage has fewer steps than its regressors + 1. */
 int fit_stage(const struct fit_data *d, int stage, struct fit_stage_result *r, char *err,

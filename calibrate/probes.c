@@ -373,8 +373,10 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 		p->nmarkers = err;
 		if (cfg->tick_hz > 0 && !p->tick && cfg->verbose)
 			fprintf(stderr, "rxcalibrate: no tick sampler here (%s): cpu-clock perf "
-				"events at %d Hz\n", tp == RXC_NONE ? "no BTF or raw tracepoints" :
-				"tick_nohz_handler/tick_sched_timer or hrtimer_interrupt not in /proc/kallsyms",
+				"events at %d Hz\n",
+				tp == RXC_NONE ? "no BTF or raw tracepoints"
+					       : "tick_nohz_handler/tick_sched_timer or "
+						 "hrtimer_interrupt not in /proc/kallsyms",
 				cfg->sample_hz > 0 ? cfg->sample_hz : 1000);
 	}
 
@@ -497,7 +499,8 @@ static int prog_event(const char *name)
 		{ "softirq_", RXS_EV_SOFTIRQ }, { "irq_", RXS_EV_IRQ },
 		{ "napi_poll", RXS_EV_NAPI_POLL }, { "gro_", RXS_EV_GRO },
 		{ "netrx_", RXS_EV_NETRX }, { "kfree_skb", RXS_EV_KFREE },
-		{ "rxs_sample", RXS_EV_SAMPLE }, { "rxs_tick", RXS_EV_SAMPLE }, { "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
+		{ "rxs_sample", RXS_EV_SAMPLE }, { "rxs_tick", RXS_EV_SAMPLE },
+		{ "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
 		{ "kprobe_", RXS_EV_FN }, { "kretprobe_", RXS_EV_FN },
 	};
 

@@ -201,8 +201,8 @@ int validate_main(int argc, char **argv)
 	int opt, nrows = 0, ret = 1, met = 0, judged = 0;
 	double tot_m = 0, tot_p = 0, tot_se2 = 0, st_m[STAGE_COUNT] = { 0 }, st_p[STAGE_COUNT] = { 0 };
 	/* per step: measured and predicted receive totals, and the calibration's costs times the
-	 * step's measured calls, packets and bytes, and wake-ups ("at measured counts": what the prediction would
-	 * be if the simulation had reproduced the live counts, e.g. packets per poll, exactly) */
+	 * step's measured regressors (fit_regressors: calls, packets, bytes, wake-ups; "at measured
+	 * counts": what the prediction would be if the simulation had reproduced the live counts, e.g. packets per poll, exactly) */
 	double m_step[FIT_MAX_STEPS], p_step[FIT_MAX_STEPS], k_step[FIT_MAX_STEPS];
 	double tot_k = 0;
 	bool baseline;
@@ -365,13 +365,14 @@ int validate_main(int argc, char **argv)
 			st_p[s] += w->predicted;
 			if (s != STAGE_APP && s != STAGE_CS) {
 				const struct stage_cost *sc = &c.cal.stage[s];
-				const struct fit_obs *o = &d->obs[s][i];
+				double x[COEF_COUNT];
 
-				k_sum += (sc->per_call_ns * o->calls + sc->per_packet_ns * o->packets +
-					  sc->per_byte_ns * o->bytes +
-					  (s == STAGE_TRANSPORT ? sc->deep_wake_ns * st->deep_wakes +
-								  sc->per_wake_ns * st->wakes : 0)) /
-					 st->duration_s;
+				fit_regressors(d, s, i, x);
+				k_sum += (sc->per_call_ns * x[COEF_CALL] +
+					  sc->per_packet_ns * x[COEF_PACKET] +
+					  sc->per_byte_ns * x[COEF_BYTE] +
+					  sc->deep_wake_ns * x[COEF_DEEP] +
+					  sc->per_wake_ns * x[COEF_WAKE]) / st->duration_s;
 				m_sum += w->measured;
 				p_sum += w->predicted;
 				se2 += w->se * w->se;

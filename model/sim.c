@@ -352,8 +352,10 @@ static void thread_wake(struct sim *s, int idx)
 			c->need_resched = 1;
 		} else {
 			/* an idle core runs the woken thread once it has left its idle state */
-			if (s->cfg.idle_exit_us > 0 && c->t < s->now + (uint64_t)(s->cfg.idle_exit_us * 1e3))
-				c->t = s->now + (uint64_t)(s->cfg.idle_exit_us * 1e3);
+			uint64_t ready = s->now + (uint64_t)(s->cfg.idle_exit_us * 1e3);
+
+			if (c->t < ready)
+				c->t = ready;
 			core_kick(s, c);
 		}
 		return;
