@@ -4,7 +4,10 @@
  *
  * Model per stage s and rate step i:  cpu_ns[i] = c·calls[i] + p·packets[i] + b·bytes[i]
  * with bytes = packets × (payload_bytes + FIT_FRAME_OVERHEAD), and for transport in softirq
- * mode + v·wakes[i] + w·deep_wakes[i] (fit_step.wakes, .deep_wakes, docs/fit.md). Only the regressors the steps can
+ * mode + v·wakes[i] + u·wake_idle[i] + w·deep_wakes[i] (fit_step.wakes, .wake_idle,
+ * .deep_wakes, docs/fit.md); the softirq
+ * stage's packets are the datagrams the application received (fit_step.consumed). Only the
+ * regressors the steps can
  * tell apart are fitted (see fit_stage()); the others are reported as dropped, with the reason.
  * Functions return 0 or -errno and write one message naming the file, line or column into @err;
  * only fit_main() prints and turns results into an exit status. See docs/fit.md. */
@@ -22,10 +25,18 @@
 /* A receiver woken after its CPU idled this long pays transport.deep_wake_ns (docs/fit.md,
  * "Deep wake-ups"): the host's KVM halt-polling window, halt_poll_ns = 200 us by default. */
 #define FIT_DEEP_WAKE_AFTER_US 200.0
+/* The wake-up of a receiver costs more the longer its CPU has idled, up to this long
+ * (transport.wake_idle_ns, docs/fit.md "Wake-ups after idle"): measured per recv call, it rises
+ * from the 400-600 Mbit/s steps (28-56 us of idle) to 150 Mbit/s (79 us) and is no higher at
+ * 100 Mbit/s (117 us). */
+#define FIT_WAKE_IDLE_US 100.0
 
 /* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes);
- * COEF_WAKE: transport only, per wake-up of the receiver on another CPU (fit_step.wakes) */
-enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_COUNT };
+ * COEF_WAKE: transport only, per wake-up of the receiver on another CPU (fit_step.wakes);
+ * COEF_WAKE_IDLE: transport only, per wake-up after FIT_WAKE_IDLE_US of idle or more, in
+ * proportion below (fit_step.wake_idle) */
+enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_WAKE_IDLE,
+		COEF_COUNT };
 
 struct fit_opts {
 	const char *in;		/* measurements.csv */
@@ -47,6 +58,12 @@ struct fit_step {
 	 * rx_thread_ns) / calls, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
 	double deep_wakes;
 	double wakes;		/* softirq mode: the receiver's wake-ups (its recv calls) */
+	/* wakes x min(1, mean idle gap per call / FIT_WAKE_IDLE_US) */
+	double wake_idle;
+	/* the datagrams the application received (the app row's packets): the softirq stage's
+	 * packets, whose skbs net_rx_action frees after the application copied them on another
+	 * CPU (skb_defer_free_flush; docs/fit.md "The softirq stage") */
+	double consumed;
 };
 
 /* One (step, stage) row: what the fit uses. */

@@ -372,7 +372,8 @@ int validate_main(int argc, char **argv)
 					  sc->per_packet_ns * x[COEF_PACKET] +
 					  sc->per_byte_ns * x[COEF_BYTE] +
 					  sc->deep_wake_ns * x[COEF_DEEP] +
-					  sc->per_wake_ns * x[COEF_WAKE]) / st->duration_s;
+					  sc->per_wake_ns * x[COEF_WAKE] +
+					  sc->wake_idle_ns * x[COEF_WAKE_IDLE]) / st->duration_s;
 				m_sum += w->measured;
 				p_sum += w->predicted;
 				se2 += w->se * w->se;

@@ -65,6 +65,7 @@ void config_defaults(struct model_config *c)
 	c->app_enabled = 1;
 	c->app_cpu = 1;
 	c->app_batch = 1;
+	c->sender_cpu = -1;
 	c->bg_cpu = 0;
 
 	c->duration_ns = 1000000000ull;
@@ -390,6 +391,12 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			err = get_nonneg(l, s, &sc->deep_wake_se);
 		else if (KEY("deep_wake_after_us"))
 			err = get_nonneg(l, s, &sc->deep_wake_after_us);
+		else if (KEY("wake_idle_ns"))
+			err = get_nonneg(l, s, &sc->wake_idle_ns);
+		else if (KEY("wake_idle_se"))
+			err = get_nonneg(l, s, &sc->wake_idle_se);
+		else if (KEY("wake_idle_after_us"))
+			err = get_nonneg(l, s, &sc->wake_idle_after_us);
 		else if (KEY("source"))
 			err = copy_str(l, s, sc->source, sizeof(sc->source));
 		else if (KEY("fit") || KEY("r2") || KEY("cv_error") || KEY("n") || KEY("method"))
@@ -400,11 +407,15 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			return err;
 	}
 	if ((sc->per_wake_ns > 0 || sc->deep_wake_ns > 0 || sc->per_wake_se > 0 ||
-	     sc->deep_wake_se > 0 || sc->deep_wake_after_us > 0) &&
+	     sc->deep_wake_se > 0 || sc->deep_wake_after_us > 0 || sc->wake_idle_ns > 0 ||
+	     sc->wake_idle_se > 0 || sc->wake_idle_after_us > 0) &&
 	    strcmp(config_setting_name(g), "transport"))
-		return config_fail(l, g, "stage '%s': per_wake_ns, deep_wake_ns and deep_wake_after_us "
-				  "belong to stage transport (the socket enqueue wakes the "
+		return config_fail(l, g, "stage '%s': per_wake_ns, wake_idle_ns, deep_wake_ns and "
+				  "their parameters belong to stage transport (the socket enqueue wakes the "
 				  "application)", config_setting_name(g));
+	if (sc->wake_idle_ns > 0 && sc->wake_idle_after_us <= 0)
+		return config_fail(l, g, "stage '%s': wake_idle_ns needs wake_idle_after_us > 0",
+				  config_setting_name(g));
 	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
 		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
 				  config_setting_name(g));
@@ -897,6 +908,8 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			err = get_int(l, s, 1, 1 << 16, &c->burst);
 		else if (KEY("burst_us"))
 			err = get_nonneg(l, s, &c->burst_us);
+		else if (KEY("sender_cpu"))
+			err = get_int(l, s, -1, MAX_CORES - 1, &c->sender_cpu);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
@@ -1247,6 +1260,9 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 	if (c->app_enabled && c->app_cpu >= c->cores)
 		return verr(err, errlen, "%s: app.cpu %d but only %d cores", f, c->app_cpu,
 			    c->cores);
+	if (c->sender_cpu >= c->cores)
+		return verr(err, errlen, "%s: traffic.sender_cpu %d but only %d cores", f,
+			    c->sender_cpu, c->cores);
 	if (c->bg_enabled && c->bg_cpu >= c->cores)
 		return verr(err, errlen, "%s: background.cpu %d but only %d cores", f, c->bg_cpu,
 			    c->cores);

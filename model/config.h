@@ -37,6 +37,9 @@ struct stage_cost {
 	 * core (IPI), paid by the waker; deep_wake_ns more when that core has been idle for
 	 * deep_wake_after_us or longer (a halted vCPU past its host's halt-polling window) */
 	double per_wake_ns, per_wake_se, deep_wake_ns, deep_wake_se, deep_wake_after_us;
+	/* more per wake-up the longer that core has idled: wake_idle_ns x min(1, idle /
+	 * wake_idle_after_us) (a vCPU the host has halted costs a VM exit to wake) */
+	double wake_idle_ns, wake_idle_se, wake_idle_after_us;
 	int present;
 	char source[256];
 };
@@ -103,6 +106,8 @@ struct model_config {
 	double on_us, off_us;
 	int burst;		/* constant arrivals: frames sent back to back per burst */
 	double burst_us;	/* > 0: burst = ceil(rate x burst_us), a sender paced every burst_us */
+	int sender_cpu;		/* >= 0: the sender runs on this core and sends no frame while
+				 * NET_RX runs there (veth testbed); -1: an independent source */
 	int flows;
 	int nsizes;
 	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */

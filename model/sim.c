@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,11 +197,19 @@ static void nic_advance(struct sim *s, uint64_t t)
 	struct source *src = &s->src;
 
 	while (src->ti <= t) {
-		struct napi *n = &s->napi[src->queue];
-		struct ring *r = &n->ring;
+		struct napi *n;
+		struct ring *r;
 		struct pkt p = { src->ti, src->size, 0 };
 		struct batch *b = NULL;
 
+		if (s->src_held)
+			return; /* sent when NET_RX ends on the sender's core: sender_resume() */
+		if (s->cfg.sender_cpu >= 0 && s->core[s->cfg.sender_cpu].sirq.active) {
+			s->src_held = 1;
+			return;
+		}
+		n = &s->napi[src->queue];
+		r = &n->ring;
 		if (s->measuring) {
 			b = cur_batch(s, p.t);
 			s->n.arrivals++;
@@ -219,13 +228,37 @@ static void nic_advance(struct sim *s, uint64_t t)
 				b->drops++;
 		}
 		source_next(s);
+		if (s->cfg.sender_cpu >= 0 && n->core == s->cfg.sender_cpu &&
+		    s->cfg.napi_mode == NAPI_SOFTIRQ) {
+			/* the send returns only after the NET_RX it raised (local_bh_enable) */
+			s->src_held = 1;
+			return;
+		}
 	}
+}
+
+/* traffic.sender_cpu: NET_RX on the sender's core ended at that core's time; the frame held
+ * meanwhile is sent now, and the frames after it keep their spacing from it (nic.line_rate). */
+static void link_arm(struct sim *s);
+static void sender_resume(struct sim *s, struct core *c)
+{
+	struct source *src = &s->src;
+
+	if (!s->src_held || c->id != s->cfg.sender_cpu)
+		return;
+	s->src_held = 0;
+	if (src->t < (double)c->t) {
+		src->t = src->last_t = (double)c->t;
+		src->ti = c->t;
+	}
+	nic_advance(s, c->t);
+	link_arm(s);
 }
 
 /* Keeps one EV_LINK pending while some queue waits, IRQ enabled, for its next frame. */
 static void link_arm(struct sim *s)
 {
-	if (s->armed > 0 && !s->link_event) {
+	if (s->armed > 0 && !s->link_event && !s->src_held) {
 		s->link_event = 1;
 		eventq_push(&s->eq, max_u64(s->src.ti, s->now), EV_LINK, 0, 0);
 	}
@@ -406,7 +439,8 @@ static void sock_level(struct sim *s, uint64_t t, uint64_t level)
 	tavg_set(&s->sock_occ, t, (double)level);
 }
 
-static void sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
+/* Queues a datagram to the socket; returns false when it is dropped there (rcvbuf full). */
+static bool sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
 {
 	struct batch *b = cur_batch(s, t);
 
@@ -424,7 +458,7 @@ static void sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
 				b->drops++;
 			}
 		}
-		return;
+		return false;
 	}
 	if (s->sockq.len == s->sockq.cap) {
 		uint32_t cap = s->sockq.cap * 2;
@@ -463,6 +497,7 @@ static void sock_enqueue(struct sim *s, const struct pkt *p, uint64_t t)
 		s->app_sleeping = 0;
 		thread_wake(s, s->app_thread);
 	}
+	return true;
 }
 
 /* ---- NAPI, poll and net_rx_action --------------------------------------------------------- */
@@ -594,14 +629,15 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 }
 
 /* The wake-up of the application by the socket enqueue about to happen on core @c, when the
- * application sleeps on another core: the waker pays transport.per_wake_ns (the IPI), and
- * transport.deep_wake_ns more when that core has been idle for deep_wake_after_us or longer
- * (in a VM, a halted vCPU the host has stopped polling for; docs/model.md). Returns the ns. */
+ * application sleeps on another core: the waker pays transport.per_wake_ns (the IPI),
+ * wake_idle_ns x min(1, idle / wake_idle_after_us) more for the time that core has idled, and
+ * deep_wake_ns more when it has been idle for deep_wake_after_us or longer (in a VM, a halted
+ * vCPU the host has stopped polling for; docs/model.md). Returns the ns. */
 static double remote_wake_ns(struct sim *s, const struct core *c)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[STAGE_TRANSPORT];
 	const struct core *ac;
-	double ns;
+	double ns, idle, ramp;
 	int deep;
 
 	if (s->app_thread < 0 || !s->app_sleeping || s->rmem > s->cfg.rcvbuf)
@@ -609,15 +645,32 @@ static double remote_wake_ns(struct sim *s, const struct core *c)
 	ac = &s->core[s->thread[s->app_thread].core];
 	if (ac == c)
 		return 0;
-	deep = sc->deep_wake_after_us > 0 && ac->curr < 0 && !ac->in_softirq &&
-	       c->t >= ac->idle_since &&
-	       (double)(c->t - ac->idle_since) >= sc->deep_wake_after_us * 1e3;
-	ns = sc->per_wake_ns + (deep ? sc->deep_wake_ns : 0);
+	idle = ac->curr < 0 && !ac->in_softirq && c->t >= ac->idle_since ?
+		       (double)(c->t - ac->idle_since) : 0;
+	deep = sc->deep_wake_after_us > 0 && idle > 0 && idle >= sc->deep_wake_after_us * 1e3;
+	ramp = sc->wake_idle_after_us > 0 ? fmin(1, idle / (sc->wake_idle_after_us * 1e3)) : 0;
+	ns = sc->per_wake_ns + sc->wake_idle_ns * ramp + (deep ? sc->deep_wake_ns : 0);
 	if (s->measuring) {
 		s->n.remote_wakeups++;
 		s->n.deep_wakeups += deep;
+		s->n.idle_wake_ramp += ramp;
 	}
 	return ns;
+}
+
+/* The free of a datagram's skb once the application has copied it, when the application runs on
+ * another core than @c, the one that received it: the kernel hands the skb back to @c
+ * (skb_attempt_defer_free) and @c's net_rx_action frees it (skb_defer_free_flush), which is
+ * what the softirq stage's per_packet_ns stands for (docs/model.md). Charged when the datagram
+ * is queued: the flush runs in the receiving core's next NET_RX, in the same context. An
+ * application on the receiving core frees the skb itself, inside its own per-packet cost. */
+static void deferred_free(struct sim *s, struct core *c, enum ctx ctx)
+{
+	if (s->app_thread < 0 || &s->core[s->thread[s->app_thread].core] == c)
+		return;
+	spend(s, c, STAGE_SOFTIRQ, ctx, s->cost_pkt[STAGE_SOFTIRQ]);
+	if (s->measuring)
+		s->n.stage_pkts[STAGE_SOFTIRQ]++;
 }
 
 static void poll_finish_packet(struct sim *s, struct core *c)
@@ -638,7 +691,8 @@ static void poll_finish_packet(struct sim *s, struct core *c)
 	if (s->cfg.path_end == END_SOCKET) {
 		double wake = remote_wake_ns(s, c);
 
-		sock_enqueue(s, &p->pkt, c->t);
+		if (sock_enqueue(s, &p->pkt, c->t))
+			deferred_free(s, c, p->ctx);
 		spend(s, c, STAGE_TRANSPORT, p->ctx, wake);
 		return;
 	}
@@ -801,6 +855,7 @@ static void softirq_step(struct sim *s, struct core *c)
 	q->active = 0;
 	if (q->ctx == CTX_SOFTIRQ)
 		c->in_softirq = 0;
+	sender_resume(s, c);
 }
 
 /* ---- per-thread behaviour ----------------------------------------------------------------- */
@@ -1338,7 +1393,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 		      pow(by * sc->per_byte_se, 2);
 		if (st == STAGE_TRANSPORT)
 			var += pow((double)s->n.remote_wakeups * sc->per_wake_se, 2) +
-			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2);
+			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2) +
+			       pow(s->n.idle_wake_ramp * sc->wake_idle_se, 2);
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)

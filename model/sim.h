@@ -163,6 +163,7 @@ struct sim_counters {
 	uint64_t sock_offered, sock_accepted;
 	uint64_t irqs, softirq_runs, net_rx_actions, ksoftirqd_wakeups, cs, time_squeeze, polls;
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
+	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
@@ -185,6 +186,9 @@ struct sim {
 	int *flow_queue;		/* flow -> rx queue (RSS) */
 	int armed;			/* napis with IRQ enabled, none pending */
 	int link_event;
+	/* traffic.sender_cpu: a frame is due while NET_RX runs on the sender's core; it is sent
+	 * when that NET_RX ends */
+	int src_held;
 
 	struct napi napi[MAX_QUEUES];
 	struct core core[MAX_CORES];

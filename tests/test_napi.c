@@ -232,6 +232,121 @@ static void test_idle_exit(void **state)
 	idle_exit_case(25, 1.0 / 3);
 }
 
+/* transport.wake_idle_ns: a wake-up costs wake_idle_ns x min(1, idle / wake_idle_after_us) more
+ * for the time the application's core idled. One frame every 50 us, softirq NAPI on core 0, the
+ * application on core 1 busy 500 ns per call plus two 300 ns switches, so it idles between
+ * 48.9 and 50 us before each wake-up: with a 10 us ramp every wake-up pays all of 3000 ns;
+ * with a 1000 us ramp it pays 3000 x idle / 1000 us, between 146.7 and 150 ns. */
+static void wake_idle_case(double after_us, double lo, double hi)
+{
+	struct model_config c;
+	static struct sim_results r;
+	double per;
+	char what[96];
+
+	test_config(&c);
+	c.napi_mode = NAPI_SOFTIRQ;
+	c.arrivals = ARR_CONSTANT;
+	c.pps = 20000;
+	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
+	c.path_end = END_SOCKET;
+	c.app_enabled = 1;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
+	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = 200;
+	c.cal.stage[STAGE_TRANSPORT].per_wake_ns = 1000;
+	c.cal.stage[STAGE_TRANSPORT].wake_idle_ns = 3000;
+	c.cal.stage[STAGE_TRANSPORT].wake_idle_after_us = after_us;
+	c.cal.stage[STAGE_APP].per_call_ns = 500;
+	c.cal.stage[STAGE_CS].per_call_ns = 300;
+	run_ok(&c, &r);
+	assert_near(r.remote_wakeups_per_s / r.delivered_pps, 1, 2 / (r.seconds * r.delivered_pps),
+		    "wake-ups per frame");
+	per = r.stage[STAGE_TRANSPORT].cpu_ns_per_s / r.stage[STAGE_TRANSPORT].pkts_per_s;
+	snprintf(what, sizeof(what), "transport ns per frame, ramp %.0f us", after_us);
+	/* the first and last wake-ups of the window may fall either side of it */
+	assert_near(per, 1200 + (lo + hi) / 2,
+		    (hi - lo) / 2 + 2 * 4200 / (r.seconds * r.delivered_pps), what);
+}
+
+static void test_wake_idle_ramp(void **state)
+{
+	wake_idle_case(10, 3000, 3000);
+	wake_idle_case(1000, 146.7, 150);
+}
+
+/* The softirq stage's per_packet_ns is the free of a queued datagram's skb by net_rx_action on
+ * the core that received it, after the application copied it on another core
+ * (skb_defer_free_flush): 700 ns per delivered frame with the application on core 1, none
+ * with it on core 0 (it frees the skb itself) and none when XDP drops every frame. */
+static void deferred_free_case(int app_cpu, double xdp_drop, double per_frame)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[96];
+
+	test_config(&c);
+	c.napi_mode = NAPI_SOFTIRQ;
+	c.arrivals = ARR_CONSTANT;
+	c.pps = 20000;
+	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_XDP) | (1u << STAGE_TRANSPORT);
+	c.path_end = END_SOCKET;
+	c.app_enabled = 1;
+	c.app_cpu = app_cpu;
+	c.drop[STAGE_XDP] = xdp_drop;
+	c.cal.stage[STAGE_SOFTIRQ].per_packet_ns = 700;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
+	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = 200;
+	c.cal.stage[STAGE_APP].per_call_ns = 500;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "softirq ns per offered frame, app on core %d, xdp drop %.0f",
+		 app_cpu, xdp_drop);
+	assert_near(r.stage[STAGE_SOFTIRQ].cpu_ns_per_s / r.offered_pps, per_frame,
+		    2 * 700 / (r.seconds * r.offered_pps), what);
+}
+
+static void test_deferred_free(void **state)
+{
+	deferred_free_case(1, 0, 700);
+	deferred_free_case(0, 0, 0);
+	deferred_free_case(1, 1, 0);
+}
+
+/* traffic.sender_cpu: the sender shares core 0 with NET_RX and sends nothing while it runs.
+ * Bursts of 4 frames back to back (line rate 1e15) every 100 us, 2 us of receive work per
+ * frame: an independent source puts all 4 in the ring at once and one poll takes them (4 per
+ * poll), a sender on core 0 sends each after the previous one's NET_RX: 1 frame per poll and
+ * per net_rx_action, exactly. */
+static void sender_case(int sender_cpu, double frames_per_poll)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[96];
+
+	test_config(&c);
+	c.napi_mode = NAPI_SOFTIRQ;
+	c.arrivals = ARR_CONSTANT;
+	c.pps = 40000;
+	c.burst = 4;
+	c.sender_cpu = sender_cpu;
+	c.path_mask = 1u << STAGE_POLL;
+	c.path_end = END_CONSUME;
+	c.app_enabled = 0;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 2000;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "frames per poll, sender cpu %d", sender_cpu);
+	assert_near(r.pkts_per_poll, frames_per_poll, 1e-3, what);
+	snprintf(what, sizeof(what), "frames per net_rx_action, sender cpu %d", sender_cpu);
+	assert_near(r.stage[STAGE_POLL].pkts_per_s / r.net_rx_actions_per_s, frames_per_poll, 1e-3,
+		    what);
+	assert_near(r.delivered_pps, 40000, 4 / r.seconds, "every frame delivered");
+}
+
+static void test_sender_cpu(void **state)
+{
+	sender_case(-1, 4);
+	sender_case(0, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +358,9 @@ int main(void)
 		cmocka_unit_test(test_threaded_napi),
 		cmocka_unit_test(test_wake_idle_core),
 		cmocka_unit_test(test_idle_exit),
+		cmocka_unit_test(test_wake_idle_ramp),
+		cmocka_unit_test(test_deferred_free),
+		cmocka_unit_test(test_sender_cpu),
 	};
 	return cmocka_run_group_tests_name("napi", tests, NULL, NULL);
 }

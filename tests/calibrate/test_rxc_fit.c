@@ -237,7 +237,7 @@ static void test_nonnegative(void **state)
 		r = &res->stage[STAGE_IP];
 		constrained += r->constrained;
 		for (int j = 0; j < COEF_COUNT; j++) {
-			if (j == COEF_DEEP || j == COEF_WAKE) /* transport only: not in stage ip */
+			if (j == COEF_DEEP || j == COEF_WAKE || j == COEF_WAKE_IDLE) /* transport only */
 				continue;
 			assert_true(r->coef[j] >= 0);
 			assert_true(r->se[j] > 0);
@@ -514,6 +514,7 @@ static void test_bad_input(void **state)
  * packet + @wake_ns per wake-up + @deep_ns per deep wake-up, app @app_ns per call. */
 struct wake_truth {
 	double pkt_ns, wake_ns, deep_ns, app_ns;
+	double idle_ns;	/* per wake-up x min(1, idle gap / FIT_WAKE_IDLE_US) */
 	double halve_above, rx_ns_per_pkt, rx_share;
 };
 
@@ -529,13 +530,16 @@ static void write_wake_steps(const char *csv, const double *rates, int nr,
 		uint64_t pk = (uint64_t)llround(pps * dur);
 		uint64_t wakes = t->halve_above > 0 && rates[k] > t->halve_above ? pk / 2 : pk;
 		double rx = t->rx_share > 0 ? t->rx_share * dur * 1e9 : t->rx_ns_per_pkt * pk;
-		bool deep = (dur * 1e9 - rx) / wakes >= FIT_DEEP_WAKE_AFTER_US * 1e3;
+		double gap = (dur * 1e9 - rx) / wakes;
+		bool deep = gap >= FIT_DEEP_WAKE_AFTER_US * 1e3;
 
 		for (int st = 0; st < STAGE_COUNT; st++) {
 			struct meas_row *m = &rows[n++];
 			bool measured = st == STAGE_TRANSPORT || st == STAGE_APP;
 			double tru = st == STAGE_TRANSPORT ?
 					     t->pkt_ns * pk + t->wake_ns * wakes +
+						     t->idle_ns * wakes *
+							     fmin(1, gap / (FIT_WAKE_IDLE_US * 1e3)) +
 						     (deep ? t->deep_ns * wakes : 0) :
 					     t->app_ns * wakes;
 
@@ -581,7 +585,8 @@ static struct calibration *fit_wakes(const char *csv, const char *out, int j, do
 	assert_true(r->identifiable[j]);
 	assert_false(res->stage[STAGE_APP].identifiable[j]);
 	print_message("  transport %s truth %.0f fit %.6g ± %.3g; per packet truth %.0f fit %.6g "
-		      "± %.3g\n", j == COEF_DEEP ? "deep_wake" : "per_wake", truth, r->coef[j],
+		      "± %.3g\n", j == COEF_DEEP ? "deep_wake" : j == COEF_WAKE ? "per_wake" : "wake_idle",
+		      truth, r->coef[j],
 		      r->se[j], pkt_ns, r->coef[COEF_CALL] + r->coef[COEF_PACKET],
 		      r->se[COEF_CALL] + r->se[COEF_PACKET]);
 	assert_true(fabs(r->coef[j] - truth) <= 3.29 * r->se[j]);
@@ -662,6 +667,42 @@ static void test_wakes(void **state)
 	gsl_rng_free(rng);
 }
 
+/* Wake-ups after idle (fit.h FIT_WAKE_IDLE_US, docs/fit.md): softirq steps at 100..600 Mbit/s
+ * where the receiver, busy 5 us per call, wakes once per packet up to 250 Mbit/s and once per
+ * two above, so its idle gap per wake-up spans 29-113 us (none deep). Truth: transport = 1000
+ * ns per packet + 1000 ns per wake-up + 3000 ns x min(1, gap / 100 us) per wake-up; the fit must
+ * find the idle term within 3.29 SE and write wake_idle_ns with its ramp, read back alike. */
+static void test_wake_idle(void **state)
+{
+	static const double rates[] = { 100e6, 150e6, 200e6, 250e6, 300e6, 400e6, 500e6, 600e6 };
+	const struct wake_truth t = { .pkt_ns = 1000, .wake_ns = 1000, .idle_ns = 3000,
+				      .app_ns = 2500, .halve_above = 250e6, .rx_ns_per_pkt = 5000 };
+	struct fit_result *res = calloc(1, sizeof(*res));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct calibration *cal;
+	struct fit_data *d;
+	char csv[128], out[128];
+
+	(void)state;
+	assert_non_null(res);
+	gsl_rng_set(rng, 6);
+	snprintf(csv, sizeof(csv), "%s/idle.csv", dir);
+	snprintf(out, sizeof(out), "%s/idle.cfg", dir);
+	write_wake_steps(csv, rates, sizeof(rates) / sizeof(rates[0]), &t, rng);
+	cal = fit_wakes(csv, out, COEF_WAKE_IDLE, 3000, 1000, &d, res);
+	assert_true(fabs(res->stage[STAGE_TRANSPORT].coef[COEF_WAKE] - 1000) <=
+		    3.29 * res->stage[STAGE_TRANSPORT].se[COEF_WAKE]);
+	assert_false(res->stage[STAGE_TRANSPORT].identifiable[COEF_DEEP]);
+	assert_true(fabs(cal->stage[STAGE_TRANSPORT].wake_idle_ns -
+			 res->stage[STAGE_TRANSPORT].coef[COEF_WAKE_IDLE]) <
+		    1e-6 * res->stage[STAGE_TRANSPORT].coef[COEF_WAKE_IDLE]);
+	assert_true(cal->stage[STAGE_TRANSPORT].wake_idle_after_us == FIT_WAKE_IDLE_US);
+	free(d);
+	free(res);
+	free(cal);
+	gsl_rng_free(rng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_deep_wakes),
 		cmocka_unit_test(test_wakes),
+		cmocka_unit_test(test_wake_idle),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
