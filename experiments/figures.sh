@@ -12,7 +12,7 @@ fig=${2:?usage: $0 OUTPUT_DIR FIGDIR}
 seed=${SEED:-1}
 here=$(dirname "$0")
 gp=$here/figures
-data=$here/data
+data=${DATA:-$here/data}	# DATA=experiments/data/round4-quiet: a later round
 rxmodel=$out/rxmodel
 
 [ -x "$rxmodel" ] || { echo "$0: $rxmodel not built (make OUTPUT=$out)" >&2; exit 2; }
