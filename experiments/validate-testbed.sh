@@ -13,7 +13,9 @@
 #   Environment: REPEATS (default 3), DURATION per step (default 6s), LOCK (default
 #   /tmp/rxlive.lock: each live run holds it, so other users of the testbed get in between);
 #   REFIT=1: no live run, refit and revalidate DATA_DIR's validate-MODE-all.csv and
-#   validate-MODE-VARIANT.csv (after a change to the fit or the model); APPEND=1: the new runs'
+#   validate-MODE-VARIANT.csv (after a change to the fit or the model); with POOL="DIR1 DIR2"
+#   the steps of those directories instead, one after another (rounds measured by the same
+#   code), the results going to DATA_DIR; APPEND=1: the new runs'
 #   steps are added after DATA_DIR's (more repeats of the same rates, steps renumbered), and
 #   the fit and validations use them all; FOREIGN_MAX=S: leave out of the fit and the
 #   validations the steps in which other processes took more than S of the CPUs (default: none
@@ -124,16 +126,22 @@ clean() {
 
 runs=()
 all=$tmp/validate-$mode-all.csv
-prev() {	# prev NAME: DATA_DIR's NAME.csv (and its foreign shares NAME-foreign.csv) into $tmp
-	cp "$data/$1.csv" "$tmp/prev-$1.csv"
-	[ ! -e "$data/$1-foreign.csv" ] || cp "$data/$1-foreign.csv" "$tmp/prev-$1.csv.foreign"
+prev() {	# prev NAME [DIR]: DIR's (DATA_DIR's) NAME.csv and its foreign shares NAME-foreign.csv
+	# into $tmp as prev-NAME.csv (prev-K-NAME.csv for the K-th DIR of POOL)
+	local src=${2:-$data} to=$tmp/prev-${3:+$3-}$1.csv
+	cp "$src/$1.csv" "$to"
+	[ ! -e "$src/$1-foreign.csv" ] || cp "$src/$1-foreign.csv" "$to.foreign"
 }
 if [ "${REFIT:-0}" = 1 ]; then
-	prev "validate-$mode-all"
-	cat_runs "$all" "$tmp/prev-validate-$mode-all.csv"
-	for v in xdp-drop netfilter-drop tc-drop; do
-		prev "validate-$mode-$v"
-		cat_runs "$tmp/validate-$mode-$v.csv" "$tmp/prev-validate-$mode-$v.csv"
+	# POOL="DIR1 DIR2 ...": the steps of those data directories, renumbered one after another
+	read -r -a pool <<<"${POOL:-$data}"
+	for v in all xdp-drop netfilter-drop tc-drop; do
+		files=()
+		for k in "${!pool[@]}"; do
+			prev "validate-$mode-$v" "${pool[k]}" "$k"
+			files+=("$tmp/prev-$k-validate-$mode-$v.csv")
+		done
+		cat_runs "$tmp/validate-$mode-$v.csv" "${files[@]}"
 	done
 else
 	for ((i = 0; i < reps; i++)); do
