@@ -47,6 +47,7 @@ struct sys_snap {
 	uint64_t xdp_run_ns, xdp_run_cnt;	/* the XDP program's bpf_stats (only while on) */
 	/* exact CPU time of the anchored threads (enum rxs_thread), 0 where there is none */
 	uint64_t thread_ns[RXS_THREADS];
+	uint64_t rx_runs;		/* the receiver's switches in (its wake-ups), schedstat */
 	uint64_t t_ns;
 };
 
@@ -195,6 +196,7 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->recv_calls = __atomic_load_n(&w->rx.calls, __ATOMIC_RELAXED);
 	s->thread_ns[RXS_TH_TX] = sender__cpu_ns(&w->tx);
 	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
+	s->rx_runs = task_runs(w->rx.tid);
 	if (w->have_tb)
 		s->thread_ns[RXS_TH_NAPI] = task_cpu_ns(w->tb.napi_pid);
 	read_softnet(s);
@@ -559,6 +561,8 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->tx_thread_ns = (double)(b->thread_ns[RXS_TH_TX] - a->thread_ns[RXS_TH_TX]);
 		m->rx_thread_ns = (double)(b->thread_ns[RXS_TH_RX] - a->thread_ns[RXS_TH_RX]);
 		m->napi_thread_ns = (double)(b->thread_ns[RXS_TH_NAPI] - a->thread_ns[RXS_TH_NAPI]);
+		m->rx_thread_runs = a->rx_runs && b->rx_runs >= a->rx_runs ?
+					    (double)(b->rx_runs - a->rx_runs) : 0;
 		if (r) {
 			m->calls = r->calls[s];
 			m->cpu_ns = r->cpu[s];

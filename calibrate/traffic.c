@@ -247,6 +247,24 @@ uint64_t task_cpu_ns(int tid)
 	return ns;
 }
 
+uint64_t task_runs(int tid)
+{
+	unsigned long long ns, wait, runs = 0;
+	char path[64];
+	FILE *f;
+
+	if (tid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu %llu", &ns, &wait, &runs) != 3)
+		runs = 0;
+	fclose(f);
+	return runs;
+}
+
 void receiver__stop(struct receiver *r)
 {
 	if (!r->started)

@@ -23,6 +23,8 @@
 #    there: within 1 % of the estimated polls (one poll per NET_RX in softirq mode);
 #  - the threads whose CPU time anchors the samples were read: sender and receiver in softirq
 #    mode, NAPI kthread and receiver in threaded mode;
+#  - the receiver's switches in (rx_thread_runs, its wake-ups) were read, and off its shared
+#    CPU they are at most its recvmmsg calls + 2;
 #  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
 #    room for a busy 2-CPU VM);
 #  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
@@ -57,6 +59,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		pk[st, s] = $c["packets"]; ns[st, s] = $c["cpu_ns"]; polls[st] = $c["polls"]
 		calls[st, s] = $c["calls"]; sirq_all[st] = $c["net_rx_softirq_ns_all"]
 		tx_ns[st] = $c["tx_thread_ns"]; rx_ns[st] = $c["rx_thread_ns"]; napi_ns[st] = $c["napi_thread_ns"]
+		rx_runs[st] = $c["rx_thread_runs"]
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -78,6 +81,10 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (mode == "softirq" && !(calls[st, "softirq"] > 0 && calls[st, "softirq"] <= polls[st])) { print "  softirq calls not in 1..polls"; bad = 1 }
 			if (mode == "threaded" && calls[st, "softirq"] != 0) { print "  NET_RX invocations polled the device in threaded mode"; bad = 1 }
 			if (!(rx_ns[st] > 0)) { print "  receiver thread CPU time not read"; bad = 1 }
+			# the receiver is switched in only after a recvmmsg that slept, which then returns:
+			# its switches in are at most its calls (+ 2 at the window edges), on its own CPU
+			if (!(rx_runs[st] > 0)) { print "  receiver switches in not read"; bad = 1 }
+			if (mode != "threaded" && rx_runs[st] > calls[st, "app"] + 2) { print "  receiver switched in more often than it called recvmmsg"; bad = 1 }
 			if (mode == "lean" && abs(rel(calls[st, "softirq"], polls[st])) > 0.01) { print "  lean: NET_RX calls of the sender CPU vs polls off by more than 1 %"; bad = 1 }
 			if (mode != "threaded" && !(tx_ns[st] > 0)) { print "  sender thread CPU time not read"; bad = 1 }
 			if (mode == "threaded" && !(napi_ns[st] > 0)) { print "  NAPI kthread CPU time not read"; bad = 1 }
