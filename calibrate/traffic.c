@@ -229,40 +229,37 @@ uint64_t receiver__cpu_ns(const struct receiver *r)
 	return thread_cpu_ns(r->thread, r->started);
 }
 
-uint64_t task_cpu_ns(int tid)
+/* The first @n fields of /proc/<tid>/schedstat (CPU ns, run-queue wait ns, times switched in)
+ * into @v; 0, or -1 if unreadable. */
+static int schedstat(int tid, unsigned long long *v, int n)
 {
-	unsigned long long ns = 0;
 	char path[64];
 	FILE *f;
+	int got;
 
 	if (tid <= 0)
-		return 0;
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
+		return -1;
+	got = fscanf(f, "%llu %llu %llu", &v[0], &v[1], &v[2]);
 	fclose(f);
-	return ns;
+	return got >= n ? 0 : -1;
+}
+
+uint64_t task_cpu_ns(int tid)
+{
+	unsigned long long v[3] = { 0 };
+
+	return schedstat(tid, v, 1) ? 0 : v[0];
 }
 
 uint64_t task_runs(int tid)
 {
-	unsigned long long ns, wait, runs = 0;
-	char path[64];
-	FILE *f;
+	unsigned long long v[3] = { 0 };
 
-	if (tid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu %llu %llu", &ns, &wait, &runs) != 3)
-		runs = 0;
-	fclose(f);
-	return runs;
+	return schedstat(tid, v, 3) ? 0 : v[2];
 }
 
 void receiver__stop(struct receiver *r)
