@@ -57,7 +57,7 @@ enum col {
 	C_STEP, C_STAGE, C_METHOD, C_PAYLOAD, C_CALLS, C_CPU, C_PACKETS, C_SAMPLES, C_OFFERED_BPS,
 	/* optional */
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
-	C_RX_RUNS, C_NCOLS
+	C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -68,7 +68,6 @@ static const char *const col_name[C_NCOLS] = {
 	[C_RATE_REQ] = "rate_requested_bps", [C_OFFERED_PPS] = "offered_pps",
 	[C_DURATION] = "duration_s", [C_NAPI] = "napi_mode", [C_UNIT] = "unit",
 	[C_DROPS_KFREE] = "drops_kfree", [C_VARIANT] = "variant", [C_RX_THREAD] = "rx_thread_ns",
-	[C_RX_RUNS] = "rx_thread_runs",
 };
 
 #define MAX_FIELDS 64
@@ -237,7 +236,6 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 				 idx[C_NAPI] >= 0 ? f[idx[C_NAPI]] : "?");
 			sp->drops_kfree = idx[C_DROPS_KFREE] >= 0 ? v[C_DROPS_KFREE] : NAN;
 			sp->rx_thread_ns = idx[C_RX_THREAD] >= 0 ? v[C_RX_THREAD] : 0;
-			sp->rx_runs = idx[C_RX_RUNS] >= 0 ? v[C_RX_RUNS] : 0;
 		}
 		if (idx[C_VARIANT] >= 0) {
 			const char *var = f[idx[C_VARIANT]];
@@ -317,11 +315,10 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		struct fit_step *sp = &d->step[k];
 		double calls = d->present[STAGE_APP] ? d->obs[STAGE_APP][k].calls : 0, gap;
 
-
 		sp->consumed = d->present[STAGE_APP] ? d->obs[STAGE_APP][k].packets : 0;
 
 		if (!strcmp(sp->napi_mode, "softirq") && calls > 0)
-			sp->wakes = calls; /* its recv calls (rx_runs: docs/fit.md) */
+			sp->wakes = calls; /* its recv calls, not rx_thread_runs: docs/fit.md */
 		if (strcmp(sp->napi_mode, "softirq") || !(sp->rx_thread_ns > 0) || !(calls > 0) ||
 		    !(sp->duration_s > 0))
 			continue;
@@ -980,8 +977,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 
 	fprintf(f, "  fit:\n  {\n    model = \"cpu_ns = per_call*calls + per_packet*packets + "
 		   "per_byte*packets*(payload+%d) [transport, softirq: + per_wake*wakes + "
-		   "wake_idle*wakes*min(1, idle/wake_idle_after_us) + deep_wake*deep_wakes; softirq: packets = datagrams the application "
-		   "received]\";\n",
+		   "wake_idle*wakes*min(1, idle/wake_idle_after_us) + deep_wake*deep_wakes; "
+		   "softirq: packets = datagrams the application received]\";\n",
 		FIT_FRAME_OVERHEAD);
 	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
 		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");

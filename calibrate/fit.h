@@ -54,9 +54,6 @@ struct fit_step {
 	char napi_mode[16];
 	double drops_kfree;	/* the kernel's drops in the window, NAN without the column */
 	double rx_thread_ns;	/* the receiver thread's CPU time in the window, 0: unknown */
-	/* the receiver thread's switches in (its true wake-ups), 0: unknown; read and kept, not
-	 * yet a regressor (docs/fit.md, "Ordinary wake-ups") */
-	double rx_runs;
 	/* softirq testbed: the receiver's recvmmsg calls if their mean idle gap, (window -
 	 * rx_thread_ns) / calls, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
 	double deep_wakes;

@@ -150,6 +150,25 @@ static void test_threaded_napi(void **state)
  * none when G = 100 us, against a 200 us window, so transport costs per frame exactly
  * 200 + 1000 + 5000 ns and 200 + 1000 ns. With the NAPI thread on the application's own
  * core no wake-up is remote: 200 ns. Tolerance: 2 frames at the window's edges. */
+/* Frames at @pps (constant arrivals) through poll (100 ns) and transport (@pkt ns) into a socket
+ * read by the application on core 1 (500 ns per call, 300 ns per switch), NAPI in @mode on
+ * core 0 (its thread on core 1): the set-up of the wake-up tests below. */
+static void socket_config(struct model_config *c, enum napi_mode mode, double pps, double pkt)
+{
+	test_config(c);
+	c->napi_mode = mode;
+	c->thread_cpu[0] = 1;
+	c->arrivals = ARR_CONSTANT;
+	c->pps = pps;
+	c->path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
+	c->path_end = END_SOCKET;
+	c->app_enabled = 1;
+	c->cal.stage[STAGE_POLL].per_packet_ns = 100;
+	c->cal.stage[STAGE_TRANSPORT].per_packet_ns = pkt;
+	c->cal.stage[STAGE_APP].per_call_ns = 500;
+	c->cal.stage[STAGE_CS].per_call_ns = 300;
+}
+
 static void wake_case(enum napi_mode mode, double pps, double wakes, double deep)
 {
 	struct model_config c;
@@ -157,21 +176,10 @@ static void wake_case(enum napi_mode mode, double pps, double wakes, double deep
 	const double pkt = 200, wake = 1000, deep_ns = 5000;
 	char what[96];
 
-	test_config(&c);
-	c.napi_mode = mode;
-	c.thread_cpu[0] = 1;
-	c.arrivals = ARR_CONSTANT;
-	c.pps = pps;
-	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
-	c.path_end = END_SOCKET;
-	c.app_enabled = 1;
-	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
-	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = pkt;
+	socket_config(&c, mode, pps, pkt);
 	c.cal.stage[STAGE_TRANSPORT].per_wake_ns = wake;
 	c.cal.stage[STAGE_TRANSPORT].deep_wake_ns = deep_ns;
 	c.cal.stage[STAGE_TRANSPORT].deep_wake_after_us = 200;
-	c.cal.stage[STAGE_APP].per_call_ns = 500;
-	c.cal.stage[STAGE_CS].per_call_ns = 300;
 	run_ok(&c, &r);
 	snprintf(what, sizeof(what), "remote wake-ups/s, %s, %.0f frames/s",
 		 mode == NAPI_THREADED ? "threaded" : "softirq", pps);
@@ -204,19 +212,9 @@ static void idle_exit_case(double idle_exit_us, double per_frame)
 	static struct sim_results r;
 	char what[96];
 
-	test_config(&c);
-	c.napi_mode = NAPI_SOFTIRQ;
-	c.arrivals = ARR_CONSTANT;
-	c.pps = 100000;
+	socket_config(&c, NAPI_SOFTIRQ, 100000, 200);
 	c.idle_exit_us = idle_exit_us;
-	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
-	c.path_end = END_SOCKET;
-	c.app_enabled = 1;
 	c.app_batch = 64;
-	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
-	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = 200;
-	c.cal.stage[STAGE_APP].per_call_ns = 500;
-	c.cal.stage[STAGE_CS].per_call_ns = 300;
 	run_ok(&c, &r);
 	snprintf(what, sizeof(what), "wake-ups per frame, idle exit %.0f us", idle_exit_us);
 	assert_near(r.remote_wakeups_per_s / r.delivered_pps, per_frame,
@@ -244,20 +242,10 @@ static void wake_idle_case(double after_us, double lo, double hi)
 	double per;
 	char what[96];
 
-	test_config(&c);
-	c.napi_mode = NAPI_SOFTIRQ;
-	c.arrivals = ARR_CONSTANT;
-	c.pps = 20000;
-	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_TRANSPORT);
-	c.path_end = END_SOCKET;
-	c.app_enabled = 1;
-	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
-	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = 200;
+	socket_config(&c, NAPI_SOFTIRQ, 20000, 200);
 	c.cal.stage[STAGE_TRANSPORT].per_wake_ns = 1000;
 	c.cal.stage[STAGE_TRANSPORT].wake_idle_ns = 3000;
 	c.cal.stage[STAGE_TRANSPORT].wake_idle_after_us = after_us;
-	c.cal.stage[STAGE_APP].per_call_ns = 500;
-	c.cal.stage[STAGE_CS].per_call_ns = 300;
 	run_ok(&c, &r);
 	assert_near(r.remote_wakeups_per_s / r.delivered_pps, 1, 2 / (r.seconds * r.delivered_pps),
 		    "wake-ups per frame");
@@ -284,19 +272,11 @@ static void deferred_free_case(int app_cpu, double xdp_drop, double per_frame)
 	static struct sim_results r;
 	char what[96];
 
-	test_config(&c);
-	c.napi_mode = NAPI_SOFTIRQ;
-	c.arrivals = ARR_CONSTANT;
-	c.pps = 20000;
-	c.path_mask = (1u << STAGE_POLL) | (1u << STAGE_XDP) | (1u << STAGE_TRANSPORT);
-	c.path_end = END_SOCKET;
-	c.app_enabled = 1;
+	socket_config(&c, NAPI_SOFTIRQ, 20000, 200);
+	c.path_mask |= 1u << STAGE_XDP;
 	c.app_cpu = app_cpu;
 	c.drop[STAGE_XDP] = xdp_drop;
 	c.cal.stage[STAGE_SOFTIRQ].per_packet_ns = 700;
-	c.cal.stage[STAGE_POLL].per_packet_ns = 100;
-	c.cal.stage[STAGE_TRANSPORT].per_packet_ns = 200;
-	c.cal.stage[STAGE_APP].per_call_ns = 500;
 	run_ok(&c, &r);
 	snprintf(what, sizeof(what), "softirq ns per offered frame, app on core %d, xdp drop %.0f",
 		 app_cpu, xdp_drop);

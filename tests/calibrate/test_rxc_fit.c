@@ -598,6 +598,38 @@ static struct calibration *fit_wakes(const char *csv, const char *out, int j, do
 	return cal;
 }
 
+/* One wake-up fit: writes @name.csv from @t at @rates (seed @seed), fits it with fit_wakes()
+ * (coefficient @j, truth @truth) into @name.cfg; the caller checks and calls wake_run_free(). */
+struct wake_run {
+	struct fit_result *res;
+	struct fit_data *d;
+	struct calibration *cal;
+	gsl_rng *rng;
+};
+
+static void wake_run(struct wake_run *w, const char *name, unsigned long seed,
+		     const double *rates, int nr, const struct wake_truth *t, int j, double truth)
+{
+	char csv[128], out[128];
+
+	w->res = calloc(1, sizeof(*w->res));
+	w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	assert_non_null(w->res);
+	gsl_rng_set(w->rng, seed);
+	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
+	snprintf(out, sizeof(out), "%s/%s.cfg", dir, name);
+	write_wake_steps(csv, rates, nr, t, w->rng);
+	w->cal = fit_wakes(csv, out, j, truth, t->pkt_ns, &w->d, w->res);
+}
+
+static void wake_run_free(struct wake_run *w)
+{
+	free(w->d);
+	free(w->res);
+	free(w->cal);
+	gsl_rng_free(w->rng);
+}
+
 /* Deep wake-ups (fit.h, docs/fit.md): softirq steps at 20..400 Mbit/s of 1472 B, every packet
  * one recvmmsg call that sleeps, the receiver busy 5 us per call. The mean idle gap per call,
  * (window - receiver CPU) / calls, is 583 and 231 us at 20 and 50 Mbit/s (>= 200 us: deep) and
@@ -608,29 +640,17 @@ static void test_deep_wakes(void **state)
 	static const double rates[] = { 20e6, 50e6, 100e6, 200e6, 400e6, 20e6, 50e6, 100e6 };
 	const struct wake_truth t = { .pkt_ns = 1000, .deep_ns = 25000, .app_ns = 600,
 				      .rx_ns_per_pkt = 5000 };
-	struct fit_result *res = calloc(1, sizeof(*res));
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	struct calibration *cal;
-	struct fit_data *d;
-	char csv[128], out[128];
+	struct wake_run w;
 
 	(void)state;
-	assert_non_null(res);
-	gsl_rng_set(rng, 4);
-	snprintf(csv, sizeof(csv), "%s/deep.csv", dir);
-	snprintf(out, sizeof(out), "%s/deep.cfg", dir);
-	write_wake_steps(csv, rates, sizeof(rates) / sizeof(rates[0]), &t, rng);
-	cal = fit_wakes(csv, out, COEF_DEEP, 25000, 1000, &d, res);
-	assert_true(d->step[0].deep_wakes > 0 && d->step[1].deep_wakes > 0);
-	assert_true(d->step[2].deep_wakes == 0 && d->step[4].deep_wakes == 0);
-	assert_true(fabs(cal->stage[STAGE_TRANSPORT].deep_wake_ns -
-			 res->stage[STAGE_TRANSPORT].coef[COEF_DEEP]) <
-		    1e-6 * res->stage[STAGE_TRANSPORT].coef[COEF_DEEP]);
-	assert_true(cal->stage[STAGE_TRANSPORT].deep_wake_after_us == FIT_DEEP_WAKE_AFTER_US);
-	free(d);
-	free(res);
-	free(cal);
-	gsl_rng_free(rng);
+	wake_run(&w, "deep", 4, rates, sizeof(rates) / sizeof(rates[0]), &t, COEF_DEEP, 25000);
+	assert_true(w.d->step[0].deep_wakes > 0 && w.d->step[1].deep_wakes > 0);
+	assert_true(w.d->step[2].deep_wakes == 0 && w.d->step[4].deep_wakes == 0);
+	assert_true(fabs(w.cal->stage[STAGE_TRANSPORT].deep_wake_ns -
+			 w.res->stage[STAGE_TRANSPORT].coef[COEF_DEEP]) <
+		    1e-6 * w.res->stage[STAGE_TRANSPORT].coef[COEF_DEEP]);
+	assert_true(w.cal->stage[STAGE_TRANSPORT].deep_wake_after_us == FIT_DEEP_WAKE_AFTER_US);
+	wake_run_free(&w);
 }
 
 /* Ordinary wake-ups (fit.h, docs/fit.md): softirq steps at 50..600 Mbit/s of 1472 B where the
@@ -643,28 +663,16 @@ static void test_wakes(void **state)
 	static const double rates[] = { 50e6, 100e6, 200e6, 300e6, 400e6, 600e6, 150e6, 500e6 };
 	const struct wake_truth t = { .pkt_ns = 1000, .wake_ns = 4000, .app_ns = 2500,
 				      .halve_above = 250e6, .rx_share = 0.9 };
-	struct fit_result *res = calloc(1, sizeof(*res));
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	struct calibration *cal;
-	struct fit_data *d;
-	char csv[128], out[128];
+	struct wake_run w;
 
 	(void)state;
-	assert_non_null(res);
-	gsl_rng_set(rng, 5);
-	snprintf(csv, sizeof(csv), "%s/wakes.csv", dir);
-	snprintf(out, sizeof(out), "%s/wakes.cfg", dir);
-	write_wake_steps(csv, rates, sizeof(rates) / sizeof(rates[0]), &t, rng);
-	cal = fit_wakes(csv, out, COEF_WAKE, 4000, 1000, &d, res);
-	assert_true(d->step[0].wakes > 0 && d->step[0].deep_wakes == 0);
-	assert_false(res->stage[STAGE_TRANSPORT].identifiable[COEF_DEEP]);
-	assert_true(fabs(cal->stage[STAGE_TRANSPORT].per_wake_ns -
-			 res->stage[STAGE_TRANSPORT].coef[COEF_WAKE]) <
-		    1e-6 * res->stage[STAGE_TRANSPORT].coef[COEF_WAKE]);
-	free(d);
-	free(res);
-	free(cal);
-	gsl_rng_free(rng);
+	wake_run(&w, "wakes", 5, rates, sizeof(rates) / sizeof(rates[0]), &t, COEF_WAKE, 4000);
+	assert_true(w.d->step[0].wakes > 0 && w.d->step[0].deep_wakes == 0);
+	assert_false(w.res->stage[STAGE_TRANSPORT].identifiable[COEF_DEEP]);
+	assert_true(fabs(w.cal->stage[STAGE_TRANSPORT].per_wake_ns -
+			 w.res->stage[STAGE_TRANSPORT].coef[COEF_WAKE]) <
+		    1e-6 * w.res->stage[STAGE_TRANSPORT].coef[COEF_WAKE]);
+	wake_run_free(&w);
 }
 
 /* Wake-ups after idle (fit.h FIT_WAKE_IDLE_US, docs/fit.md): softirq steps at 100..600 Mbit/s
@@ -677,30 +685,18 @@ static void test_wake_idle(void **state)
 	static const double rates[] = { 100e6, 150e6, 200e6, 250e6, 300e6, 400e6, 500e6, 600e6 };
 	const struct wake_truth t = { .pkt_ns = 1000, .wake_ns = 1000, .idle_ns = 3000,
 				      .app_ns = 2500, .halve_above = 250e6, .rx_ns_per_pkt = 5000 };
-	struct fit_result *res = calloc(1, sizeof(*res));
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	struct calibration *cal;
-	struct fit_data *d;
-	char csv[128], out[128];
+	const struct fit_stage_result *r;
+	struct wake_run w;
 
 	(void)state;
-	assert_non_null(res);
-	gsl_rng_set(rng, 6);
-	snprintf(csv, sizeof(csv), "%s/idle.csv", dir);
-	snprintf(out, sizeof(out), "%s/idle.cfg", dir);
-	write_wake_steps(csv, rates, sizeof(rates) / sizeof(rates[0]), &t, rng);
-	cal = fit_wakes(csv, out, COEF_WAKE_IDLE, 3000, 1000, &d, res);
-	assert_true(fabs(res->stage[STAGE_TRANSPORT].coef[COEF_WAKE] - 1000) <=
-		    3.29 * res->stage[STAGE_TRANSPORT].se[COEF_WAKE]);
-	assert_false(res->stage[STAGE_TRANSPORT].identifiable[COEF_DEEP]);
-	assert_true(fabs(cal->stage[STAGE_TRANSPORT].wake_idle_ns -
-			 res->stage[STAGE_TRANSPORT].coef[COEF_WAKE_IDLE]) <
-		    1e-6 * res->stage[STAGE_TRANSPORT].coef[COEF_WAKE_IDLE]);
-	assert_true(cal->stage[STAGE_TRANSPORT].wake_idle_after_us == FIT_WAKE_IDLE_US);
-	free(d);
-	free(res);
-	free(cal);
-	gsl_rng_free(rng);
+	wake_run(&w, "idle", 6, rates, sizeof(rates) / sizeof(rates[0]), &t, COEF_WAKE_IDLE, 3000);
+	r = &w.res->stage[STAGE_TRANSPORT];
+	assert_true(fabs(r->coef[COEF_WAKE] - 1000) <= 3.29 * r->se[COEF_WAKE]);
+	assert_false(r->identifiable[COEF_DEEP]);
+	assert_true(fabs(w.cal->stage[STAGE_TRANSPORT].wake_idle_ns - r->coef[COEF_WAKE_IDLE]) <
+		    1e-6 * r->coef[COEF_WAKE_IDLE]);
+	assert_true(w.cal->stage[STAGE_TRANSPORT].wake_idle_after_us == FIT_WAKE_IDLE_US);
+	wake_run_free(&w);
 }
 
 int main(void)
