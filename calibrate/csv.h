@@ -35,8 +35,8 @@ struct meas_row {
 	 * window, from schedstat); 0 otherwise */
 	double inferred_cpu_taken_ns_per_s;
 	const char *variant;		/* testbed variant (rxcalibrate run --variant) */
-	/* times the built-in receiver thread was switched in during the window (its wake-ups;
-	 * /proc/<tid>/schedstat), 0: none or unknown */
+	/* times the built-in receiver thread slept and was woken during the window (its voluntary
+	 * context switches, /proc/<tid>/status), 0: none or unknown */
 	double rx_thread_runs;
 };
 

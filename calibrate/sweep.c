@@ -47,7 +47,7 @@ struct sys_snap {
 	uint64_t xdp_run_ns, xdp_run_cnt;	/* the XDP program's bpf_stats (only while on) */
 	/* exact CPU time of the anchored threads (enum rxs_thread), 0 where there is none */
 	uint64_t thread_ns[RXS_THREADS];
-	uint64_t rx_runs;		/* the receiver's switches in (its wake-ups), schedstat */
+	uint64_t rx_runs;		/* the receiver's sleeps, each ended by a wake-up */
 	uint64_t t_ns;
 };
 
@@ -196,7 +196,7 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->recv_calls = __atomic_load_n(&w->rx.calls, __ATOMIC_RELAXED);
 	s->thread_ns[RXS_TH_TX] = sender__cpu_ns(&w->tx);
 	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
-	s->rx_runs = task_runs(w->rx.tid);
+	s->rx_runs = task_sleeps(w->rx.tid);
 	if (w->have_tb)
 		s->thread_ns[RXS_TH_NAPI] = task_cpu_ns(w->tb.napi_pid);
 	read_softnet(s);

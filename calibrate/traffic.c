@@ -229,37 +229,44 @@ uint64_t receiver__cpu_ns(const struct receiver *r)
 	return thread_cpu_ns(r->thread, r->started);
 }
 
-/* The first @n fields of /proc/<tid>/schedstat (CPU ns, run-queue wait ns, times switched in)
- * into @v; 0, or -1 if unreadable. */
-static int schedstat(int tid, unsigned long long *v, int n)
+/* CPU time (ns) the task has used, the first field of /proc/<tid>/schedstat (sum_exec_runtime). */
+uint64_t task_cpu_ns(int tid)
 {
+	unsigned long long ns = 0;
 	char path[64];
 	FILE *f;
 	int got;
 
 	if (tid <= 0)
-		return -1;
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
 	f = fopen(path, "r");
 	if (!f)
-		return -1;
-	got = fscanf(f, "%llu %llu %llu", &v[0], &v[1], &v[2]);
+		return 0;
+	got = fscanf(f, "%llu", &ns);
 	fclose(f);
-	return got >= n ? 0 : -1;
+	return got == 1 ? ns : 0;
 }
 
-uint64_t task_cpu_ns(int tid)
+uint64_t task_sleeps(int tid)
 {
-	unsigned long long v[3] = { 0 };
+	static const char key[] = "voluntary_ctxt_switches:";
+	unsigned long long n = 0;
+	char path[64], line[256];
+	int found = 0;
+	FILE *f;
 
-	return schedstat(tid, v, 1) ? 0 : v[0];
-}
-
-uint64_t task_runs(int tid)
-{
-	unsigned long long v[3] = { 0 };
-
-	return schedstat(tid, v, 3) ? 0 : v[2];
+	if (tid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, sizeof(key) - 1))
+			found = sscanf(line + sizeof(key) - 1, "%llu", &n) == 1;
+	fclose(f);
+	return found ? n : 0;
 }
 
 void receiver__stop(struct receiver *r)

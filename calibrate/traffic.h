@@ -49,9 +49,10 @@ uint64_t receiver__cpu_ns(const struct receiver *r);
 /* CPU time (ns) of another process's task @tid from /proc/<tid>/schedstat (sum_exec_runtime; up to
  * one tick stale while the task runs); 0 if unreadable. */
 uint64_t task_cpu_ns(int tid);
-/* Times task @tid was switched in (/proc/<tid>/schedstat, third field): for a thread that only
- * sleeps and wakes, its wake-ups; 0 if unknown. */
-uint64_t task_runs(int tid);
+/* Times task @tid went to sleep of its own accord (voluntary_ctxt_switches in /proc/<tid>/status):
+ * each sleep ends in one wake-up, so these are its wake-ups; preemptions, which a count of
+ * switches in would add, are not in it. 0 if unknown. */
+uint64_t task_sleeps(int tid);
 
 /* Pacing: the batch (packets per send call) for a rate, so that calls are >= ~50 us apart. */
 int pace_batch(double pps);
