@@ -13,8 +13,9 @@
 #    time (the stage split is a share of that time, so this holds by construction unless the
 #    attribution is broken);
 #  - the softirq row counts only NET_RX invocations that polled the device: at most one per poll
-#    and a part of every NET_RX on the machine (softirq mode); none in threaded mode, where the
-#    kernel wakes the NAPI kthread instead of raising NET_RX (napi_schedule with threaded NAPI);
+#    (+ 2: a window edge can fall between a poll and the exit of its NET_RX, where the call is
+#    counted) and a part of every NET_RX on the machine (softirq mode); none in threaded mode,
+#    where the kernel wakes the NAPI kthread instead of raising NET_RX (napi_schedule with threaded NAPI);
 #  - --probes lean (softirq pair and napi_poll only in slices, NET_RX calls from /proc/softirqs,
 #    frames from the testbed XDP program's count, polls = frames / work per poll in the slices):
 #    the same checks on two steps, where the packets are the frames counted by XDP (so XDP vs the
@@ -78,7 +79,9 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (mode != "threaded" && sum[st] > sirq[st] * 1.000001) { print "  stages exceed NET_RX softirq time"; bad = 1 }
 			if (mode == "threaded" && !(polls[st] < pk[st, "poll"])) { print "  threaded NAPI did not batch (polls >= packets)"; bad = 1 }
 			if (sirq[st] > sirq_all[st]) { print "  NET_RX time of the device exceeds that of all devices"; bad = 1 }
-			if (mode == "softirq" && !(calls[st, "softirq"] > 0 && calls[st, "softirq"] <= polls[st])) { print "  softirq calls not in 1..polls"; bad = 1 }
+			# a call is counted at its softirq exit, its poll at napi_poll: a window edge can
+			# fall between the two, so one call at each edge may lack its poll
+			if (mode == "softirq" && !(calls[st, "softirq"] > 0 && calls[st, "softirq"] <= polls[st] + 2)) { print "  softirq calls not in 1..polls + 2"; bad = 1 }
 			if (mode == "threaded" && calls[st, "softirq"] != 0) { print "  NET_RX invocations polled the device in threaded mode"; bad = 1 }
 			if (!(rx_ns[st] > 0)) { print "  receiver thread CPU time not read"; bad = 1 }
 			# the receiver sleeps only in a recvmmsg, which returns after the wake-up: its
