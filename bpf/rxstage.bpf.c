@@ -356,9 +356,64 @@ int BPF_PROG(netrx_core_raw, struct sk_buff *skb)
 	return on_netrx_core(dev_match(BPF_CORE_READ(skb, dev)));
 }
 
+/* ---- the receiver's wake-ups ----
+ * From sched_waking, which fires on the waker's CPU when try_to_wake_up() finds the receiver
+ * asleep (once per sleep: a second waker finds it no longer sleeping), to the sched_switch that
+ * puts it on a CPU: the wake-up IPI, the idle exit of a halted vCPU and the wait in the run
+ * queue, the delay rxmodel's cpu.idle_exit_us stands for. Both programs run for every task on
+ * the machine and return at once for others; their runs are counted as probe cost. */
+__u64 rx_waking_ns;	/* when the receiver's pending wake-up began; 0: none */
+
+static __always_inline int on_waking(__u32 pid)
+{
+	__u32 tid = rxs_thread_tid[RXS_TH_RX];
+
+	event(cpu_slot(), RXS_EV_WAKING);
+	if (tid && pid == tid)
+		rx_waking_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_switch(__u32 next_pid)
+{
+	__u32 cpu = cpu_slot(), tid = rxs_thread_tid[RXS_TH_RX];
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u64 t0, d;
+
+	event(cpu, RXS_EV_SWITCH);
+	if (!tid || next_pid != tid)
+		return 0;
+	t0 = rx_waking_ns;
+	if (!t0)
+		return 0;	/* back from a preemption, not from a sleep */
+	rx_waking_ns = 0;
+	d = bpf_ktime_get_ns() - t0;
+	c->wake_n++;
+	c->wake_ns += d;
+	c->wake_sq += (d >> 4) * (d >> 4);
+	hist_add(c->wake_hist, d);
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(sched_waking_btf, struct task_struct *p) { return on_waking(p->pid); }
+SEC("raw_tp/sched_waking")
+int BPF_PROG(sched_waking_raw, struct task_struct *p) { return on_waking(BPF_CORE_READ(p, pid)); }
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(next->pid);
+}
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(BPF_CORE_READ(next, pid));
+}
+
 /* ---- drops ----
- * Context switches are not probed: /proc/stat ctxt is the same count (rq->nr_switches is
- * incremented where sched_switch fires). The receiver's recvmmsg calls are counted by the
+ * Context switches are counted from /proc/stat ctxt, the same count (rq->nr_switches is
+ * incremented where sched_switch fires); sched_switch is probed only for the receiver's
+ * wake-ups (above). The receiver's recvmmsg calls are counted by the
  * receiver itself (calibrate/traffic.c), not by a syscall tracepoint. */
 
 static __always_inline int on_kfree_skb(int reason)

@@ -41,6 +41,8 @@ enum rxs_event {
 	RXS_EV_KFREE,		/* skb:kfree_skb */
 	RXS_EV_SAMPLE,		/* perf_event cpu-clock sampler */
 	RXS_EV_FN,		/* fentry/fexit or kprobe/kretprobe spans */
+	RXS_EV_WAKING,		/* sched:sched_waking (the receiver's wake-ups) */
+	RXS_EV_SWITCH,		/* sched:sched_switch (the receiver's wake-ups) */
 	RXS_EV_COUNT
 };
 
@@ -82,6 +84,10 @@ struct rxs_cpu {
 	__u64 netrx_pkts;		/* net:netif_receive_skb (in __netif_receive_skb_core) (detail) */
 	__u64 irqs;
 	__u64 drops[RXS_DROP_SLOTS];	/* skb:kfree_skb by reason, all devices */
+	/* the receiver's wake-ups (RXS_TH_RX), on the CPU it was switched in on: their number,
+	 * latency from sched_waking to that switch in (ns), its square in (ns / 16)^2, log2 hist */
+	__u64 wake_n, wake_ns, wake_sq;
+	__u64 wake_hist[RXS_HIST_SLOTS];
 	struct rxs_stage st[STAGE_COUNT];
 };
 

@@ -38,6 +38,10 @@ struct meas_row {
 	/* times the built-in receiver thread slept and was woken during the window (its voluntary
 	 * context switches, /proc/<tid>/status), 0: none or unknown */
 	double rx_thread_runs;
+	/* the built-in receiver's wake-ups seen by the sched_waking/sched_switch probes, and their
+	 * latency from the waking to the switch in: mean and standard deviation, ns (0: not
+	 * probed) */
+	double rx_wakeups, rx_wake_latency_ns, rx_wake_latency_sd_ns;
 };
 
 extern const char meas_csv_header[];

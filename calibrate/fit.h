@@ -31,12 +31,20 @@
  * 100 Mbit/s (117 us). */
 #define FIT_WAKE_IDLE_US 100.0
 
+/* The first packet of a poll costs more the longer its CPU has not polled, up to this long
+ * (cold_ns of the stages a poll runs before the socket, docs/fit.md "Cold polls"): per packet,
+ * ip_to_transport costs 251 ns at 50 Mbit/s (235 us between polls) and 65 ns at 600 Mbit/s,
+ * ip 662 and 370 ns (rounds four to six, softirq). */
+#define FIT_COLD_US 100.0
+
 /* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes);
  * COEF_WAKE: transport only, per wake-up of the receiver on another CPU (fit_step.wakes);
  * COEF_WAKE_IDLE: transport only, per wake-up after FIT_WAKE_IDLE_US of idle or more, in
- * proportion below (fit_step.wake_idle) */
+ * proportion below (fit_step.wake_idle);
+ * COEF_COLD: the stages fit_cold_stage() names, per poll after FIT_COLD_US without one or more,
+ * in proportion below (fit_step.cold) */
 enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_WAKE_IDLE,
-		COEF_COUNT };
+		COEF_COLD, COEF_COUNT };
 
 struct fit_opts {
 	const char *in;		/* measurements.csv */
@@ -57,13 +65,19 @@ struct fit_step {
 	/* softirq testbed: the receiver's recvmmsg calls if their mean idle gap, (window -
 	 * rx_thread_ns) / calls, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
 	double deep_wakes;
-	double wakes;		/* softirq mode: the receiver's wake-ups (its recv calls) */
+	double wakes;		/* softirq mode: the receiver's wake-ups (its sleeps, else recv calls) */
 	/* wakes x min(1, mean idle gap per call / FIT_WAKE_IDLE_US) */
 	double wake_idle;
 	/* the datagrams the application received (the app row's packets): the softirq stage's
 	 * packets, whose skbs net_rx_action frees after the application copied them on another
 	 * CPU (skb_defer_free_flush; docs/fit.md "The softirq stage") */
 	double consumed;
+	double polls;		/* NAPI polls of the device in the window (0: unknown) */
+	double rx_runs;		/* the receiver's sleeps (rx_thread_runs; 0: unknown) */
+	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
+	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
+	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
+	double cold;
 };
 
 /* One (step, stage) row: what the fit uses. */
@@ -99,7 +113,7 @@ struct fit_stage_result {
 	double pred[FIT_MAX_STEPS], resid[FIT_MAX_STEPS], sigma[FIT_MAX_STEPS];
 	double cv_pred[FIT_MAX_STEPS], cv_rel[FIT_MAX_STEPS];
 	bool cv_ok[FIT_MAX_STEPS];
-	char note[256];		/* why regressors were dropped or held at zero */
+	char note[512];		/* why regressors were dropped or held at zero */
 };
 
 struct fit_result {
@@ -111,6 +125,9 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
 /* The regressors of stage @stage in step @i (enum fit_coef order): what the fit multiplies the
  * unit costs by, and what validate's "at measured counts" multiplies a calibration's costs by. */
 void fit_regressors(const struct fit_data *d, int stage, int i, double x[COEF_COUNT]);
+/* The stages with a cold cost (COEF_COLD): those a poll runs for its packets before the socket
+ * enqueue, and the skb free (softirq). Transport's cold start is in its wake-up terms. */
+bool fit_cold_stage(int stage);
 
 /* Fits one stage. -EDOM (with a message) if the stage has fewer steps than its regressors + 1. */
 int fit_stage(const struct fit_data *d, int stage, struct fit_stage_result *r, char *err,

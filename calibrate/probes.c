@@ -411,6 +411,8 @@ int probes__open_attach(struct probes **out, const struct rxc_features *f,
 				on = false;
 			if ((!strncmp(name, "gro_", 4) || !strncmp(name, "netrx_", 6)) && !cfg->detail)
 				on = false;	/* per-packet counts: detail mode only */
+			if (!strncmp(name, "sched_", 6) && cfg->lean)
+				on = false;	/* per context switch: not in the lean set */
 		}
 		bpf_program__set_autoload(prog, on);
 		if (on && (err = check_prog(prog, name, vmlinux)))
@@ -502,6 +504,7 @@ static int prog_event(const char *name)
 		{ "rxs_sample", RXS_EV_SAMPLE }, { "rxs_tick", RXS_EV_SAMPLE },
 		{ "fentry_", RXS_EV_FN }, { "fexit_", RXS_EV_FN },
 		{ "kprobe_", RXS_EV_FN }, { "kretprobe_", RXS_EV_FN },
+		{ "sched_waking", RXS_EV_WAKING }, { "sched_switch", RXS_EV_SWITCH },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <ifaddrs.h>
+#include <math.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <sched.h>
@@ -313,6 +314,8 @@ static int ev_stage(int ev)
 	case RXS_EV_GRO: return STAGE_GRO;
 	case RXS_EV_NETRX: return STAGE_IP;
 	case RXS_EV_KFREE: return STAGE_TRANSPORT;
+	case RXS_EV_WAKING: return STAGE_TRANSPORT;	/* the socket enqueue's wake-up */
+	case RXS_EV_SWITCH: return STAGE_CS;
 	default: return -1;
 	}
 }
@@ -523,6 +526,18 @@ static uint64_t kfree_drops(const struct rxs_cpu *d)
 	return n;
 }
 
+/* The receiver's wake-ups in window delta @d (returned) and their latency from waking to running:
+ * mean and standard deviation in ns (0 without wake-ups). */
+static double wake_latency(const struct rxs_cpu *d, double *mean, double *sd)
+{
+	double n = (double)d->wake_n;
+
+	*mean = n > 0 ? (double)d->wake_ns / n : 0;
+	/* wake_sq is in (ns / 16)^2 */
+	*sd = n > 0 ? sqrt(fmax(0, 256.0 * (double)d->wake_sq / n - *mean * *mean)) : 0;
+	return n;
+}
+
 static int add_rows(struct sweep *w, int step, double rate, const struct sys_snap *a,
 		    const struct sys_snap *b, const struct step_result *r)
 {
@@ -575,6 +590,8 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 			m->net_rx_softirq_ns_all = r->softirq_ns_all;
 			m->drops_kfree = kfree_drops(&r->d);
 			m->probe_ns_per_event = r->mean_event_ns;
+			m->rx_wakeups = wake_latency(&r->d, &m->rx_wake_latency_ns,
+						     &m->rx_wake_latency_sd_ns);
 		}
 	}
 	return 0;
@@ -658,6 +675,26 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 	}
 	if (!r)
 		return;
+	if (r->d.wake_n) {
+		double mean, sd, n = wake_latency(&r->d, &mean, &sd), q[3] = { 0.5, 0.9, 0.99 };
+		double under[3];
+
+		/* quantiles as the upper edge of the log2 slot that reaches them */
+		for (int k = 0; k < 3; k++) {
+			double acc = 0;
+			int slot = 0;
+
+			while (slot < RXS_HIST_SLOTS - 1 &&
+			       (acc += (double)r->d.wake_hist[slot]) < q[k] * n)
+				slot++;
+			under[k] = ldexp(1, slot + 1) / 1e3;
+		}
+		fprintf(stderr, "  receiver: %.0f wake-ups/s (%.0f sleeps/s), %.1f us from waking to "
+			"running (sd %.1f us; half under %.0f us, 90 %% under %.0f, 99 %% under %.0f)\n",
+			n / dur,
+			b->rx_runs >= a->rx_runs ? (double)(b->rx_runs - a->rx_runs) / dur : 0.0,
+			mean / 1e3, sd / 1e3, under[0], under[1], under[2]);
+	}
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (stage_table[s].metric != METRIC_NONE)
 			metric[stage_table[s].metric] += r->cpu[s];

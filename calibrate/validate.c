@@ -373,7 +373,8 @@ int validate_main(int argc, char **argv)
 					  sc->per_byte_ns * x[COEF_BYTE] +
 					  sc->deep_wake_ns * x[COEF_DEEP] +
 					  sc->per_wake_ns * x[COEF_WAKE] +
-					  sc->wake_idle_ns * x[COEF_WAKE_IDLE]) / st->duration_s;
+					  sc->wake_idle_ns * x[COEF_WAKE_IDLE] +
+					  sc->cold_ns * x[COEF_COLD]) / st->duration_s;
 				m_sum += w->measured;
 				p_sum += w->predicted;
 				se2 += w->se * w->se;

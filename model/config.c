@@ -397,6 +397,12 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			err = get_nonneg(l, s, &sc->wake_idle_se);
 		else if (KEY("wake_idle_after_us"))
 			err = get_nonneg(l, s, &sc->wake_idle_after_us);
+		else if (KEY("cold_ns"))
+			err = get_nonneg(l, s, &sc->cold_ns);
+		else if (KEY("cold_se"))
+			err = get_nonneg(l, s, &sc->cold_se);
+		else if (KEY("cold_after_us"))
+			err = get_nonneg(l, s, &sc->cold_after_us);
 		else if (KEY("source"))
 			err = copy_str(l, s, sc->source, sizeof(sc->source));
 		else if (KEY("fit") || KEY("r2") || KEY("cv_error") || KEY("n") || KEY("method"))
@@ -416,6 +422,14 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	if (sc->wake_idle_ns > 0 && sc->wake_idle_after_us <= 0)
 		return config_fail(l, g, "stage '%s': wake_idle_ns needs wake_idle_after_us > 0",
 				  config_setting_name(g));
+	if (sc->cold_ns > 0 && sc->cold_after_us <= 0)
+		return config_fail(l, g, "stage '%s': cold_ns needs cold_after_us > 0",
+				  config_setting_name(g));
+	if ((sc->cold_ns > 0 || sc->cold_se > 0 || sc->cold_after_us > 0) &&
+	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
+	     !strcmp(config_setting_name(g), "cs")))
+		return config_fail(l, g, "stage '%s': cold_ns belongs to the stages a poll runs for "
+				  "its packets", config_setting_name(g));
 	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
 		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
 				  config_setting_name(g));
@@ -756,11 +770,19 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 			err = get_nonneg(l, s, &c->wakeup_gran_us);
 		else if (KEY("idle_exit_us"))
 			err = get_nonneg(l, s, &c->idle_exit_us);
+		else if (KEY("idle_exit_cv"))
+			err = get_nonneg(l, s, &c->idle_exit_cv);
+		else if (KEY("idle_exit_deep_us"))
+			err = get_nonneg(l, s, &c->idle_exit_deep_us);
+		else if (KEY("idle_exit_deep_after_us"))
+			err = get_nonneg(l, s, &c->idle_exit_deep_after_us);
 		else
 			err = unknown(l, s);
 		if (err)
 			return err;
 	}
+	if (c->idle_exit_deep_us > 0 && c->idle_exit_deep_after_us <= 0)
+		return config_fail(l, g, "cpu.idle_exit_deep_us needs cpu.idle_exit_deep_after_us > 0");
 	return 0;
 }
 

@@ -40,6 +40,10 @@ struct stage_cost {
 	/* more per wake-up the longer that core has idled: wake_idle_ns x min(1, idle /
 	 * wake_idle_after_us) (a vCPU the host has halted costs a VM exit to wake) */
 	double wake_idle_ns, wake_idle_se, wake_idle_after_us;
+	/* more for the first packet of a poll the longer its core has not polled: cold_ns x
+	 * min(1, gap since that core's previous poll ended / cold_after_us) (caches and branch
+	 * predictors the code between polls has taken over; docs/model.md "Cold polls") */
+	double cold_ns, cold_se, cold_after_us;
 	int present;
 	char source[256];
 };
@@ -75,6 +79,10 @@ struct model_config {
 	double wakeup_gran_us;	/* a woken thread preempts when this far behind in vruntime */
 	double idle_exit_us;	/* a thread woken on an idle core runs this much later (leaving
 				 * the idle state: a halted vCPU's wake-up IPI, C-state exit) */
+	double idle_exit_cv;	/* > 0: that delay is gamma distributed with this CV */
+	/* > 0: a core idle for idle_exit_deep_after_us or longer takes idle_exit_deep_us instead
+	 * (a vCPU its host has stopped polling for and descheduled) */
+	double idle_exit_deep_us, idle_exit_deep_after_us;
 
 	/* nic */
 	enum nic_mode nic_mode;

@@ -143,8 +143,13 @@ static void table_run(FILE *f, const struct run_record *rr)
 	fprintf(f, "events/s   irq %.0f, softirq runs %.0f, net_rx_action %.0f, ksoftirqd wakeups %.0f, context switches %.0f, time_squeeze %.0f\n",
 		r->irqs_per_s, r->softirqs_per_s, r->net_rx_actions_per_s, r->ksoftirqd_wakeups_per_s,
 		r->cs_per_s, r->time_squeeze_per_s);
-	fprintf(f, "queues     ring mean %.2f frames; socket mean %.2f datagrams, mean wait %.2f us\n\n",
+	fprintf(f, "queues     ring mean %.2f frames; socket mean %.2f datagrams, mean wait %.2f us\n",
 		r->ring_mean_n, r->sock_mean_n, r->sock_mean_wait_ns / 1e3);
+	if (r->app_wakeups_per_s > 0)
+		fprintf(f, "app        woken %.0f/s, %.2f us (sd %.2f) from wake-up to running\n",
+			r->app_wakeups_per_s, r->app_wake_latency_ns / 1e3,
+			r->app_wake_latency_sd_ns / 1e3);
+	fprintf(f, "\n");
 }
 
 static void table_summary(FILE *f, const struct run_record *runs, int n)
@@ -381,12 +386,18 @@ static void json_run(FILE *f, const struct run_record *rr)
 	json_num(f, r->remote_wakeups_per_s);
 	fprintf(f, ", \"deep_wakeups\": ");
 	json_num(f, r->deep_wakeups_per_s);
+	fprintf(f, ", \"app_wakeups\": ");
+	json_num(f, r->app_wakeups_per_s);
 	fprintf(f, "},\n     \"queues\": {\"ring_mean\": ");
 	json_num(f, r->ring_mean_n);
 	fprintf(f, ", \"socket_mean\": ");
 	json_num(f, r->sock_mean_n);
 	fprintf(f, ", \"socket_mean_wait_ns\": ");
 	json_num(f, r->sock_mean_wait_ns);
+	fprintf(f, ", \"app_wake_latency_ns\": ");
+	json_num(f, r->app_wake_latency_ns);
+	fprintf(f, ", \"app_wake_latency_sd_ns\": ");
+	json_num(f, r->app_wake_latency_sd_ns);
 	fprintf(f, "}}");
 }
 
@@ -395,18 +406,20 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 	const struct model_config *c = rr->cfg;
 	const struct sim_results *r = rr->res;
 	double sec = r->seconds, payload = frame_payload(config_mean_frame(c));
-	double net_rx = 0, polls = r->polls_per_s * sec;
+	double net_rx = 0, napi_thread = 0, polls = r->polls_per_s * sec;
 
-	for (int st = 0; st < STAGE_COUNT; st++)
+	for (int st = 0; st < STAGE_COUNT; st++) {
 		net_rx += (r->stage[st].ctx_ns_per_s[CTX_SOFTIRQ] +
 			   r->stage[st].ctx_ns_per_s[CTX_KSOFTIRQD]) *
 			  sec;
+		napi_thread += r->stage[st].ctx_ns_per_s[CTX_NAPI_THREAD] * sec;
+	}
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct stage_result *s = &r->stage[st];
 		double calls = s->calls_per_s * sec, pk = s->pkts_per_s * sec, ns = s->cpu_ns_per_s * sec;
 
 		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
-			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0\n",
+			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f\n",
 			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
 			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
 			(unsigned long long)r->delivered, sec,
@@ -418,7 +431,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			(unsigned long long)r->dropped[DROP_BACKLOG],
 			(unsigned long long)r->dropped[DROP_SOCKET],
 			(unsigned long long)(r->dropped[DROP_RULE] + r->dropped[DROP_SOCKET]),
-			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0);
+			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0, napi_thread);
 	}
 }
 
@@ -453,7 +466,7 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 			   "method,unit,calls,cpu_ns,cpu_ns_raw,probe_overhead_ns,packets,polls,samples,"
 			   "ns_per_call,ns_per_packet,net_rx_softirq_ns,drops_ring,drops_backlog,"
 			   "drops_socket,drops_kfree,probe_ns_per_event,inferred_ns_per_s,"
-			   "inferred_iter_per_s,inferred_baseline_iter_per_s\n");
+			   "inferred_iter_per_s,inferred_baseline_iter_per_s,napi_thread_ns\n");
 		for (int i = 0; i < n; i++)
 			measurements_rows(f, i + 1, &runs[i]);
 		break;

@@ -355,8 +355,18 @@ static void switch_to(struct sim *s, struct core *c, int next)
 	if (next < 0)
 		c->idle_since = c->t;
 	if (next >= 0) {
-		s->thread[next].state = TS_RUNNING;
-		s->thread[next].run_start = c->t;
+		struct thread *th = &s->thread[next];
+
+		th->state = TS_RUNNING;
+		th->run_start = c->t;
+		if (th->woken_at && next == s->app_thread && s->measuring) {
+			double lat = (double)(c->t - th->woken_at);
+
+			s->n.app_wakes++;
+			s->n.app_wake_sum += lat;
+			s->n.app_wake_sq += lat * lat;
+		}
+		th->woken_at = 0;
 	}
 }
 
@@ -374,6 +384,7 @@ static void thread_wake(struct sim *s, int idx)
 
 	if (th->state != TS_SLEEP)
 		return;
+	th->woken_at = s->now;
 	min_vr = min_vruntime(s, c);
 	if (isfinite(min_vr) && th->vruntime < min_vr - s->cfg.slice_us * 500)
 		th->vruntime = min_vr - s->cfg.slice_us * 500;
@@ -385,7 +396,17 @@ static void thread_wake(struct sim *s, int idx)
 			c->need_resched = 1;
 		} else {
 			/* an idle core runs the woken thread once it has left its idle state */
-			uint64_t ready = s->now + (uint64_t)(s->cfg.idle_exit_us * 1e3);
+			double exit_ns = s->cfg.idle_exit_us * 1e3, k;
+			uint64_t ready;
+
+			if (s->cfg.idle_exit_deep_after_us > 0 && s->now >= c->idle_since &&
+			    (double)(s->now - c->idle_since) >= s->cfg.idle_exit_deep_after_us * 1e3)
+				exit_ns = s->cfg.idle_exit_deep_us * 1e3;
+			if (exit_ns > 0 && s->cfg.idle_exit_cv > 0) {
+				k = 1 / (s->cfg.idle_exit_cv * s->cfg.idle_exit_cv);
+				exit_ns = gsl_ran_gamma(s->rng, k, exit_ns / k);
+			}
+			ready = s->now + (uint64_t)exit_ns;
 
 			if (c->t < ready)
 				c->t = ready;
@@ -567,6 +588,7 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 {
 	struct poll_state *p = &c->poll;
 
+	p->gap_ns = c->poll_end ? (double)(c->t - c->poll_end) : INFINITY;
 	p->active = 1;
 	p->napi = napi;
 	p->work = 0;
@@ -577,6 +599,22 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 		s->n.polls++;
 		s->n.stage_calls[STAGE_POLL]++;
 	}
+}
+
+/* The cold cost of stage @st for the first packet of the poll running on @c: cold_ns x
+ * min(1, gap since the core's previous poll / cold_after_us); 0 for the poll's later packets,
+ * which find the code and data the first one brought in. */
+static double cold_cost(struct sim *s, const struct core *c, int st)
+{
+	const struct stage_cost *sc = &s->cfg.cal.stage[st];
+	double f;
+
+	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
+		return 0;
+	f = fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
+	if (s->measuring)
+		s->n.cold_ramp[st] += f;
+	return sc->cold_ns * f;
 }
 
 /* Takes one frame from the ring and charges its whole path; its outcome (socket, drop, out) is
@@ -607,7 +645,7 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 
 		if (sc->dist != DIST_FIXED)
 			cost = sample_cost(s, sc, cost);
-		spend(s, c, st, p->ctx, cost);
+		spend(s, c, st, p->ctx, cost + cold_cost(s, c, st));
 		p->seen |= 1u << st;
 		if (meas) {
 			s->n.stage_pkts[st]++;
@@ -668,7 +706,7 @@ static void deferred_free(struct sim *s, struct core *c, enum ctx ctx)
 {
 	if (s->app_thread < 0 || &s->core[s->thread[s->app_thread].core] == c)
 		return;
-	spend(s, c, STAGE_SOFTIRQ, ctx, s->cost_pkt[STAGE_SOFTIRQ]);
+	spend(s, c, STAGE_SOFTIRQ, ctx, s->cost_pkt[STAGE_SOFTIRQ] + cold_cost(s, c, STAGE_SOFTIRQ));
 	if (s->measuring)
 		s->n.stage_pkts[STAGE_SOFTIRQ]++;
 }
@@ -742,6 +780,7 @@ static void poll_end(struct sim *s, struct core *c)
 	if (s->measuring)
 		s->n.poll_hist[p->work]++;
 	p->active = 0;
+	c->poll_end = c->t;
 	if (!stay)
 		napi_complete(s, n);
 	if (p->ctx == CTX_NAPI_THREAD)
@@ -1395,6 +1434,7 @@ static void fill_results(struct sim *s, struct sim_results *r)
 			var += pow((double)s->n.remote_wakeups * sc->per_wake_se, 2) +
 			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2) +
 			       pow(s->n.idle_wake_ramp * sc->wake_idle_se, 2);
+		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2);
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)
@@ -1432,6 +1472,13 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	r->ksoftirqd_wakeups_per_s = (double)s->n.ksoftirqd_wakeups / sec;
 	r->cs_per_s = (double)s->n.cs / sec;
 	r->remote_wakeups_per_s = (double)s->n.remote_wakeups / sec;
+	r->app_wakeups_per_s = (double)s->n.app_wakes / sec;
+	if (s->n.app_wakes) {
+		double n = (double)s->n.app_wakes, mean = s->n.app_wake_sum / n;
+
+		r->app_wake_latency_ns = mean;
+		r->app_wake_latency_sd_ns = sqrt(fmax(0, s->n.app_wake_sq / n - mean * mean));
+	}
 	r->deep_wakeups_per_s = (double)s->n.deep_wakeups / sec;
 	r->time_squeeze_per_s = (double)s->n.time_squeeze / sec;
 	r->sock_mean_n = tavg_mean(&s->sock_occ, s->t_end, s->t_start);

@@ -84,6 +84,7 @@ struct thread {
 	uint64_t work_left;	/* ns of the item not yet given a time on the core */
 	uint64_t seg_start;	/* when the current run of the item started */
 	int work_left_running;	/* a segment of the item is scheduled up to the core's time */
+	uint64_t woken_at;	/* when it was last woken from sleep; 0: not since it ran */
 };
 
 /* net_rx_action / __do_softirq state of one core (inline softirq or ksoftirqd). */
@@ -105,6 +106,7 @@ struct poll_state {
 	int work;
 	enum ctx ctx;
 	uint32_t seen;		/* stages that saw a packet in this poll (per-call costs) */
+	double gap_ns;		/* since this core's previous poll ended (cold costs) */
 	int pending;		/* a packet's stage work is charged, its outcome not yet applied */
 	struct pkt pkt;
 	int pkt_fate;		/* -1 reached the path end, else the stage that dropped it */
@@ -117,6 +119,7 @@ struct core {
 	uint64_t gen;		/* invalidates stale EV_CORE events */
 	int curr;		/* running thread, -1 idle */
 	uint64_t idle_since;	/* when it last switched to idle */
+	uint64_t poll_end;	/* when its last poll ended; 0: none yet */
 	int in_softirq;		/* NET_RX runs on top of curr (or of idle) */
 	int softirq_pending;
 	int need_resched;
@@ -164,6 +167,9 @@ struct sim_counters {
 	uint64_t irqs, softirq_runs, net_rx_actions, ksoftirqd_wakeups, cs, time_squeeze, polls;
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
+	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
+	uint64_t app_wakes;	/* the application's wake-ups that reached a core */
+	double app_wake_sum, app_wake_sq;	/* their latency, ns and ns^2 */
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
@@ -251,6 +257,9 @@ struct sim_results {
 	/* the application woken on another core by a socket enqueue, and those of them after the
 	 * core was idle for transport.deep_wake_after_us or longer */
 	double remote_wakeups_per_s, deep_wakeups_per_s;
+	/* the application's wake-ups: from thread_wake to running, mean and sd (rxcalibrate's
+	 * rx_wake_latency_ns: sched_waking to sched_switch) */
+	double app_wakeups_per_s, app_wake_latency_ns, app_wake_latency_sd_ns;
 	double metric_ns_per_s[METRIC_COUNT];
 	double total_ip_ns_per_s;	/* sum of the paper's four receive metrics */
 	double total_rx_ns_per_s, total_rx_se_ns_per_s;	/* every stage but app and cs */

@@ -130,6 +130,17 @@ static void test_bad_calibrations(void **state)
 	p = write_file("c3.cfg", "calibration: { stages: { ip = { per_packet_ns = 1.0; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "no 'poll' stage"));
+	p = write_file("c5.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
+				 "  cold_ns = 50.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c5.cfg:"));
+	assert_non_null(strstr(err, "cold_ns needs cold_after_us > 0"));
+	p = write_file("c6.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; };\n"
+				 "  app = { per_call_ns = 1.0; cold_ns = 5.0; cold_after_us = 100.0; };"
+				 " }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6.cfg:2:"));
+	assert_non_null(strstr(err, "stages a poll runs"));
 	p = write_file("c4.cfg", "stages: { };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a calibration file"));

@@ -230,6 +230,65 @@ static void test_idle_exit(void **state)
 	idle_exit_case(25, 1.0 / 3);
 }
 
+/* cpu.idle_exit_cv: the idle exit is gamma distributed with mean idle_exit_us. One frame every
+ * 100 us wakes the application on idle core 1 (softirq NAPI on core 0); the application runs
+ * idle_exit later plus the 300 ns switch to it: with cv 0 every wake-up takes 25.3 us exactly,
+ * with cv 0.5 the mean over the window's ~10000 wake-ups is 25.3 us within 3.29 standard errors
+ * (0.5 x 25 us / sqrt(n)) and the sd 12.5 us within 3.29 of its own standard error (gamma of
+ * shape 4, kurtosis 4.5: sd x sqrt(3.5 / 4n)). */
+static void exit_jitter_case(double cv)
+{
+	struct model_config c;
+	static struct sim_results r;
+	double n, sd = 0.5 * 25000 * (cv > 0), se_mean, se_sd;
+	char what[96];
+
+	socket_config(&c, NAPI_SOFTIRQ, 10000, 200);
+	c.idle_exit_us = 25;
+	c.idle_exit_cv = cv;
+	run_ok(&c, &r);
+	n = r.app_wakeups_per_s * r.seconds;
+	assert_near(n, 10000 * r.seconds, 2, "application wake-ups");
+	se_mean = sd / sqrt(n);
+	se_sd = sd * sqrt(3.5 / (4 * n));
+	snprintf(what, sizeof(what), "wake-up to running, mean ns, cv %.1f", cv);
+	assert_near(r.app_wake_latency_ns, 25300, 3.29 * se_mean + 1, what);
+	snprintf(what, sizeof(what), "wake-up to running, sd ns, cv %.1f", cv);
+	assert_near(r.app_wake_latency_sd_ns, sd, 3.29 * se_sd + 1, what);
+}
+
+static void test_idle_exit_jitter(void **state)
+{
+	exit_jitter_case(0);
+	exit_jitter_case(0.5);
+}
+
+/* cpu.idle_exit_deep_us: a core idle for idle_exit_deep_after_us or longer takes that long
+ * instead. The application idles ~100 us between frames at 10000 frames/s and ~500 us at
+ * 2000/s: with a 200 us threshold, 60 us of deep exit, it runs 25.3 us after each wake-up in
+ * the first case and 60.3 us in the second, exactly. */
+static void deep_exit_case(double pps, double lat_ns)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[96];
+
+	socket_config(&c, NAPI_SOFTIRQ, pps, 200);
+	c.idle_exit_us = 25;
+	c.idle_exit_deep_us = 60;
+	c.idle_exit_deep_after_us = 200;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "wake-up to running, %.0f frames/s", pps);
+	assert_near(r.app_wake_latency_ns, lat_ns, 1, what);
+	assert_near(r.app_wake_latency_sd_ns, 0, 1, "every wake-up alike");
+}
+
+static void test_idle_exit_deep(void **state)
+{
+	deep_exit_case(10000, 25300);
+	deep_exit_case(2000, 60300);
+}
+
 /* transport.wake_idle_ns: a wake-up costs wake_idle_ns x min(1, idle / wake_idle_after_us) more
  * for the time the application's core idled. One frame every 50 us, softirq NAPI on core 0, the
  * application on core 1 busy 500 ns per call plus two 300 ns switches, so it idles between
@@ -327,6 +386,48 @@ static void test_sender_cpu(void **state)
 	sender_case(0, 1);
 }
 
+/* Cold polls (docs/model.md): a poll's first frame pays cold_ns x min(1, gap / cold_after_us)
+ * more in each stage with a cold cost, the gap running from the core's previous poll end.
+ * Bursts of 4 frames back to back every 100 us, poll 2000 ns per frame + 1000 ns cold:
+ * - one poll per burst (an independent source), 1 us ramp: every poll is cold, its later
+ *   frames warm: 2000 + 1000 / 4 = 2250 ns per frame;
+ * - the sender on core 0 (one frame per poll, each sent when the previous NET_RX ends): only
+ *   the first poll of a burst follows a gap, the next ones start where the last one ended:
+ *   2250 ns per frame again;
+ * - one poll per burst, 1000 us ramp: the gap is 100 us less the 8-9 us the poll runs, so the
+ *   cold share is 0.091 at most: 2000 + 1000 x [0.0909, 0.0920] / 4 = 2022.7..2023.0 ns. */
+static void cold_case(int sender_cpu, double after_us, double lo, double hi)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[96];
+
+	test_config(&c);
+	c.napi_mode = NAPI_SOFTIRQ;
+	c.arrivals = ARR_CONSTANT;
+	c.pps = 40000;
+	c.burst = 4;
+	c.sender_cpu = sender_cpu;
+	c.path_mask = 1u << STAGE_POLL;
+	c.path_end = END_CONSUME;
+	c.app_enabled = 0;
+	c.cal.stage[STAGE_POLL].per_packet_ns = 2000;
+	c.cal.stage[STAGE_POLL].cold_ns = 1000;
+	c.cal.stage[STAGE_POLL].cold_after_us = after_us;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "poll ns per frame, sender cpu %d, ramp %.0f us", sender_cpu,
+		 after_us);
+	assert_near(r.stage[STAGE_POLL].cpu_ns_per_s / r.stage[STAGE_POLL].pkts_per_s,
+		    (lo + hi) / 2, (hi - lo) / 2 + 2 * 3000 / (r.seconds * r.delivered_pps), what);
+}
+
+static void test_cold_polls(void **state)
+{
+	cold_case(-1, 1, 2250, 2250);
+	cold_case(0, 1, 2250, 2250);
+	cold_case(-1, 1000, 2022.7, 2023.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,9 +439,12 @@ int main(void)
 		cmocka_unit_test(test_threaded_napi),
 		cmocka_unit_test(test_wake_idle_core),
 		cmocka_unit_test(test_idle_exit),
+		cmocka_unit_test(test_idle_exit_jitter),
+		cmocka_unit_test(test_idle_exit_deep),
 		cmocka_unit_test(test_wake_idle_ramp),
 		cmocka_unit_test(test_deferred_free),
 		cmocka_unit_test(test_sender_cpu),
+		cmocka_unit_test(test_cold_polls),
 	};
 	return cmocka_run_group_tests_name("napi", tests, NULL, NULL);
 }

@@ -25,7 +25,9 @@
 #  - the threads whose CPU time anchors the samples were read: sender and receiver in softirq
 #    mode, NAPI kthread and receiver in threaded mode;
 #  - the receiver's sleeps (rx_thread_runs, its voluntary context switches, so its wake-ups)
-#    were read, and in softirq mode they are at most its recvmmsg calls + 2;
+#    were read, and in softirq mode they are at most its recvmmsg calls + 2; the wake-ups the
+#    sched_waking/sched_switch probes saw (rx_wakeups) are those sleeps within 1 % + 2 (the
+#    window's edges), with a mean latency in (0, 10 ms); none with --probes lean;
 #  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
 #    room for a busy 2-CPU VM);
 #  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
@@ -60,7 +62,8 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		pk[st, s] = $c["packets"]; ns[st, s] = $c["cpu_ns"]; polls[st] = $c["polls"]
 		calls[st, s] = $c["calls"]; sirq_all[st] = $c["net_rx_softirq_ns_all"]
 		tx_ns[st] = $c["tx_thread_ns"]; rx_ns[st] = $c["rx_thread_ns"]; napi_ns[st] = $c["napi_thread_ns"]
-		rx_runs[st] = $c["rx_thread_runs"]
+		rx_runs[st] = $c["rx_thread_runs"]; wk[st] = $c["rx_wakeups"]
+		lat[st] = $c["rx_wake_latency_ns"]
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -69,7 +72,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 	END {
 		bad = 0
 		for (st in steps) {
-			printf "step %s: requested %.0f sent %.0f bit/s; probes %d pkts, receiver %d + %d socket drops, Udp InDatagrams %d; napi work %d, gro %d; NET_RX %.0f ns in %d calls (all devices %.0f ns), stages %.0f ns (poll %.0f gro %.0f transport %.0f); threads tx %.0f rx %.0f napi %.0f ns; receiver %d sleeps, %d recv calls\n", st, req[st], off[st], pk[st, "ip"], rcv[st], sock[st], udp[st], pk[st, "poll"], pk[st, "gro"], sirq[st], calls[st, "softirq"], sirq_all[st], sum[st], ns[st, "poll"], ns[st, "gro"], ns[st, "transport"], tx_ns[st], rx_ns[st], napi_ns[st], rx_runs[st], calls[st, "app"]
+			printf "step %s: requested %.0f sent %.0f bit/s; probes %d pkts, receiver %d + %d socket drops, Udp InDatagrams %d; napi work %d, gro %d; NET_RX %.0f ns in %d calls (all devices %.0f ns), stages %.0f ns (poll %.0f gro %.0f transport %.0f); threads tx %.0f rx %.0f napi %.0f ns; receiver %d sleeps, %d probed wake-ups (%.0f ns), %d recv calls\n", st, req[st], off[st], pk[st, "ip"], rcv[st], sock[st], udp[st], pk[st, "poll"], pk[st, "gro"], sirq[st], calls[st, "softirq"], sirq_all[st], sum[st], ns[st, "poll"], ns[st, "gro"], ns[st, "transport"], tx_ns[st], rx_ns[st], napi_ns[st], rx_runs[st], wk[st], lat[st], calls[st, "app"]
 			if (abs(rel(pk[st, "ip"], rcv[st] + sock[st])) > 0.01) { print "  " (mode == "lean" ? "XDP-counted frames" : "probe packets") " vs receiver off by more than 1 %"; bad = 1 }
 			if (mode == "lean" && abs(rel(pk[st, "poll"], udp[st] + sock[st])) > 0.01) { print "  lean: XDP-counted frames vs Udp InDatagrams + socket drops off by more than 1 %"; bad = 1 }
 			if (abs(rel(udp[st], rcv[st])) > 0.01) { print "  Udp InDatagrams vs receiver off by more than 1 %"; bad = 1 }
@@ -88,6 +91,12 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			# sleeps are at most its calls (+ 2 at the window edges)
 			if (!(rx_runs[st] > 0)) { print "  receiver sleeps not read"; bad = 1 }
 			if (mode != "threaded" && rx_runs[st] > calls[st, "app"] + 2) { print "  receiver slept more often than it called recvmmsg"; bad = 1 }
+			# each sleep ends in one wake-up: the wake-ups probed (waking, then switch in)
+			# are the voluntary switches of the kernel but for the window edges; lean leaves
+			# the sched probes out
+			if (mode != "lean" && abs(wk[st] - rx_runs[st]) > 0.01 * rx_runs[st] + 2) { print "  probed wake-ups vs the receiver sleeps off by more than 1 % + 2"; bad = 1 }
+			if (mode != "lean" && !(lat[st] > 0 && lat[st] < 1e7)) { print "  wake-up latency not in (0, 10 ms)"; bad = 1 }
+			if (mode == "lean" && wk[st] != 0) { print "  lean: wake-ups probed"; bad = 1 }
 			if (mode == "lean" && abs(rel(calls[st, "softirq"], polls[st])) > 0.01) { print "  lean: NET_RX calls of the sender CPU vs polls off by more than 1 %"; bad = 1 }
 			if (mode != "threaded" && !(tx_ns[st] > 0)) { print "  sender thread CPU time not read"; bad = 1 }
 			if (mode == "threaded" && !(napi_ns[st] > 0)) { print "  NAPI kthread CPU time not read"; bad = 1 }
