@@ -5,6 +5,9 @@
 #  - the CPU stolen from it (inferred_ns_per_s) is > 0 at 400M and larger than at 10M (about
 #    500 ms/s against 20-50 ms/s on the 2-vCPU development VM: far outside the noise);
 #  - the per-step line with the eBPF total and the ratio is printed;
+#  - the CPU the workload did not get equals the sender thread's CPU time within 10 % + 10 ms/s
+#    (a second run is made if the first disagrees: another process on CPU 0 takes CPU from
+#    the workload too);
 #  - an interrupted --inferred run exits 130 and leaves no workload process;
 #  - nothing is left: no rxc-inferred process, no rxc* namespace, no BPF program.
 # Root needed (else SKIP, exit 77). About 10 s.
@@ -20,41 +23,54 @@ tmp=$(mktemp -d /tmp/rxc_inf.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 progs_before=$(nprogs)
 
-if ! "$bin" run --rates 10M,400M --duration 1 --warmup 0.3 --inferred --out "$tmp/m.csv" \
-	>"$tmp/run.out" 2>"$tmp/run.err"; then
-	cat "$tmp/run.err"
-	fail "rxcalibrate run --inferred exited non-zero"
+# measure: one run and its checks; returns 1 if only the CPU-taken comparison failed
+measure() {
+	if ! "$bin" run --rates 10M,400M --duration 1 --warmup 0.3 --inferred --out "$tmp/m.csv" \
+		>"$tmp/run.out" 2>"$tmp/run.err"; then
+		cat "$tmp/run.err"
+		fail "rxcalibrate run --inferred exited non-zero"
+	fi
+	grep -E '^inferred|inferred \(CPU' "$tmp/run.err"
+	grep -q 'inferred (CPU 0): workload .* stolen; eBPF total ip proc .* ratio' "$tmp/run.err" ||
+		fail "no per-step inferred line"
+	awk -F, '
+	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i
+		  if (!("inferred_ns_per_s" in c) || !("inferred_baseline_iter_per_s" in c)) exit 2
+		  next }
+	$c["stage"] == "poll" { inf[$c["step"]] = $c["inferred_ns_per_s"]; base = $c["inferred_baseline_iter_per_s"]
+		it[$c["step"]] = $c["inferred_iter_per_s"]; tk[$c["step"]] = $c["inferred_cpu_taken_ns_per_s"]
+		tx[$c["step"]] = $c["tx_thread_ns"] / $c["duration_s"] }
+	END {
+		printf "baseline %.4g iter/s; step 1 (10M): %.4g iter/s, %.1f ms/s stolen; step 2 (400M): %.4g iter/s, %.1f ms/s stolen\n", base, it[1], inf[1] / 1e6, it[2], inf[2] / 1e6
+		if (!(base > 0)) { print "  baseline iterations/s not > 0"; exit 1 }
+		if (!(inf[2] > 0)) { print "  inferred ns/s not > 0 at 400M"; exit 1 }
+		if (!(inf[2] > inf[1])) { print "  inferred ns/s not larger at 400M than at 10M"; exit 1 }
+		# CPU 0 runs the workload and the sender thread (which carries NET_RX in softirq mode):
+		# the CPU the workload did not get (its schedstat) is the CPU time of the sender thread (its
+		# CLOCK_THREAD_CPUTIME_ID), two counts kept by the kernel; the windows differ by the
+		# snapshots, hence 10 % + 10 ms/s
+		for (k = 1; k <= 2; k++) {
+			printf "step %d: cpu taken from the workload %.1f ms/s, sender thread %.1f ms/s\n", k, tk[k] / 1e6, tx[k] / 1e6
+			d = tk[k] - tx[k]; if (d < 0) d = -d
+			if (!(tx[k] > 0) || d > 0.1 * tx[k] + 1e7) { print "  cpu taken and sender time disagree"; exit 3 }
+		}
+	}' "$tmp/m.csv"
+	case $? in
+	0) ;;
+	2) fail "CSV lacks the inferred columns" ;;
+	3) return 1 ;;
+	*) cat "$tmp/run.err"; fail "inferred figures" ;;
+	esac
+}
+
+# Another process that runs on CPU 0 during a window takes CPU from the workload too (once in
+# many runs on the development VM: 73.6 against 41.2 ms/s at 10M); then the comparison alone is
+# repeated on a fresh run, which must pass.
+if ! measure; then
+	echo "cpu taken and sender time disagree: measuring once more"
+	measure || { cat "$tmp/run.err"; fail "cpu taken and sender time disagree in two runs"; }
 fi
-grep -E '^inferred|inferred \(CPU' "$tmp/run.err"
-grep -q 'inferred (CPU 0): workload .* stolen; eBPF total ip proc .* ratio' "$tmp/run.err" ||
-	fail "no per-step inferred line"
-awk -F, '
-NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i
-	  if (!("inferred_ns_per_s" in c) || !("inferred_baseline_iter_per_s" in c)) exit 2
-	  next }
-$c["stage"] == "poll" { inf[$c["step"]] = $c["inferred_ns_per_s"]; base = $c["inferred_baseline_iter_per_s"]
-	it[$c["step"]] = $c["inferred_iter_per_s"]; tk[$c["step"]] = $c["inferred_cpu_taken_ns_per_s"]
-	tx[$c["step"]] = $c["tx_thread_ns"] / $c["duration_s"] }
-END {
-	printf "baseline %.4g iter/s; step 1 (10M): %.4g iter/s, %.1f ms/s stolen; step 2 (400M): %.4g iter/s, %.1f ms/s stolen\n", base, it[1], inf[1] / 1e6, it[2], inf[2] / 1e6
-	if (!(base > 0)) { print "  baseline iterations/s not > 0"; exit 1 }
-	if (!(inf[2] > 0)) { print "  inferred ns/s not > 0 at 400M"; exit 1 }
-	if (!(inf[2] > inf[1])) { print "  inferred ns/s not larger at 400M than at 10M"; exit 1 }
-	# CPU 0 runs the workload and the sender thread (which carries NET_RX in softirq mode):
-	# the CPU the workload did not get (its schedstat) is the CPU time of the sender thread (its
-	# CLOCK_THREAD_CPUTIME_ID), two counts kept by the kernel; the windows differ by the
-	# snapshots, hence 10 % + 10 ms/s
-	for (k = 1; k <= 2; k++) {
-		printf "step %d: cpu taken from the workload %.1f ms/s, sender thread %.1f ms/s\n", k, tk[k] / 1e6, tx[k] / 1e6
-		d = tk[k] - tx[k]; if (d < 0) d = -d
-		if (!(tx[k] > 0) || d > 0.1 * tx[k] + 1e7) { print "  cpu taken and sender time disagree"; exit 1 }
-	}
-}' "$tmp/m.csv"
-case $? in
-0) ;;
-2) fail "CSV lacks the inferred columns" ;;
-*) cat "$tmp/run.err"; fail "inferred figures" ;;
-esac
+
 "$bin" fit --in "$tmp/m.csv" --out "$tmp/c.cfg" 2>&1 | grep -q 'missing column\|fields, the header' &&
 	fail "the fit does not read the CSV with the inferred columns"
 
