@@ -229,18 +229,24 @@ uint64_t receiver__cpu_ns(const struct receiver *r)
 	return thread_cpu_ns(r->thread, r->started);
 }
 
+/* /proc/<tid>/@name opened for reading; NULL if @tid is not a task or the file is unreadable. */
+static FILE *task_file(int tid, const char *name)
+{
+	char path[64];
+
+	if (tid <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/%s", tid, name);
+	return fopen(path, "r");
+}
+
 /* CPU time (ns) the task has used, the first field of /proc/<tid>/schedstat (sum_exec_runtime). */
 uint64_t task_cpu_ns(int tid)
 {
 	unsigned long long ns = 0;
-	char path[64];
-	FILE *f;
+	FILE *f = task_file(tid, "schedstat");
 	int got;
 
-	if (tid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
-	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	got = fscanf(f, "%llu", &ns);
@@ -252,14 +258,10 @@ uint64_t task_sleeps(int tid)
 {
 	static const char key[] = "voluntary_ctxt_switches:";
 	unsigned long long n = 0;
-	char path[64], line[256];
+	FILE *f = task_file(tid, "status");
+	char line[256];
 	int found = 0;
-	FILE *f;
 
-	if (tid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f))

@@ -355,22 +355,30 @@ static void test_deferred_free(void **state)
  * frame: an independent source puts all 4 in the ring at once and one poll takes them (4 per
  * poll), a sender on core 0 sends each after the previous one's NET_RX: 1 frame per poll and
  * per net_rx_action, exactly. */
+/* Softirq NAPI on core 0, bursts of 4 frames back to back every 100 us, the sender on
+ * @sender_cpu (-1: an independent source), poll 2000 ns per frame and nothing after it: the
+ * set-up of the sender and cold-poll tests. */
+static void burst_config(struct model_config *c, int sender_cpu)
+{
+	test_config(c);
+	c->napi_mode = NAPI_SOFTIRQ;
+	c->arrivals = ARR_CONSTANT;
+	c->pps = 40000;
+	c->burst = 4;
+	c->sender_cpu = sender_cpu;
+	c->path_mask = 1u << STAGE_POLL;
+	c->path_end = END_CONSUME;
+	c->app_enabled = 0;
+	c->cal.stage[STAGE_POLL].per_packet_ns = 2000;
+}
+
 static void sender_case(int sender_cpu, double frames_per_poll)
 {
 	struct model_config c;
 	static struct sim_results r;
 	char what[96];
 
-	test_config(&c);
-	c.napi_mode = NAPI_SOFTIRQ;
-	c.arrivals = ARR_CONSTANT;
-	c.pps = 40000;
-	c.burst = 4;
-	c.sender_cpu = sender_cpu;
-	c.path_mask = 1u << STAGE_POLL;
-	c.path_end = END_CONSUME;
-	c.app_enabled = 0;
-	c.cal.stage[STAGE_POLL].per_packet_ns = 2000;
+	burst_config(&c, sender_cpu);
 	run_ok(&c, &r);
 	snprintf(what, sizeof(what), "frames per poll, sender cpu %d", sender_cpu);
 	assert_near(r.pkts_per_poll, frames_per_poll, 1e-3, what);
@@ -402,16 +410,7 @@ static void cold_case(int sender_cpu, double after_us, double lo, double hi)
 	static struct sim_results r;
 	char what[96];
 
-	test_config(&c);
-	c.napi_mode = NAPI_SOFTIRQ;
-	c.arrivals = ARR_CONSTANT;
-	c.pps = 40000;
-	c.burst = 4;
-	c.sender_cpu = sender_cpu;
-	c.path_mask = 1u << STAGE_POLL;
-	c.path_end = END_CONSUME;
-	c.app_enabled = 0;
-	c.cal.stage[STAGE_POLL].per_packet_ns = 2000;
+	burst_config(&c, sender_cpu);
 	c.cal.stage[STAGE_POLL].cold_ns = 1000;
 	c.cal.stage[STAGE_POLL].cold_after_us = after_us;
 	run_ok(&c, &r);

@@ -62,6 +62,36 @@ static void default_truth(struct truth *t)
 #define Q_NS 1e5	/* ns per sample: 10 kHz sampling */
 #define NRATES 6
 
+/* The columns every synthetic softirq-mode row shares: step @step at @rate (@pps, @dur s,
+ * @pk datagrams received, @polls polls, @payload bytes), stage @st, measured or not. */
+static void step_row(struct meas_row *m, int step, double rate, double pps, double dur,
+		     uint64_t pk, uint64_t polls, int payload, int st, bool measured)
+{
+	m->step = step;
+	m->rate_requested_bps = m->offered_bps = m->received_bps = rate;
+	m->offered_pps = m->received_pps = pps;
+	m->received_packets = m->udp_indatagrams = pk;
+	m->duration_s = dur;
+	m->napi_mode = "softirq";
+	m->payload_bytes = payload;
+	m->stage = stage_table[st].name;
+	m->unit = stage_unit_name(stage_table[st].unit);
+	m->polls = polls;
+	m->method = measured ? "perf_event" : "none";
+}
+
+/* A sampled stage time: @tru ns at Q_NS per sample, with the counting noise of its samples
+ * drawn from @rng (none if NULL), never below 0. */
+static void sampled(struct meas_row *m, double tru, gsl_rng *rng)
+{
+	m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
+	m->cpu_ns = tru;
+	if (rng)
+		m->cpu_ns += gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples));
+	m->cpu_ns = fmax(0, m->cpu_ns);
+	m->cpu_ns_raw = m->cpu_ns;
+}
+
 /* Steps: NRATES rates × @nsizes payload sizes. Per step polls = packets / (1 + pps/20000), the
  * batching of a NAPI poll growing with the rate, so calls and packets are not proportional.
  * poll, ip: calls = polls; app: one recvmsg per packet (calls = packets). Other stages: none. */
@@ -87,29 +117,14 @@ static void gen(const char *path, const struct truth *t, int nsteps_max, int nsi
 				bool measured = st == STAGE_POLL || st == STAGE_IP || st == STAGE_APP;
 				double tru;
 
-				r->step = step;
-				r->rate_requested_bps = r->offered_bps = r->received_bps = rates[k];
-				r->offered_pps = r->received_pps = pps;
-				r->received_packets = r->udp_indatagrams = pk;
-				r->duration_s = dur;
-				r->napi_mode = "softirq";
-				r->payload_bytes = sizes[z];
-				r->stage = stage_table[st].name;
-				r->unit = stage_unit_name(stage_table[st].unit);
-				r->polls = polls;
-				r->method = measured ? "perf_event" : "none";
+				step_row(r, step, rates[k], pps, dur, pk, polls, sizes[z], st, measured);
 				if (!measured)
 					continue;
 				r->calls = st == STAGE_APP ? pk : polls;
 				r->packets = pk;
 				tru = t->c[st][COEF_CALL] * r->calls + t->c[st][COEF_PACKET] * pk +
 				      t->c[st][COEF_BYTE] * pk * (sizes[z] + FIT_FRAME_OVERHEAD);
-				r->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
-				r->cpu_ns = tru;
-				if (rng)
-					r->cpu_ns += gsl_ran_gaussian(rng, Q_NS * sqrt(r->samples));
-				r->cpu_ns = fmax(0, r->cpu_ns);
-				r->cpu_ns_raw = r->cpu_ns;
+				sampled(r, tru, rng);
 			}
 		}
 	assert_int_equal(meas_csv_write(path, rows, n), 0);
@@ -544,25 +559,13 @@ static void write_wake_steps(const char *csv, const double *rates, int nr,
 						     (deep ? t->deep_ns * wakes : 0) :
 					     t->app_ns * wakes;
 
-			m->step = k + 1;
-			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
-			m->offered_pps = m->received_pps = pps;
-			m->received_packets = m->udp_indatagrams = pk;
-			m->duration_s = dur;
-			m->napi_mode = "softirq";
-			m->payload_bytes = 1472;
-			m->stage = stage_table[st].name;
-			m->unit = stage_unit_name(stage_table[st].unit);
-			m->polls = pk;
+			step_row(m, k + 1, rates[k], pps, dur, pk, pk, 1472, st, measured);
 			m->rx_thread_ns = rx;
-			m->method = measured ? "perf_event" : "none";
 			if (!measured)
 				continue;
 			m->calls = st == STAGE_APP ? wakes : pk;
 			m->packets = pk;
-			m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
-			m->cpu_ns = fmax(0, tru + gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples)));
-			m->cpu_ns_raw = m->cpu_ns;
+			sampled(m, tru, rng);
 		}
 	}
 	assert_int_equal(meas_csv_write(csv, rows, n), 0);
@@ -739,25 +742,13 @@ static void test_cold(void **state)
 							      300.0 * pk * fmin(1, gap / (FIT_COLD_US * 1e3))
 						    : 2000.0 * pk;
 
-			m->step = k + 1;
-			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
-			m->offered_pps = m->received_pps = pps;
-			m->received_packets = m->udp_indatagrams = pk;
-			m->duration_s = dur;
-			m->napi_mode = "softirq";
-			m->payload_bytes = 1472;
-			m->stage = stage_table[st].name;
-			m->unit = stage_unit_name(stage_table[st].unit);
-			m->polls = pk;
+			step_row(m, k + 1, rates[k], pps, dur, pk, pk, 1472, st, measured);
 			m->net_rx_softirq_ns = busy;
-			m->method = measured ? "perf_event" : "none";
 			if (!measured)
 				continue;
 			m->calls = pk;
 			m->packets = pk;
-			m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
-			m->cpu_ns = fmax(0, tru + gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples)));
-			m->cpu_ns_raw = m->cpu_ns;
+			sampled(m, tru, rng);
 		}
 	}
 	assert_int_equal(meas_csv_write(csv, rows, n), 0);
@@ -819,24 +810,12 @@ static void test_softirq_split(void **state)
 			bool measured = st == STAGE_SOFTIRQ || st == STAGE_APP;
 			double tru = st == STAGE_SOFTIRQ ? 600.0 * got : 2500.0 * got;
 
-			m->step = k + 1;
-			m->rate_requested_bps = m->offered_bps = m->received_bps = rates[k];
-			m->offered_pps = m->received_pps = pps;
-			m->received_packets = m->udp_indatagrams = got;
-			m->duration_s = dur;
-			m->napi_mode = "softirq";
-			m->payload_bytes = 1472;
-			m->stage = stage_table[st].name;
-			m->unit = stage_unit_name(stage_table[st].unit);
-			m->polls = pk;
-			m->method = measured ? "perf_event" : "none";
+			step_row(m, k + 1, rates[k], pps, dur, got, pk, 1472, st, measured);
 			if (!measured)
 				continue;
 			m->calls = st == STAGE_SOFTIRQ ? pk : got;
 			m->packets = st == STAGE_SOFTIRQ ? 0 : got;
-			m->samples = (uint64_t)fmax(1, llround(tru / Q_NS));
-			m->cpu_ns = fmax(0, tru + gsl_ran_gaussian(rng, Q_NS * sqrt(m->samples)));
-			m->cpu_ns_raw = m->cpu_ns;
+			sampled(m, tru, rng);
 		}
 	}
 	assert_int_equal(meas_csv_write(csv, rows, n), 0);
