@@ -768,7 +768,7 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 	if (w->o->verbose) {
 		static const char *const ev_names[RXS_EV_COUNT] = {
 			"softirq", "irq", "napi_poll", "gro", "netif_receive_skb", "kfree_skb",
-			"sampler", "fn spans" };
+			"sampler", "fn spans", "sched_waking", "sched_switch" };
 		for (int e = 0; e < RXS_EV_COUNT; e++)
 			if (r->ev_cnt[e] > 0)
 				fprintf(stderr, "    %-18s %10.0f runs/s %8.1f ns/run\n",
