@@ -368,26 +368,38 @@ static __always_inline int on_waking(__u32 pid)
 {
 	__u32 tid = rxs_thread_tid[RXS_TH_RX];
 
-	event(cpu_slot(), RXS_EV_WAKING);
-	if (tid && pid == tid)
+	/* counted only for the receiver: its wakings run in the socket enqueue (transport),
+	 * whose measured time they inflate; the others return at once, outside the path */
+	if (tid && pid == tid) {
+		event(cpu_slot(), RXS_EV_WAKING);
 		rx_waking_ns = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 
-static __always_inline int on_switch(__u32 next_pid)
+static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid)
 {
 	__u32 cpu = cpu_slot(), tid = rxs_thread_tid[RXS_TH_RX];
 	struct rxs_cpu *c = &rxs_cpus[cpu];
 	__u64 t0, d;
 
 	event(cpu, RXS_EV_SWITCH);
-	if (!tid || next_pid != tid)
+	if (!tid)
+		return 0;
+	/* preempted: a waking seen before it was of a receiver still on its CPU (it had set its
+	 * sleeping state and the waker set it running again), which is no wake-up. Not on a
+	 * switch out to sleep: a waker may already be waiting for that switch to complete. */
+	if (prev_pid == tid && preempt)
+		rx_waking_ns = 0;
+	if (next_pid != tid)
 		return 0;
 	t0 = rx_waking_ns;
 	if (!t0)
 		return 0;	/* back from a preemption, not from a sleep */
 	rx_waking_ns = 0;
 	d = bpf_ktime_get_ns() - t0;
+	if (d > 1000000000ull)
+		d = 1000000000ull;	/* (d >> 4)^2 stays far from overflow */
 	c->wake_n++;
 	c->wake_ns += d;
 	c->wake_sq += (d >> 4) * (d >> 4);
@@ -402,12 +414,12 @@ int BPF_PROG(sched_waking_raw, struct task_struct *p) { return on_waking(BPF_COR
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(next->pid);
+	return on_switch(preempt, prev->pid, next->pid);
 }
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(BPF_CORE_READ(next, pid));
+	return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid));
 }
 
 /* ---- drops ----

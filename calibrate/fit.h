@@ -62,11 +62,11 @@ struct fit_step {
 	char napi_mode[16];
 	double drops_kfree;	/* the kernel's drops in the window, NAN without the column */
 	double rx_thread_ns;	/* the receiver thread's CPU time in the window, 0: unknown */
-	/* softirq testbed: the receiver's recvmmsg calls if their mean idle gap, (window -
-	 * rx_thread_ns) / calls, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
+	/* softirq testbed: the receiver's wake-ups (wakes) if their mean idle gap, (window -
+	 * rx_thread_ns) / wakes, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
 	double deep_wakes;
 	double wakes;		/* softirq mode: the receiver's wake-ups (its sleeps, else recv calls) */
-	/* wakes x min(1, mean idle gap per call / FIT_WAKE_IDLE_US) */
+	/* wakes x min(1, mean idle gap per wake-up / FIT_WAKE_IDLE_US) */
 	double wake_idle;
 	/* the datagrams the application received (the app row's packets): the softirq stage's
 	 * packets, whose skbs net_rx_action frees after the application copied them on another

@@ -781,8 +781,9 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 		if (err)
 			return err;
 	}
-	if (c->idle_exit_deep_us > 0 && c->idle_exit_deep_after_us <= 0)
-		return config_fail(l, g, "cpu.idle_exit_deep_us needs cpu.idle_exit_deep_after_us > 0");
+	if ((c->idle_exit_deep_us > 0) != (c->idle_exit_deep_after_us > 0))
+		return config_fail(l, g, "cpu.idle_exit_deep_us and cpu.idle_exit_deep_after_us go "
+				  "together: both > 0, or neither");
 	return 0;
 }
 

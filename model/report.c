@@ -419,7 +419,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 		double calls = s->calls_per_s * sec, pk = s->pkts_per_s * sec, ns = s->cpu_ns_per_s * sec;
 
 		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
-			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f\n",
+			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f,%.0f\n",
 			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
 			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
 			(unsigned long long)r->delivered, sec,
@@ -431,7 +431,8 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			(unsigned long long)r->dropped[DROP_BACKLOG],
 			(unsigned long long)r->dropped[DROP_SOCKET],
 			(unsigned long long)(r->dropped[DROP_RULE] + r->dropped[DROP_SOCKET]),
-			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0, napi_thread);
+			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0, napi_thread,
+			r->app_wakeups_per_s * sec);
 	}
 }
 
@@ -466,7 +467,8 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 			   "method,unit,calls,cpu_ns,cpu_ns_raw,probe_overhead_ns,packets,polls,samples,"
 			   "ns_per_call,ns_per_packet,net_rx_softirq_ns,drops_ring,drops_backlog,"
 			   "drops_socket,drops_kfree,probe_ns_per_event,inferred_ns_per_s,"
-			   "inferred_iter_per_s,inferred_baseline_iter_per_s,napi_thread_ns\n");
+			   "inferred_iter_per_s,inferred_baseline_iter_per_s,napi_thread_ns,"
+			   "rx_thread_runs\n");
 		for (int i = 0; i < n; i++)
 			measurements_rows(f, i + 1, &runs[i]);
 		break;

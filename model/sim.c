@@ -359,7 +359,7 @@ static void switch_to(struct sim *s, struct core *c, int next)
 
 		th->state = TS_RUNNING;
 		th->run_start = c->t;
-		if (th->woken_at && next == s->app_thread && s->measuring) {
+		if (th->woken_at && c->t >= th->woken_at && next == s->app_thread && s->measuring) {
 			double lat = (double)(c->t - th->woken_at);
 
 			s->n.app_wakes++;
@@ -588,7 +588,7 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 {
 	struct poll_state *p = &c->poll;
 
-	p->gap_ns = c->poll_end ? (double)(c->t - c->poll_end) : INFINITY;
+	p->gap_ns = !c->poll_end ? INFINITY : c->t > c->poll_end ? (double)(c->t - c->poll_end) : 0;
 	p->active = 1;
 	p->napi = napi;
 	p->work = 0;
