@@ -722,7 +722,6 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 	double calls = 0, ybar = 0, wsum = 0, sstot = 0, yy = 0, s2, cvs = 0, qn;
 	unsigned cols, best;
 	bool constrained;
-	size_t note0;
 	int ret;
 
 	gsl_quiet();
@@ -751,7 +750,6 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 	r->absolute_weights = qn > 0;
 	cols = identifiable(q, use, st, r->note, sizeof(r->note));
 	cols = affordable(q->n, cols, r->note, sizeof(r->note));
-	note0 = strlen(r->note);
 again:
 	for (int j = 0; j < COEF_COUNT; j++)
 		r->identifiable[j] = cols & (1u << j);
@@ -773,6 +771,34 @@ again:
 	/* unconstrained first: its standard errors stand for coefficients held at 0 */
 	if ((ret = wls(q, use, cols, ucoef, ucov, &x2)))
 		goto fail;
+	/* softirq: per NET_RX call and per datagram the application received (the skb free,
+	 * docs/fit.md "The softirq stage"). With socket drops of a few per cent the two columns
+	 * differ by more than the 5 % that makes them one, yet are so nearly collinear that the
+	 * split is noise. A coefficient whose unconstrained estimate is less than two standard
+	 * errors above 0 is dropped and the stage refitted with the other; if both are, per_call
+	 * goes. Decided on the unconstrained fit: the constrained one would hold one at 0 and make
+	 * the other look certain. */
+	if (st == STAGE_SOFTIRQ && (cols & (1u << COEF_CALL)) && (cols & (1u << COEF_PACKET))) {
+		/* the unconstrained fit's own scatter scales its errors */
+		int udof = q->n - popcount3(cols);
+		double us2 = udof > 0 ? x2 / udof : 1;
+		double uc = ucoef[COEF_CALL], up = ucoef[COEF_PACKET], sc, sp;
+		int drop;
+
+		if (r->absolute_weights && us2 < 1)
+			us2 = 1;
+		sc = sqrt(fmax(0, ucov[COEF_CALL][COEF_CALL] * us2));
+		sp = sqrt(fmax(0, ucov[COEF_PACKET][COEF_PACKET] * us2));
+		drop = uc < 2 * sc ? COEF_CALL : up < 2 * sp ? COEF_PACKET : -1;
+		if (drop >= 0) {
+			snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
+				 "%sunconstrained per_call %.3g ± %.3g, per_packet %.3g ± %.3g: %s "
+				 "dropped (under 2 SE from 0)", r->note[0] ? "; " : "", uc, sc, up, sp,
+				 coef_name[drop]);
+			cols &= ~(1u << drop);
+			goto again;
+		}
+	}
 	if ((ret = nnwls(q, use, cols, r->coef, cov, &r->chi2, &best, &constrained)))
 		goto fail;
 	r->constrained = constrained;
@@ -791,37 +817,6 @@ again:
 			snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
 				 "%s%s held at 0 (unconstrained %.3g)", r->note[0] ? "; " : "",
 				 coef_name[j], ucoef[j]);
-		}
-	}
-	/* softirq: per NET_RX call and per datagram the application received (the skb free,
-	 * docs/fit.md "The softirq stage"). With socket drops of a few per cent the two columns
-	 * differ by more than the 5 % that makes them one, yet are so nearly collinear that the
-	 * split is noise. A coefficient whose unconstrained estimate is less than two standard
-	 * errors above 0 is dropped and the stage refitted with the other; if both are, per_call
-	 * goes. (The constrained fit would hold one at 0 and make the other look certain.) */
-	if (st == STAGE_SOFTIRQ && (cols & (1u << COEF_CALL)) && (cols & (1u << COEF_PACKET))) {
-		/* the unconstrained fit's own scatter scales its errors */
-		int udof = q->n - popcount3(cols);
-		double us2 = udof > 0 ? x2 / udof : 1;
-		double uc = ucoef[COEF_CALL], up = ucoef[COEF_PACKET], sc, sp;
-		int drop;
-
-		if (r->absolute_weights && us2 < 1)
-			us2 = 1;
-		sc = sqrt(fmax(0, ucov[COEF_CALL][COEF_CALL] * us2));
-		sp = sqrt(fmax(0, ucov[COEF_PACKET][COEF_PACKET] * us2));
-		drop = uc < 2 * sc ? COEF_CALL : up < 2 * sp ? COEF_PACKET : -1;
-		if (drop >= 0) {
-			/* the first pass's notes (coefficients held at 0) are about a fit that is
-			 * not the one kept */
-			r->note[note0] = 0;
-			snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
-				 "%sunconstrained per_call %.3g ± %.3g, per_packet %.3g ± %.3g: %s "
-				 "dropped (under 2 SE from 0)", r->note[0] ? "; " : "", uc, sc, up, sp,
-				 coef_name[drop]);
-			note0 = strlen(r->note);
-			cols &= ~(1u << drop);
-			goto again;
 		}
 	}
 	for (int i = 0; i < q->n; i++) {

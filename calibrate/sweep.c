@@ -526,6 +526,12 @@ static uint64_t kfree_drops(const struct rxs_cpu *d)
 	return n;
 }
 
+/* The receiver's sleeps between snapshots @a and @b (0 where unknown). */
+static double rx_sleeps(const struct sys_snap *a, const struct sys_snap *b)
+{
+	return a->rx_runs && b->rx_runs >= a->rx_runs ? (double)(b->rx_runs - a->rx_runs) : 0;
+}
+
 /* The receiver's wake-ups in window delta @d (returned) and their latency from waking to running:
  * mean and standard deviation in ns (0 without wake-ups). */
 static double wake_latency(const struct rxs_cpu *d, double *mean, double *sd)
@@ -576,8 +582,7 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->tx_thread_ns = (double)(b->thread_ns[RXS_TH_TX] - a->thread_ns[RXS_TH_TX]);
 		m->rx_thread_ns = (double)(b->thread_ns[RXS_TH_RX] - a->thread_ns[RXS_TH_RX]);
 		m->napi_thread_ns = (double)(b->thread_ns[RXS_TH_NAPI] - a->thread_ns[RXS_TH_NAPI]);
-		m->rx_thread_runs = a->rx_runs && b->rx_runs >= a->rx_runs ?
-					    (double)(b->rx_runs - a->rx_runs) : 0;
+		m->rx_thread_runs = rx_sleeps(a, b);
 		if (r) {
 			m->calls = r->calls[s];
 			m->cpu_ns = r->cpu[s];
@@ -691,9 +696,7 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 		}
 		fprintf(stderr, "  receiver: %.0f wake-ups/s (%.0f sleeps/s), %.1f us from waking to "
 			"running (sd %.1f us; half under %.0f us, 90 %% under %.0f, 99 %% under %.0f)\n",
-			n / dur,
-			b->rx_runs >= a->rx_runs ? (double)(b->rx_runs - a->rx_runs) / dur : 0.0,
-			mean / 1e3, sd / 1e3, under[0], under[1], under[2]);
+			n / dur, rx_sleeps(a, b) / dur, mean / 1e3, sd / 1e3, under[0], under[1], under[2]);
 	}
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (stage_table[s].metric != METRIC_NONE)
