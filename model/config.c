@@ -26,6 +26,9 @@ void config_defaults(struct model_config *c)
 	c->hz = 1000;
 	c->slice_us = 3000;
 	c->wakeup_gran_us = 1000;
+	c->halt_poll_grow = 2;		/* KVM's defaults (virt/kvm/kvm_main.c) */
+	c->halt_poll_grow_start_us = 10;
+	c->halt_poll_shrink = 0;
 
 	c->nic_mode = NIC_RING;
 	c->line_rate_bps = 10e9;
@@ -776,14 +779,25 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 			err = get_nonneg(l, s, &c->idle_exit_deep_us);
 		else if (KEY("idle_exit_deep_after_us"))
 			err = get_nonneg(l, s, &c->idle_exit_deep_after_us);
+		else if (KEY("halt_poll_us"))
+			err = get_nonneg(l, s, &c->halt_poll_us);
+		else if (KEY("halt_poll_grow"))
+			err = get_int(l, s, 0, 1000, &c->halt_poll_grow);
+		else if (KEY("halt_poll_grow_start_us"))
+			err = get_nonneg(l, s, &c->halt_poll_grow_start_us);
+		else if (KEY("halt_poll_shrink"))
+			err = get_int(l, s, 0, 1000, &c->halt_poll_shrink);
 		else
 			err = unknown(l, s);
 		if (err)
 			return err;
 	}
-	if ((c->idle_exit_deep_us > 0) != (c->idle_exit_deep_after_us > 0))
-		return config_fail(l, g, "cpu.idle_exit_deep_us and cpu.idle_exit_deep_after_us go "
-				  "together: both > 0, or neither");
+	if (c->idle_exit_deep_after_us > 0 && c->halt_poll_us > 0)
+		return config_fail(l, g, "cpu.idle_exit_deep_after_us and cpu.halt_poll_us both decide "
+				  "which wake-ups are deep: set one");
+	if ((c->idle_exit_deep_us > 0) != (c->idle_exit_deep_after_us > 0 || c->halt_poll_us > 0))
+		return config_fail(l, g, "cpu.idle_exit_deep_us goes with cpu.idle_exit_deep_after_us "
+				  "or cpu.halt_poll_us: both > 0, or neither");
 	return 0;
 }
 

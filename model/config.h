@@ -83,6 +83,13 @@ struct model_config {
 	/* > 0: a core idle for idle_exit_deep_after_us or longer takes idle_exit_deep_us instead
 	 * (a vCPU its host has stopped polling for and descheduled) */
 	double idle_exit_deep_us, idle_exit_deep_after_us;
+	/* > 0: instead of idle_exit_deep_after_us, the host's adaptive halt polling (KVM's
+	 * halt_poll_ns) decides which wake-ups find the vCPU halted: a per-core polling window,
+	 * up to halt_poll_us, grown (x halt_poll_grow, from halt_poll_grow_start_us) after a
+	 * halt shorter than the maximum, cut (/ halt_poll_shrink, 0: to 0) after a longer one;
+	 * a wake-up within the window is shallow, a later one deep (docs/model.md) */
+	double halt_poll_us, halt_poll_grow_start_us;
+	int halt_poll_grow, halt_poll_shrink;
 
 	/* nic */
 	enum nic_mode nic_mode;

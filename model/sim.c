@@ -352,8 +352,10 @@ static void switch_to(struct sim *s, struct core *c, int next)
 	}
 	c->curr = next;
 	c->need_resched = 0;
-	if (next < 0)
+	if (next < 0) {
 		c->idle_since = c->t;
+		c->idle_seq++;
+	}
 	if (next >= 0) {
 		struct thread *th = &s->thread[next];
 
@@ -374,6 +376,41 @@ static void thread_sleep(struct sim *s, struct core *c)
 {
 	s->thread[c->curr].state = TS_SLEEP;
 	switch_to(s, c, pick_next(s, c));
+}
+
+/* Whether idle core @c, woken at @t, left a halted vCPU: decided once per idle period (the
+ * waker's cost and the woken thread's delay ask in turn). With cpu.halt_poll_us the host's
+ * adaptive polling decides, as KVM's kvm_vcpu_halt does: the vCPU polls for its window, so a
+ * wake-up within it finds it running; after the wake-up the window grows (x grow, at least
+ * grow_start, at most halt_poll_us) when the halt was shorter than halt_poll_us and longer
+ * than the window, and shrinks (/ shrink, 0: to 0) when it was longer than halt_poll_us.
+ * Otherwise the fixed cpu.idle_exit_deep_after_us decides, if set. */
+static int core_halted(struct sim *s, struct core *c, uint64_t t)
+{
+	const struct model_config *cf = &s->cfg;
+	double halt_ns, max_ns = cf->halt_poll_us * 1e3;
+
+	if (c->curr >= 0 || c->in_softirq || t < c->idle_since)
+		return 0;
+	halt_ns = (double)(t - c->idle_since);
+	if (!(cf->halt_poll_us > 0))
+		return cf->idle_exit_deep_after_us > 0 && halt_ns >= cf->idle_exit_deep_after_us * 1e3;
+	if (c->halt_seq == c->idle_seq)
+		return c->halted;
+	c->halt_seq = c->idle_seq;
+	c->halted = halt_ns > c->halt_poll_ns;
+	if (!c->halted)
+		return 0;
+	if (c->halt_poll_ns > 0 && halt_ns > max_ns) {
+		c->halt_poll_ns = cf->halt_poll_shrink > 0 ? c->halt_poll_ns / cf->halt_poll_shrink
+							   : 0;
+		if (c->halt_poll_ns < cf->halt_poll_grow_start_us * 1e3)
+			c->halt_poll_ns = 0;
+	} else if (c->halt_poll_ns < max_ns && halt_ns < max_ns && cf->halt_poll_grow > 0) {
+		c->halt_poll_ns = fmin(max_ns, fmax(cf->halt_poll_grow_start_us * 1e3,
+						    c->halt_poll_ns * cf->halt_poll_grow));
+	}
+	return 1;
 }
 
 static void thread_wake(struct sim *s, int idx)
@@ -399,8 +436,7 @@ static void thread_wake(struct sim *s, int idx)
 			double exit_ns = s->cfg.idle_exit_us * 1e3, k;
 			uint64_t ready;
 
-			if (s->cfg.idle_exit_deep_after_us > 0 && s->now >= c->idle_since &&
-			    (double)(s->now - c->idle_since) >= s->cfg.idle_exit_deep_after_us * 1e3)
+			if (core_halted(s, c, s->now))
 				exit_ns = s->cfg.idle_exit_deep_us * 1e3;
 			if (exit_ns > 0 && s->cfg.idle_exit_cv > 0) {
 				k = 1 / (s->cfg.idle_exit_cv * s->cfg.idle_exit_cv);
@@ -670,11 +706,12 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
  * application sleeps on another core: the waker pays transport.per_wake_ns (the IPI),
  * wake_idle_ns x min(1, idle / wake_idle_after_us) more for the time that core has idled, and
  * deep_wake_ns more when it has been idle for deep_wake_after_us or longer (in a VM, a halted
- * vCPU the host has stopped polling for; docs/model.md). Returns the ns. */
+ * vCPU the host has stopped polling for; with cpu.halt_poll_us, when core_halted() says so;
+ * docs/model.md). Returns the ns. */
 static double remote_wake_ns(struct sim *s, const struct core *c)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[STAGE_TRANSPORT];
-	const struct core *ac;
+	struct core *ac;
 	double ns, idle, ramp;
 	int deep;
 
@@ -685,7 +722,12 @@ static double remote_wake_ns(struct sim *s, const struct core *c)
 		return 0;
 	idle = ac->curr < 0 && !ac->in_softirq && c->t >= ac->idle_since ?
 		       (double)(c->t - ac->idle_since) : 0;
-	deep = sc->deep_wake_after_us > 0 && idle > 0 && idle >= sc->deep_wake_after_us * 1e3;
+	/* with the host's halt polling modelled, deep is a halted vCPU, as for its delay */
+	if (s->cfg.halt_poll_us > 0)
+		deep = idle > 0 && core_halted(s, ac, c->t);
+	else
+		deep = sc->deep_wake_after_us > 0 && idle > 0 &&
+		       idle >= sc->deep_wake_after_us * 1e3;
 	ramp = sc->wake_idle_after_us > 0 ? fmin(1, idle / (sc->wake_idle_after_us * 1e3)) : 0;
 	ns = sc->per_wake_ns + sc->wake_idle_ns * ramp + (deep ? sc->deep_wake_ns : 0);
 	if (s->measuring) {

@@ -119,6 +119,12 @@ struct core {
 	uint64_t gen;		/* invalidates stale EV_CORE events */
 	int curr;		/* running thread, -1 idle */
 	uint64_t idle_since;	/* when it last switched to idle */
+	uint64_t idle_seq;	/* counts its idle periods */
+	/* cpu.halt_poll_us: the host's polling window (ns) and whether the idle period
+	 * halt_seq ended in a halted vCPU, decided at its first wake-up */
+	double halt_poll_ns;
+	uint64_t halt_seq;
+	int halted;
 	uint64_t poll_end;	/* when its last poll ended; 0: none yet */
 	int in_softirq;		/* NET_RX runs on top of curr (or of idle) */
 	int softirq_pending;

@@ -111,6 +111,16 @@ static void test_bad_scenarios(void **state)
 		     "within [0, 1]");
 	expect_error("calibration = \"cal.cfg\";\nvariants = ( { name = \"a\"; skip = [\"x\"]; } );\n",
 		     "s.cfg:2:", "unknown stage 'x'");
+	/* the deep idle exit and what decides it: a fixed threshold or the host's halt polling */
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_deep_us = 80.0; };\n", "s.cfg:2:",
+		     "goes with cpu.idle_exit_deep_after_us or cpu.halt_poll_us");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { halt_poll_us = 200.0; };\n", "s.cfg:2:",
+		     "goes with cpu.idle_exit_deep_after_us or cpu.halt_poll_us");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_deep_us = 80.0;\n"
+		     "  idle_exit_deep_after_us = 200.0; halt_poll_us = 200.0; };\n", "s.cfg:2:",
+		     "set one");
+	expect_error("calibration = \"cal.cfg\";\ncpu = {\n  halt_poll_grow = -1; };\n", "s.cfg:3:",
+		     "out of range");
 }
 
 static void test_bad_calibrations(void **state)

@@ -289,6 +289,51 @@ static void test_idle_exit_deep(void **state)
 	deep_exit_case(2000, 60300);
 }
 
+/* cpu.halt_poll_us: the host's adaptive halt polling decides which wake-ups are deep, for the
+ * woken thread's delay and the waker's deep_wake_ns alike. One frame every 235.3 us (4250/s)
+ * wakes the application on idle core 1, which runs 500 ns, switches twice (300 ns each) and
+ * halts; idle exit 12 us shallow, 89 us deep, window at most 200 us, grown x2 from 10 us, cut
+ * to 0. After a deep wake-up the core halts 235.3 - 89.3 - 0.8 = 145.2 us, after a shallow one
+ * 222.2 us. KVM's rule cycles: a 222 us halt finds the window (160 us) short: deep, and being
+ * over 200 us it cuts the window to 0; the next five 145 us halts are deep and grow it to 10,
+ * 20, 40, 80 and 160 us; the one after falls within it: shallow. So 6 wake-ups in 7 are deep,
+ * the mean delay is (6 x 89.3 + 12.3) / 7 us, and each deep one costs its waker deep_wake_ns.
+ * At 2000 frames/s (halts of ~499 us or ~412 us, all over 200 us) the window never opens: all
+ * deep; at 10000/s (halts under 100 us once it has grown past them, in the warm-up) none.
+ * Tolerance: one cycle (7 wake-ups) at the window's edges. */
+static void halt_poll_case(double pps, double deep_frac)
+{
+	struct model_config c;
+	static struct sim_results r;
+	const double deep_ns = 5000;
+	double n, lat = 12300 + deep_frac * (89300 - 12300);
+	char what[96];
+
+	socket_config(&c, NAPI_SOFTIRQ, pps, 200);
+	c.idle_exit_us = 12;
+	c.idle_exit_deep_us = 89;
+	c.halt_poll_us = 200;
+	c.cal.stage[STAGE_TRANSPORT].deep_wake_ns = deep_ns;
+	c.cal.stage[STAGE_TRANSPORT].deep_wake_after_us = 200;	/* not used: halt polling decides */
+	run_ok(&c, &r);
+	n = r.app_wakeups_per_s * r.seconds;
+	assert_near(n, pps * r.seconds, 2, "application wake-ups");
+	snprintf(what, sizeof(what), "deep wake-ups per wake-up, %.0f frames/s", pps);
+	assert_near(r.deep_wakeups_per_s / r.app_wakeups_per_s, deep_frac, 7 / n, what);
+	snprintf(what, sizeof(what), "wake-up to running, mean ns, %.0f frames/s", pps);
+	assert_near(r.app_wake_latency_ns, lat, 7 * (89300 - 12300) / n + 1, what);
+	snprintf(what, sizeof(what), "transport ns per frame, %.0f frames/s", pps);
+	assert_near(r.stage[STAGE_TRANSPORT].cpu_ns_per_s / r.delivered_pps, 200 + deep_frac * deep_ns,
+		    7 * deep_ns / n + 1, what);
+}
+
+static void test_halt_poll(void **state)
+{
+	halt_poll_case(4250, 6.0 / 7);
+	halt_poll_case(2000, 1);
+	halt_poll_case(10000, 0);
+}
+
 /* transport.wake_idle_ns: a wake-up costs wake_idle_ns x min(1, idle / wake_idle_after_us) more
  * for the time the application's core idled. One frame every 50 us, softirq NAPI on core 0, the
  * application on core 1 busy 500 ns per call plus two 300 ns switches, so it idles between
@@ -440,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_idle_exit),
 		cmocka_unit_test(test_idle_exit_jitter),
 		cmocka_unit_test(test_idle_exit_deep),
+		cmocka_unit_test(test_halt_poll),
 		cmocka_unit_test(test_wake_idle_ramp),
 		cmocka_unit_test(test_deferred_free),
 		cmocka_unit_test(test_sender_cpu),
