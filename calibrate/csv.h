@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* room for a log2 histogram of 32 slots with 64-bit counts, as text */
+#define RXC_HIST_TEXT 800
+
 struct meas_row {
 	int step;			/* 1-based */
 	double rate_requested_bps;	/* UDP payload bits/s asked for (0: passive) */
@@ -42,6 +45,8 @@ struct meas_row {
 	 * latency from the waking to the switch in: mean and standard deviation, ns (0: not
 	 * probed) */
 	double rx_wakeups, rx_wake_latency_ns, rx_wake_latency_sd_ns;
+	/* their latency as a log2 histogram, "SLOT:COUNT ..." (model/loghist.h; "": not probed) */
+	char rx_wake_hist[RXC_HIST_TEXT];
 };
 
 extern const char meas_csv_header[];

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "loghist.h"
 #include "afile.h"
 #include "csv.h"
 #include "inferred.h"
@@ -597,6 +598,15 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 			m->probe_ns_per_event = r->mean_event_ns;
 			m->rx_wakeups = wake_latency(&r->d, &m->rx_wake_latency_ns,
 						     &m->rx_wake_latency_sd_ns);
+			{
+				uint64_t h[LOGHIST_SLOTS];
+
+				_Static_assert(RXS_HIST_SLOTS == LOGHIST_SLOTS, "histogram slots");
+				for (int k = 0; k < LOGHIST_SLOTS; k++)
+					h[k] = r->d.wake_hist[k];
+				if (loghist_format(h, m->rx_wake_hist, sizeof(m->rx_wake_hist)) < 0)
+					m->rx_wake_hist[0] = 0;
+			}
 		}
 	}
 	return 0;

@@ -779,7 +779,15 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 			err = get_nonneg(l, s, &c->idle_exit_deep_us);
 		else if (KEY("idle_exit_deep_after_us"))
 			err = get_nonneg(l, s, &c->idle_exit_deep_after_us);
-		else if (KEY("halt_poll_us"))
+		else if (KEY("idle_exit_hist")) {
+			const char *v = NULL;
+			char msg[160], p[128];
+
+			err = get_str(l, s, &v);
+			if (!err && loghist_parse(v, c->idle_exit_hist, msg, sizeof(msg)))
+				err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
+			c->has_idle_exit_hist = !err;
+		} else if (KEY("halt_poll_us"))
 			err = get_nonneg(l, s, &c->halt_poll_us);
 		else if (KEY("halt_poll_grow"))
 			err = get_int(l, s, 0, 1000, &c->halt_poll_grow);
@@ -792,6 +800,9 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 		if (err)
 			return err;
 	}
+	if (c->has_idle_exit_hist && (c->idle_exit_us > 0 || c->idle_exit_cv > 0))
+		return config_fail(l, g, "cpu.idle_exit_hist is the shallow idle exit's distribution: "
+				  "set it or cpu.idle_exit_us (with idle_exit_cv), not both");
 	if (c->idle_exit_deep_after_us > 0 && c->halt_poll_us > 0)
 		return config_fail(l, g, "cpu.idle_exit_deep_after_us and cpu.halt_poll_us both decide "
 				  "which wake-ups are deep: set one");

@@ -5,6 +5,7 @@
 #ifndef RX_CONFIG_H
 #define RX_CONFIG_H
 
+#include "loghist.h"
 #include <limits.h>
 #include <stdint.h>
 
@@ -90,6 +91,10 @@ struct model_config {
 	 * a wake-up within the window is shallow, a later one deep (docs/model.md) */
 	double halt_poll_us, halt_poll_grow_start_us;
 	int halt_poll_grow, halt_poll_shrink;
+	/* cpu.idle_exit_hist: the shallow idle exit drawn from this log2 histogram (weights per
+	 * slot, model/loghist.h) instead of idle_exit_us; has_idle_exit_hist says it is set */
+	double idle_exit_hist[LOGHIST_SLOTS];
+	int has_idle_exit_hist;
 
 	/* nic */
 	enum nic_mode nic_mode;

@@ -436,8 +436,15 @@ static void thread_wake(struct sim *s, int idx)
 			double exit_ns = s->cfg.idle_exit_us * 1e3, k;
 			uint64_t ready;
 
-			if (core_halted(s, c, s->now))
+			if (core_halted(s, c, s->now)) {
 				exit_ns = s->cfg.idle_exit_deep_us * 1e3;
+			} else if (s->idle_exit_table) {
+				/* a slot by its weight, then uniform within it */
+				int slot = (int)gsl_ran_discrete(s->rng, s->idle_exit_table);
+
+				exit_ns = loghist_lo(slot) +
+					  gsl_rng_uniform(s->rng) * (loghist_hi(slot) - loghist_lo(slot));
+			}
 			if (exit_ns > 0 && s->cfg.idle_exit_cv > 0) {
 				k = 1 / (s->cfg.idle_exit_cv * s->cfg.idle_exit_cv);
 				exit_ns = gsl_ran_gamma(s->rng, k, exit_ns / k);
@@ -1284,6 +1291,11 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 					   INFINITY;
 		source_next(s);
 	}
+	if (c->has_idle_exit_hist) {
+		s->idle_exit_table = gsl_ran_discrete_preproc(LOGHIST_SLOTS, c->idle_exit_hist);
+		if (!s->idle_exit_table)
+			goto nomem;
+	}
 	s->t_start = c->warmup_ns;
 	s->t_end = c->warmup_ns + c->duration_ns;
 	s->batch_len = (c->duration_ns + c->batches - 1) / c->batches;
@@ -1304,6 +1316,8 @@ void sim_free(struct sim *s)
 		gsl_rng_free(s->rng);
 	if (s->src.size_table)
 		gsl_ran_discrete_free(s->src.size_table);
+	if (s->idle_exit_table)
+		gsl_ran_discrete_free(s->idle_exit_table);
 	eventq_free(&s->eq);
 	for (int q = 0; q < MAX_QUEUES; q++)
 		free(s->napi[q].ring.q.buf);

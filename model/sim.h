@@ -194,6 +194,7 @@ struct sim {
 	int measuring;
 
 	struct source src;
+	gsl_ran_discrete_t *idle_exit_table;	/* cpu.idle_exit_hist's slots, or NULL */
 	int flow_queue_n;
 	int *flow_queue;		/* flow -> rx queue (RSS) */
 	int armed;			/* napis with IRQ enabled, none pending */

@@ -121,6 +121,14 @@ static void test_bad_scenarios(void **state)
 		     "set one");
 	expect_error("calibration = \"cal.cfg\";\ncpu = {\n  halt_poll_grow = -1; };\n", "s.cfg:3:",
 		     "out of range");
+	expect_error("calibration = \"cal.cfg\";\ncpu = {\n  idle_exit_hist = \"13:2 40:1\"; };\n",
+		     "s.cfg:3:", "cpu.idle_exit_hist: '40:1' is not SLOT:COUNT");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_hist = 13.0; };\n", "s.cfg:2:",
+		     "expected a string");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_hist = \"13:0\"; };\n", "s.cfg:2:",
+		     "no count above 0");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_us = 12.0;\n"
+		     "  idle_exit_hist = \"13:5\"; };\n", "s.cfg:2:", "not both");
 }
 
 static void test_bad_calibrations(void **state)

@@ -289,6 +289,28 @@ static void test_idle_exit_deep(void **state)
 	deep_exit_case(2000, 60300);
 }
 
+/* cpu.idle_exit_hist: the idle exit is drawn from a log2 histogram, uniform within a slot.
+ * One frame every 500 us wakes the application on idle core 1; weights 3 on slot 13
+ * ([8192, 16384) ns, mean 12288) and 1 on slot 16 ([65536, 131072), mean 98304): the mean exit
+ * is 33792 ns, plus the 300 ns switch to it, within 3.29 standard errors of the mean over the
+ * window's wake-ups (sd of that mixture: 38479 ns); the largest is under 131072 + 300 ns. */
+static void test_idle_exit_hist(void **state)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char err[160];
+	double n;
+
+	socket_config(&c, NAPI_SOFTIRQ, 2000, 200);
+	assert_int_equal(loghist_parse("13:3 16:1", c.idle_exit_hist, err, sizeof(err)), 0);
+	c.has_idle_exit_hist = 1;
+	run_ok(&c, &r);
+	n = r.app_wakeups_per_s * r.seconds;
+	assert_near(n, 2000 * r.seconds, 2, "application wake-ups");
+	assert_near(r.app_wake_latency_ns, 33792 + 300, 3.29 * 38479 / sqrt(n), "wake-up to running, mean ns");
+	assert_near(r.app_wake_latency_sd_ns, 38479, 0.1 * 38479, "wake-up to running, sd ns");
+}
+
 /* cpu.halt_poll_us: the host's adaptive halt polling decides which wake-ups are deep, for the
  * woken thread's delay and the waker's deep_wake_ns alike. One frame every 235.3 us (4250/s)
  * wakes the application on idle core 1, which runs 500 ns, switches twice (300 ns each) and
@@ -486,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_idle_exit_jitter),
 		cmocka_unit_test(test_idle_exit_deep),
 		cmocka_unit_test(test_halt_poll),
+		cmocka_unit_test(test_idle_exit_hist),
 		cmocka_unit_test(test_wake_idle_ramp),
 		cmocka_unit_test(test_deferred_free),
 		cmocka_unit_test(test_sender_cpu),

@@ -1,5 +1,6 @@
 /* Rate, duration and byte parsing: the accepted forms and the rejected ones. */
 #include "testutil.h"
+#include "loghist.h"
 #include "units.h"
 
 static void test_rates(void **state)
@@ -60,6 +61,46 @@ static void test_durations(void **state)
 	assert_true(ns == 10000000000000000000ull);
 }
 
+/* Log2 histograms as text: format, parse back, the slot bounds and the mean uniform within
+ * slots (slot 13: [8192, 16384) ns, mid 12288; slot 0: [0, 2), mid 1). */
+static void test_loghist(void **state)
+{
+	uint64_t n[LOGHIST_SLOTS] = { 0 };
+	double w[LOGHIST_SLOTS];
+	char buf[64], err[160];
+
+	n[0] = 2;
+	n[13] = 3;
+	n[31] = 18446744073709551615ull;
+	assert_int_equal(loghist_format(n, buf, sizeof(buf)), 32);
+	assert_string_equal(buf, "0:2 13:3 31:18446744073709551615");
+	assert_int_equal(loghist_format(n, buf, 10), -ENOSPC);
+	assert_string_equal(buf, "");
+	memset(n, 0, sizeof(n));
+	assert_int_equal(loghist_format(n, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+
+	assert_int_equal(loghist_parse(" 13:3  16:1.5 ", w, err, sizeof(err)), 0);
+	assert_true(w[13] == 3 && w[16] == 1.5 && w[12] == 0);
+	assert_true(loghist_lo(13) == 8192 && loghist_hi(13) == 16384 && loghist_lo(0) == 0);
+	assert_true(fabs(loghist_mean(w) - (3 * 12288 + 1.5 * 98304) / 4.5) < 1e-9);
+	assert_int_equal(loghist_parse("0:1", w, err, sizeof(err)), 0);
+	assert_true(loghist_mean(w) == 1);
+
+	assert_int_equal(loghist_parse("32:1", w, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'32:1' is not SLOT:COUNT"));
+	assert_int_equal(loghist_parse("13:1 12:1", w, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "slots go up"));
+	assert_int_equal(loghist_parse("13:x", w, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "count 'x'"));
+	assert_int_equal(loghist_parse("13:-1", w, err, sizeof(err)), -EINVAL);
+	assert_int_equal(loghist_parse("13:1e999", w, err, sizeof(err)), -EINVAL);
+	assert_int_equal(loghist_parse("13", w, err, sizeof(err)), -EINVAL);
+	assert_int_equal(loghist_parse("13:0", w, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no count above 0"));
+	assert_int_equal(loghist_parse("", w, err, sizeof(err)), -EINVAL);
+}
+
 static void test_bytes(void **state)
 {
 	uint64_t b;
@@ -79,6 +120,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_loghist),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_bytes),

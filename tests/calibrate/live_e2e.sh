@@ -64,6 +64,8 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		tx_ns[st] = $c["tx_thread_ns"]; rx_ns[st] = $c["rx_thread_ns"]; napi_ns[st] = $c["napi_thread_ns"]
 		rx_runs[st] = $c["rx_thread_runs"]; wk[st] = $c["rx_wakeups"]
 		lat[st] = $c["rx_wake_latency_ns"]
+		nh = split($c["rx_wake_hist"], hs, " "); hn[st] = 0
+		for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); hn[st] += kv[2] }
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -97,6 +99,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (mode != "lean" && abs(wk[st] - rx_runs[st]) > 0.01 * rx_runs[st] + 2) { print "  probed wake-ups vs the receiver sleeps off by more than 1 % + 2"; bad = 1 }
 			if (mode != "lean" && !(lat[st] > 0 && lat[st] < 1e7)) { print "  wake-up latency not in (0, 10 ms)"; bad = 1 }
 			if (mode == "lean" && wk[st] != 0) { print "  lean: wake-ups probed"; bad = 1 }
+			if (hn[st] != wk[st]) { print "  wake-up latency histogram counts " hn[st] " wake-ups, not " wk[st]; bad = 1 }
 			if (mode == "lean" && abs(rel(calls[st, "softirq"], polls[st])) > 0.01) { print "  lean: NET_RX calls of the sender CPU vs polls off by more than 1 %"; bad = 1 }
 			if (mode != "threaded" && !(tx_ns[st] > 0)) { print "  sender thread CPU time not read"; bad = 1 }
 			if (mode == "threaded" && !(napi_ns[st] > 0)) { print "  NAPI kthread CPU time not read"; bad = 1 }

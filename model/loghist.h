@@ -1,0 +1,29 @@
+/* Log2 histograms of durations as text: "K:N K:N ...", slot K counting values in [2^K, 2^(K+1))
+ * ns (slot 0: [0, 2)), only the non-empty slots, ascending. rxcalibrate writes the receiver's
+ * wake-up latency so (measurements.csv column rx_wake_hist) and rxmodel reads the same text as
+ * cpu.idle_exit_hist, the distribution it draws a shallow idle exit from. */
+#ifndef RX_LOGHIST_H
+#define RX_LOGHIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOGHIST_SLOTS 32
+
+/* Writes counts @n[0..LOGHIST_SLOTS) into @buf; "" when all are 0. Returns the length, or
+ * -ENOSPC when @len is too short. */
+int loghist_format(const uint64_t *n, char *buf, size_t len);
+
+/* Parses @s into counts @w[0..LOGHIST_SLOTS) (zeroed first). 0, or -EINVAL with a message
+ * naming the offending item in @err: a slot outside 0..31, a repeated or descending slot, a
+ * count that is not a finite number >= 0, no non-zero count. */
+int loghist_parse(const char *s, double *w, char *err, size_t len);
+
+/* Lower and upper bound of slot @k, ns. */
+double loghist_lo(int k);
+double loghist_hi(int k);
+
+/* Mean of the distribution that is uniform within each slot, ns (0 for no weight). */
+double loghist_mean(const double *w);
+
+#endif
