@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every figure of docs/figures.md, from data a command produced:
 #   1. rxmodel writes the model's side into FIGDIR as CSV (docs/report.md columns);
-#   2. the live testbed measurements in DATA (default experiments/data/round4to10, the pooled
+#   2. the live testbed measurements in DATA (default experiments/data/round4to11, the pooled
 #      rounds the shipped testbed calibrations were fitted on; rxcalibrate run,
 #      docs/measurements-csv.md) are reduced to one row per rate step, in rxmodel's column
 #      names, into FIGDIR;
@@ -14,7 +14,7 @@ fig=${2:?usage: $0 OUTPUT_DIR FIGDIR}
 seed=${SEED:-1}
 here=$(dirname "$0")
 gp=$here/figures
-data=${DATA:-$here/data/round4to10}	# DATA=experiments/data: the second and third rounds
+data=${DATA:-$here/data/round4to11}	# DATA=experiments/data: the second and third rounds
 rxmodel=$out/rxmodel
 
 [ -x "$rxmodel" ] || { echo "$0: $rxmodel not built (make OUTPUT=$out)" >&2; exit 2; }
