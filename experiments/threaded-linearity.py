@@ -57,20 +57,27 @@ def main(path):
         }
         data.append(x)
     print("rate Mbit/s  steps  polls k/s  packets k/s  sleeps k/s  stages ms/s  "
-          "kthread ms/s  stages/kthread")
+          "kthread ms/s  stages/kthread   (sleeps: steps that recorded them)")
     for rate in sorted({x["rate"] for x in data}):
         a = [x for x in data if x["rate"] == rate]
         m = {k: sum(x[k] for x in a) / len(a) for k in a[0]}
+        slept = [x["sleeps"] for x in a if x["sleeps"] > 0]
+        m["sleeps"] = sum(slept) / len(slept) if slept else 0
         print("%10d %6d %10.1f %12.1f %11.1f %12.1f %13.1f %15.2f" %
               (rate, len(a), m["polls"], m["packets"], m["sleeps"], m["stages"],
                m["kthread"], m["stages"] / m["kthread"]))
 
     def report(label, cols, target):
-        fit = [x for x in data if x["rate"] not in HELD]
+        # the receiver's sleeps (rx_thread_runs) are 0 in rounds that did not record them:
+        # a fit on them uses only the steps that did
+        rows = [x for x in data if "sleeps" not in cols or x["sleeps"] > 0]
+        if len(rows) < len(data):
+            label += " (%d steps)" % len(rows)
+        fit = [x for x in rows if x["rate"] not in HELD]
         b = lstsq([[x[c] for c in cols] for x in fit], [x[target] for x in fit])
         out = []
         for rate in HELD:
-            a = [x for x in data if x["rate"] == rate]
+            a = [x for x in rows if x["rate"] == rate]
             pred = sum(sum(bb * x[c] for bb, c in zip(b, cols)) for x in a) / len(a)
             meas = sum(x[target] for x in a) / len(a)
             out.append("%d: %+.1f %%" % (rate, (pred / meas - 1) * 100))

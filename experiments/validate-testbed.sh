@@ -103,19 +103,21 @@ live() {
 
 cat_runs() {	# cat_runs OUT RUN.csv...: one file, steps renumbered 1.. across the runs; the runs'
 	# RUN.csv.foreign files (if any) likewise into OUT.foreign. Files written before a column
-	# was appended to measurements.csv get it as 0 (the widest header is kept).
+	# was appended to measurements.csv get it as 0, or empty for the text column rx_wake_hist
+	# (the widest header is kept).
 	local o=$1
 	shift
 	awk -F, -v OFS=, -v fo="$o.foreign" '
 		BEGIN { for (i = 1; i < ARGC; i++) { if ((getline l < ARGV[i]) > 0 &&
 				split(l, h, ",") > hn) { hn = split(l, h, ","); hdr = l }
 				close(ARGV[i]) }
-			print hdr }
+			split(hdr, wh, ","); print hdr }
 		FNR == 1 { base = last; ff = FILENAME ".foreign"
 			while ((getline l < ff) > 0) { split(l, a, ",")
 				if (a[1] ~ /^[0-9]+$/) { fs[a[1] + base] = a[2]; any = 1 } }
 			close(ff); next }
-		{ $1 = $1 + base; if ($1 > last) last = $1; for (k = NF + 1; k <= hn; k++) $k = 0
+		{ $1 = $1 + base; if ($1 > last) last = $1
+			for (k = NF + 1; k <= hn; k++) $k = wh[k] == "rx_wake_hist" ? "" : 0
 			print }
 		END { if (any) { print "step,foreign_share" >fo
 				for (k = 1; k <= last; k++) if (k in fs) print k "," fs[k] >fo } }' "$@" >"$o"

@@ -15,7 +15,8 @@ FNR == 1 { delete c; for (i = 1; i <= NF; i++) c[$i] = i
 	   if (!("rx_wake_hist" in c)) { print FILENAME ": no column rx_wake_hist" > "/dev/stderr"; bad = 1; exit 1 }
 	   next }
 $c["stage"] == "app" && $c["rate_requested_bps"] + 0 >= min + 0 {
-	steps++; n = split($c["rx_wake_hist"], hs, " ")
+	if ($c["rx_wake_hist"] ~ /:/) steps++
+	n = split($c["rx_wake_hist"], hs, " ")
 	for (i = 1; i <= n; i++) { split(hs[i], kv, ":"); h[kv[1] + 0] += kv[2] }
 }
 END {

@@ -70,6 +70,10 @@ int loghist_parse(const char *s, double *w, char *err, size_t len)
 		last = (int)k;
 		p = end;
 	}
+	if (!isfinite(total)) {
+		snprintf(err, len, "the counts add up to more than a double holds");
+		return -EINVAL;
+	}
 	if (!(total > 0)) {
 		snprintf(err, len, "no count above 0 (expected SLOT:COUNT ..., e.g. \"12:40 13:900\")");
 		return -EINVAL;

@@ -16,7 +16,7 @@ int loghist_format(const uint64_t *n, char *buf, size_t len);
 
 /* Parses @s into counts @w[0..LOGHIST_SLOTS) (zeroed first). 0, or -EINVAL with a message
  * naming the offending item in @err: a slot outside 0..31, a repeated or descending slot, a
- * count that is not a finite number >= 0, no non-zero count. */
+ * count that is not a finite number >= 0, counts whose sum overflows, no non-zero count. */
 int loghist_parse(const char *s, double *w, char *err, size_t len);
 
 /* Lower and upper bound of slot @k, ns. */

@@ -1227,6 +1227,7 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 
 		k->id = i;
 		k->curr = -1;
+		k->halt_seq = UINT64_MAX;	/* the first idle period is undecided too */
 		k->ksoftirqd = add_thread(s, TH_KSOFTIRQD, i, -1);
 	}
 	for (int q = 0; q < c->queues; q++) {

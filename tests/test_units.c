@@ -95,6 +95,8 @@ static void test_loghist(void **state)
 	assert_non_null(strstr(err, "count 'x'"));
 	assert_int_equal(loghist_parse("13:-1", w, err, sizeof(err)), -EINVAL);
 	assert_int_equal(loghist_parse("13:1e999", w, err, sizeof(err)), -EINVAL);
+	assert_int_equal(loghist_parse("13:1e308 20:1e308", w, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "add up to more"));
 	assert_int_equal(loghist_parse("13", w, err, sizeof(err)), -EINVAL);
 	assert_int_equal(loghist_parse("13:0", w, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "no count above 0"));
