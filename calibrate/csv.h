@@ -7,8 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* room for a log2 histogram of 32 slots with 64-bit counts, as text */
-#define RXC_HIST_TEXT 800
+#include "loghist.h"
 
 struct meas_row {
 	int step;			/* 1-based */
@@ -46,7 +45,7 @@ struct meas_row {
 	 * probed) */
 	double rx_wakeups, rx_wake_latency_ns, rx_wake_latency_sd_ns;
 	/* their latency as a log2 histogram, "SLOT:COUNT ..." (model/loghist.h; "": not probed) */
-	char rx_wake_hist[RXC_HIST_TEXT];
+	char rx_wake_hist[LOGHIST_TEXT];
 };
 
 extern const char meas_csv_header[];

@@ -57,7 +57,7 @@ enum col {
 	C_STEP, C_STAGE, C_METHOD, C_PAYLOAD, C_CALLS, C_CPU, C_PACKETS, C_SAMPLES, C_OFFERED_BPS,
 	/* optional */
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
-	C_POLLS, C_NET_RX, C_RX_RUNS, C_NCOLS
+	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -69,6 +69,8 @@ static const char *const col_name[C_NCOLS] = {
 	[C_DURATION] = "duration_s", [C_NAPI] = "napi_mode", [C_UNIT] = "unit",
 	[C_DROPS_KFREE] = "drops_kfree", [C_VARIANT] = "variant", [C_RX_THREAD] = "rx_thread_ns",
 	[C_POLLS] = "polls", [C_NET_RX] = "net_rx_softirq_ns", [C_RX_RUNS] = "rx_thread_runs",
+	[C_WAKEUPS] = "rx_wakeups", [C_WAKE_LAT] = "rx_wake_latency_ns",
+	[C_WAKE_HIST] = "rx_wake_hist",
 };
 
 #define MAX_FIELDS 64
@@ -180,7 +182,7 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		}
 		for (int c = 0; c < C_NCOLS; c++) {
 			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
-			    c == C_VARIANT)
+			    c == C_VARIANT || c == C_WAKE_HIST)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -240,6 +242,21 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->polls = idx[C_POLLS] >= 0 ? v[C_POLLS] : 0;
 			sp->rx_runs = idx[C_RX_RUNS] >= 0 ? v[C_RX_RUNS] : 0;
 			sp->net_rx_ns = idx[C_NET_RX] >= 0 ? v[C_NET_RX] : NAN;
+			sp->rx_wakeups = idx[C_WAKEUPS] >= 0 ? v[C_WAKEUPS] : 0;
+			sp->rx_wake_lat_ns = idx[C_WAKE_LAT] >= 0 ? v[C_WAKE_LAT] : 0;
+			/* the histogram: text, empty (or 0, in files padded by older scripts)
+			 * where there is none */
+			if (idx[C_WAKE_HIST] >= 0 && strchr(f[idx[C_WAKE_HIST]], ':')) {
+				char herr[160];
+
+				if (loghist_parse(f[idx[C_WAKE_HIST]], sp->wake_hist, herr,
+						  sizeof(herr))) {
+					set_err(err, len, "%s:%d: column 'rx_wake_hist': %s", path,
+						lineno, herr);
+					ret = -EINVAL;
+					goto out;
+				}
+			}
 		}
 		if (idx[C_VARIANT] >= 0) {
 			const char *var = f[idx[C_VARIANT]];
@@ -968,6 +985,8 @@ static void stage_source(char *buf, size_t len, const struct fit_data *d,
 		buf[len - 1] = 0;
 }
 
+static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *ie);
+
 static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		      const struct fit_result *res, const struct rxc_host *h, const char *date)
 {
@@ -987,6 +1006,12 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "# Unit costs in ns per call (stage unit), per packet and per frame byte\n"
 		   "# (payload + %d); see docs/fit.md.\n",
 		FIT_FRAME_OVERHEAD);
+	{
+		struct fit_idle_exit ie;
+
+		fit_idle_exit(d, &ie);
+		put_idle_exit(f, "# ", &ie);
+	}
 	fprintf(f, "calibration:\n{\n  name = ");
 	put_str(f, name);
 	fprintf(f, ";\n  description = ");
@@ -1278,6 +1303,75 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 	}
 }
 
+void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie)
+{
+	double deep_n = 0, deep_ns = 0;
+
+	memset(ie, 0, sizeof(*ie));
+	ie->halt_shallow_us = ie->halt_deep_us = NAN;
+	for (int i = 0; i < d->nsteps; i++) {
+		const struct fit_step *sp = &d->step[i];
+		double n = 0, slow = 0, halt = NAN;
+		bool deep;
+
+		for (int k = 0; k < LOGHIST_SLOTS; k++) {
+			n += sp->wake_hist[k];
+			slow += k >= FIT_DEEP_SLOT ? sp->wake_hist[k] : 0;
+		}
+		/* the receiver on a CPU of its own, woken from idle: softirq NAPI */
+		if (!(n > 0) || strcmp(sp->napi_mode, "softirq"))
+			continue;
+		deep = slow > n / 2;
+		if (sp->rx_wakeups > 0 && sp->rx_thread_ns > 0 && sp->duration_s > 0)
+			halt = ((sp->duration_s * 1e9 - sp->rx_thread_ns) / sp->rx_wakeups -
+				sp->rx_wake_lat_ns) / 1e3;
+		if (deep) {
+			ie->deep++;
+			deep_n += sp->rx_wakeups;
+			deep_ns += sp->rx_wakeups * sp->rx_wake_lat_ns;
+			if (isfinite(halt) && !(halt >= ie->halt_deep_us))
+				ie->halt_deep_us = halt;
+		} else {
+			ie->shallow++;
+			for (int k = 0; k < LOGHIST_SLOTS; k++)
+				ie->hist[k] += sp->wake_hist[k];
+			if (isfinite(halt) && !(halt <= ie->halt_shallow_us))
+				ie->halt_shallow_us = halt;
+		}
+	}
+	ie->deep_us = deep_n > 0 ? deep_ns / deep_n / 1e3 : NAN;
+}
+
+/* The idle-exit summary as a scenario's cpu group, each line starting with @pre. */
+static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *ie)
+{
+	uint64_t n[LOGHIST_SLOTS];
+	char text[LOGHIST_TEXT];
+
+	if (!ie->shallow && !ie->deep)
+		return;
+	fprintf(f, "%sidle exits for rxmodel's cpu group, from the receiver's wake-ups in %d shallow "
+		"and %d deep softirq steps (docs/fit.md):\n", pre, ie->shallow, ie->deep);
+	if (ie->shallow) {
+		for (int k = 0; k < LOGHIST_SLOTS; k++)
+			n[k] = (uint64_t)llround(ie->hist[k]);
+		if (loghist_format(n, text, sizeof(text)) > 0)
+			fprintf(f, "%s  idle_exit_hist = \"%s\";  # mean %.1f us\n", pre, text,
+				loghist_mean(ie->hist) / 1e3);
+	}
+	if (ie->deep)
+		fprintf(f, "%s  idle_exit_deep_us = %.1f;\n", pre, ie->deep_us);
+	if (ie->shallow && ie->deep && ie->halt_shallow_us < ie->halt_deep_us)
+		fprintf(f, "%s  halt_poll_us = %.1f;  # between the longest mean halt before a "
+			"shallow wake-up (%.0f us) and the shortest before a deep one (%.0f us)\n",
+			pre, (ie->halt_shallow_us + ie->halt_deep_us) / 2, ie->halt_shallow_us,
+			ie->halt_deep_us);
+	else if (ie->shallow && ie->deep)
+		fprintf(f, "%s  # no halt_poll_us: a shallow step's mean halt (%.0f us) is not below "
+			"every deep one's (%.0f us); set idle_exit_deep_after_us by hand\n", pre,
+			ie->halt_shallow_us, ie->halt_deep_us);
+}
+
 int fit_main(const struct fit_opts *o)
 {
 	struct fit_data *d = calloc(1, sizeof(*d));
@@ -1351,6 +1445,14 @@ int fit_main(const struct fit_opts *o)
 	for (int st = 0; st < STAGE_COUNT; st++)
 		if (res->stage[st].fitted)
 			print_stage(d, st, &res->stage[st], o->verbose);
+	{
+		struct fit_idle_exit ie;
+
+		fit_idle_exit(d, &ie);
+		if (ie.shallow || ie.deep)
+			printf("\n");
+		put_idle_exit(stdout, "", &ie);
+	}
 	if (fit_write_calibration(o->out, o->name ? o->name : "measured", d, res, err,
 				  sizeof(err))) {
 		fprintf(stderr, "rxcalibrate fit: %s\n", err);

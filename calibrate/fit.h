@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "loghist.h"
 #include "stage.h"
 
 /* UDP 8 + IPv4 20 + Ethernet 14 + FCS 4: the frame bytes the model's per_byte_ns multiplies */
@@ -74,6 +75,10 @@ struct fit_step {
 	double consumed;
 	double polls;		/* NAPI polls of the device in the window (0: unknown) */
 	double rx_runs;		/* the receiver's sleeps (rx_thread_runs; 0: unknown) */
+	/* the probes' wake-ups of the receiver (rx_wakeups), their mean latency
+	 * (rx_wake_latency_ns) and its log2 histogram (rx_wake_hist; all 0: none) */
+	double rx_wakeups, rx_wake_lat_ns;
+	double wake_hist[LOGHIST_SLOTS];
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
 	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
 	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
@@ -94,6 +99,22 @@ struct fit_data {
 	bool present[STAGE_COUNT];	/* rows seen for this stage */
 	char variant[32];		/* the testbed variant measured; "" without the column */
 };
+
+/* The receiver's wake-up latencies of the softirq steps, summarised as a scenario's cpu group
+ * (docs/fit.md, "Idle exits for the model"): a step is deep when most of its wake-ups take
+ * 2^FIT_DEEP_SLOT ns (32.8 us) or more, the host having stopped polling the halted vCPU. */
+#define FIT_DEEP_SLOT 15
+struct fit_idle_exit {
+	int shallow, deep;		/* steps with a histogram, by kind */
+	double hist[LOGHIST_SLOTS];	/* the shallow steps' histograms, added up */
+	double deep_us;			/* the deep steps' mean latency (per wake-up); NAN: none */
+	/* the mean halt before a wake-up, (window - receiver CPU) / wake-ups - mean latency:
+	 * the longest of a shallow step, the shortest of a deep one; NAN: no such step */
+	double halt_shallow_us, halt_deep_us;
+};
+
+/* Fills @ie from the steps of @d that carry a histogram. */
+void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie);
 
 struct fit_stage_result {
 	bool fitted;		/* false: not measured (method none or no calls), zero costs */

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #define LOGHIST_SLOTS 32
+/* room for the text of LOGHIST_SLOTS slots with 64-bit counts */
+#define LOGHIST_TEXT 800
 
 /* Writes counts @n[0..LOGHIST_SLOTS) into @buf; "" when all are 0. Returns the length, or
  * -ENOSPC when @len is too short. */

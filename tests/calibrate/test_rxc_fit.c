@@ -836,6 +836,84 @@ static void test_softirq_split(void **state)
 	free(rows);
 }
 
+/* The idle-exit summary (fit.h, fit_idle_exit; docs/fit.md "Idle exits for the model"): app rows
+ * of four 2 s steps. Softirq steps 1 and 2 are shallow (most wake-ups in slots 12-13, under
+ * 32.8 us), step 3 deep (most in slot 16), step 4 threaded (left out), step 5 softirq without a
+ * histogram (left out). Each step's mean halt before a wake-up is (2e9 ns - receiver CPU) /
+ * wake-ups - mean latency: steps 1, 2 and 3 give (2e9 - 1e8) / 20000 - 15000 = 80000 ns,
+ * (2e9 - 2e8) / 15000 - 20000 = 100000 ns and (2e9 - 1e8) / 8000 - 90000 = 147500 ns. So the
+ * pooled histogram is the sum of steps 1 and 2, the deep latency 90 us, and halt_poll_us the
+ * middle of 100 and 147.5 us, in the fit's report and as comments of the calibration file. */
+static void test_idle_exit(void **state)
+{
+	static const char *const hist[5] = { "12:15000 13:4000 16:1000", "12:5000 13:9000 16:1000",
+					     "13:500 16:7500", "11:9000", "" };
+	static const char *const mode[5] = { "softirq", "softirq", "softirq", "threaded", "softirq" };
+	static const double wakes[5] = { 20000, 15000, 8000, 9000, 7000 };
+	static const double lat[5] = { 15000, 20000, 90000, 2000, 12000 };
+	static const double rx_ns[5] = { 1e8, 2e8, 1e8, 1e8, 1e8 };
+	struct meas_row rows[5];
+	struct fit_data *d = calloc(1, sizeof(*d));
+	struct fit_idle_exit ie;
+	char csv[128], err[512];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(d);
+	memset(rows, 0, sizeof(rows));
+	for (int k = 0; k < 5; k++) {
+		step_row(&rows[k], k + 1, 100e6 * (k + 1), 8500 * (k + 1), 2, 17000 * (k + 1),
+			 17000 * (k + 1), 1472, STAGE_APP, true);
+		rows[k].napi_mode = mode[k];
+		rows[k].calls = rows[k].packets;
+		rows[k].cpu_ns = 1e7;
+		rows[k].rx_wakeups = wakes[k];
+		rows[k].rx_wake_latency_ns = lat[k];
+		rows[k].rx_thread_ns = rx_ns[k];
+		snprintf(rows[k].rx_wake_hist, sizeof(rows[k].rx_wake_hist), "%s", hist[k]);
+	}
+	snprintf(csv, sizeof(csv), "%s/idle.csv", dir);
+	assert_int_equal(meas_csv_write(csv, rows, 5), 0);
+	if (fit_read_csv(csv, d, err, sizeof(err)))
+		fail_msg("fit_read_csv: %s", err);
+	fit_idle_exit(d, &ie);
+	assert_int_equal(ie.shallow, 2);
+	assert_int_equal(ie.deep, 1);
+	assert_true(ie.hist[12] == 20000 && ie.hist[13] == 13000 && ie.hist[16] == 2000 &&
+		    ie.hist[11] == 0);
+	assert_true(fabs(ie.deep_us - 90) < 1e-9);
+	assert_true(fabs(ie.halt_shallow_us - 100) < 1e-9);
+	assert_true(fabs(ie.halt_deep_us - 147.5) < 1e-9);
+
+	/* a malformed histogram: the file and line */
+	snprintf(rows[1].rx_wake_hist, sizeof(rows[1].rx_wake_hist), "12:5 40:1");
+	assert_int_equal(meas_csv_write(csv, rows, 5), 0);
+	assert_int_equal(fit_read_csv(csv, d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "idle.csv:3: column 'rx_wake_hist': '40:1'"));
+	free(d);
+
+	/* the report and the calibration's comments (fit_main fits the one app stage) */
+	snprintf(rows[1].rx_wake_hist, sizeof(rows[1].rx_wake_hist), "%s", hist[1]);
+	assert_int_equal(meas_csv_write(csv, rows, 5), 0);
+	{
+		char out[128], line[512];
+		struct fit_opts o = { .in = csv, .out = out, .name = "idle" };
+		int seen = 0;
+
+		snprintf(out, sizeof(out), "%s/idle.cfg", dir);
+		assert_int_equal(fit_main(&o), 0);
+		f = fopen(out, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			seen += !!strstr(line, "#   idle_exit_hist = \"12:20000 13:13000 16:2000\";");
+			seen += !!strstr(line, "#   idle_exit_deep_us = 90.0;");
+			seen += !!strstr(line, "#   halt_poll_us = 123.8;");
+		}
+		fclose(f);
+		assert_int_equal(seen, 3);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_wake_idle),
 		cmocka_unit_test(test_cold),
 		cmocka_unit_test(test_softirq_split),
+		cmocka_unit_test(test_idle_exit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
