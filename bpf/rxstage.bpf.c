@@ -356,54 +356,72 @@ int BPF_PROG(netrx_core_raw, struct sk_buff *skb)
 	return on_netrx_core(dev_match(BPF_CORE_READ(skb, dev)));
 }
 
-/* ---- the receiver's wake-ups ----
+/* ---- wake-ups of the receiver and of the threaded NAPI kthread ----
  * From sched_waking, which fires on the waker's CPU when try_to_wake_up() finds the receiver
  * asleep (once per sleep: a second waker finds it no longer sleeping), to the sched_switch that
  * puts it on a CPU: the wake-up IPI, the idle exit of a halted vCPU and the wait in the run
- * queue, the delay rxmodel's cpu.idle_exit_us stands for. Both programs run for every task on
+ * queue, the delay rxmodel's cpu.idle_exit_us stands for. The same for the NAPI kthread, which
+ * veth_xmit wakes from the sender's CPU in threaded mode. Both programs run for every task on
  * the machine and return at once for others; their runs are counted as probe cost. */
 __u64 rx_waking_ns;	/* when the receiver's pending wake-up began; 0: none */
+__u64 napi_waking_ns;	/* the same for the threaded NAPI kthread */
 
 static __always_inline int on_waking(__u32 pid)
 {
-	__u32 tid = rxs_thread_tid[RXS_TH_RX];
+	__u32 tid = rxs_thread_tid[RXS_TH_RX], ktid = rxs_thread_tid[RXS_TH_NAPI];
 
 	/* counted only for the receiver: its wakings run in the socket enqueue (transport),
-	 * whose measured time they inflate; the others return at once, outside the path */
+	 * whose measured time they inflate; the kthread's run in veth_xmit on the sender's CPU,
+	 * outside the receive stages; the others return at once, outside the path */
 	if (tid && pid == tid) {
 		event(cpu_slot(), RXS_EV_WAKING);
 		rx_waking_ns = bpf_ktime_get_ns();
+	} else if (ktid && pid == ktid) {
+		napi_waking_ns = bpf_ktime_get_ns();
 	}
 	return 0;
 }
 
-static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid)
+/* One wake-up of latency now - @t0 into @w. */
+static __always_inline void wake_add(struct rxs_wake *w, __u64 t0)
 {
-	__u32 cpu = cpu_slot(), tid = rxs_thread_tid[RXS_TH_RX];
-	struct rxs_cpu *c = &rxs_cpus[cpu];
-	__u64 t0, d;
+	__u64 d = bpf_ktime_get_ns() - t0;
 
-	event(cpu, RXS_EV_SWITCH);
-	if (!tid)
-		return 0;
-	/* preempted: a waking seen before it was of a receiver still on its CPU (it had set its
-	 * sleeping state and the waker set it running again), which is no wake-up. Not on a
-	 * switch out to sleep: a waker may already be waiting for that switch to complete. */
-	if (prev_pid == tid && preempt)
-		rx_waking_ns = 0;
-	if (next_pid != tid)
-		return 0;
-	t0 = rx_waking_ns;
-	if (!t0)
-		return 0;	/* back from a preemption, not from a sleep */
-	rx_waking_ns = 0;
-	d = bpf_ktime_get_ns() - t0;
 	if (d > 1000000000ull)
 		d = 1000000000ull;	/* (d >> 4)^2 stays far from overflow */
-	c->wake_n++;
-	c->wake_ns += d;
-	c->wake_sq += (d >> 4) * (d >> 4);
-	hist_add(c->wake_hist, d);
+	w->n++;
+	w->ns += d;
+	w->sq += (d >> 4) * (d >> 4);
+	hist_add(w->hist, d);
+}
+
+static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid)
+{
+	__u32 cpu = cpu_slot(), tid = rxs_thread_tid[RXS_TH_RX], ktid = rxs_thread_tid[RXS_TH_NAPI];
+	struct rxs_cpu *c = &rxs_cpus[cpu];
+	__u64 t0;
+
+	event(cpu, RXS_EV_SWITCH);
+	/* preempted: a waking seen before it was of a thread still on its CPU (it had set its
+	 * sleeping state and the waker set it running again), which is no wake-up. Not on a
+	 * switch out to sleep: a waker may already be waiting for that switch to complete. */
+	if (preempt && tid && prev_pid == tid)
+		rx_waking_ns = 0;
+	if (preempt && ktid && prev_pid == ktid)
+		napi_waking_ns = 0;
+	if (tid && next_pid == tid) {
+		t0 = rx_waking_ns;
+		if (t0) {	/* else back from a preemption, not from a sleep */
+			rx_waking_ns = 0;
+			wake_add(&c->wake[RXS_WK_RX], t0);
+		}
+	} else if (ktid && next_pid == ktid) {
+		t0 = napi_waking_ns;
+		if (t0) {
+			napi_waking_ns = 0;
+			wake_add(&c->wake[RXS_WK_NAPI], t0);
+		}
+	}
 	return 0;
 }
 

@@ -57,6 +57,20 @@ struct rxs_stage {
 	__u64 hist[RXS_HIST_SLOTS];
 };
 
+/* Threads whose wake-ups are timed, from sched_waking to the sched_switch that runs them. */
+enum rxs_waked {
+	RXS_WK_RX,		/* the receiver (RXS_TH_RX) */
+	RXS_WK_NAPI,		/* the threaded NAPI kthread (RXS_TH_NAPI) */
+	RXS_WAKED
+};
+
+struct rxs_wake {
+	__u64 n;			/* wake-ups */
+	__u64 ns;			/* their latency, summed */
+	__u64 sq;			/* its square, in (ns / 16)^2 */
+	__u64 hist[RXS_HIST_SLOTS];	/* log2(ns) */
+};
+
 /* The counters the per-frame programs touch come first, on as few cache lines as possible. */
 struct rxs_cpu {
 	__u64 sirq_calls;		/* our NET_RX invocations */
@@ -84,10 +98,8 @@ struct rxs_cpu {
 	__u64 netrx_pkts;		/* net:netif_receive_skb (in __netif_receive_skb_core) (detail) */
 	__u64 irqs;
 	__u64 drops[RXS_DROP_SLOTS];	/* skb:kfree_skb by reason, all devices */
-	/* the receiver's wake-ups (RXS_TH_RX), on the CPU it was switched in on: their number,
-	 * latency from sched_waking to that switch in (ns), its square in (ns / 16)^2, log2 hist */
-	__u64 wake_n, wake_ns, wake_sq;
-	__u64 wake_hist[RXS_HIST_SLOTS];
+	/* wake-ups of the receiver and of the NAPI kthread, on the CPU each was switched in on */
+	struct rxs_wake wake[RXS_WAKED];
 	struct rxs_stage st[STAGE_COUNT];
 };
 

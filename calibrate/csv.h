@@ -46,6 +46,10 @@ struct meas_row {
 	double rx_wakeups, rx_wake_latency_ns, rx_wake_latency_sd_ns;
 	/* their latency as a log2 histogram, "SLOT:COUNT ..." (model/loghist.h; "": not probed) */
 	char rx_wake_hist[LOGHIST_TEXT];
+	/* the same for the threaded NAPI kthread, which veth_xmit wakes (0, "": not threaded or
+	 * not probed) */
+	double napi_wakeups, napi_wake_latency_ns, napi_wake_latency_sd_ns;
+	char napi_wake_hist[LOGHIST_TEXT];
 };
 
 extern const char meas_csv_header[];

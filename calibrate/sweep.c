@@ -533,15 +533,23 @@ static double rx_sleeps(const struct sys_snap *a, const struct sys_snap *b)
 	return a->rx_runs && b->rx_runs >= a->rx_runs ? (double)(b->rx_runs - a->rx_runs) : 0;
 }
 
-/* The receiver's wake-ups in window delta @d (returned) and their latency from waking to running:
- * mean and standard deviation in ns (0 without wake-ups). */
-static double wake_latency(const struct rxs_cpu *d, double *mean, double *sd)
+/* Timed wake-ups @w (the receiver's or the kthread's, a window delta): their number
+ * (returned) and their latency from waking to running, mean and standard deviation in ns (0
+ * without wake-ups), and its histogram as text (model/loghist.h; "" without). */
+static double wake_latency(const struct rxs_wake *w, double *mean, double *sd, char *hist,
+			   size_t len)
 {
-	double n = (double)d->wake_n;
+	double n = (double)w->n;
+	uint64_t h[LOGHIST_SLOTS];
 
-	*mean = n > 0 ? (double)d->wake_ns / n : 0;
-	/* wake_sq is in (ns / 16)^2 */
-	*sd = n > 0 ? sqrt(fmax(0, 256.0 * (double)d->wake_sq / n - *mean * *mean)) : 0;
+	*mean = n > 0 ? (double)w->ns / n : 0;
+	/* sq is in (ns / 16)^2 */
+	*sd = n > 0 ? sqrt(fmax(0, 256.0 * (double)w->sq / n - *mean * *mean)) : 0;
+	_Static_assert(RXS_HIST_SLOTS == LOGHIST_SLOTS, "histogram slots");
+	for (int k = 0; k < LOGHIST_SLOTS; k++)
+		h[k] = w->hist[k];
+	if (hist && loghist_format(h, hist, len) < 0)
+		hist[0] = 0;
 	return n;
 }
 
@@ -596,17 +604,13 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 			m->net_rx_softirq_ns_all = r->softirq_ns_all;
 			m->drops_kfree = kfree_drops(&r->d);
 			m->probe_ns_per_event = r->mean_event_ns;
-			m->rx_wakeups = wake_latency(&r->d, &m->rx_wake_latency_ns,
-						     &m->rx_wake_latency_sd_ns);
-			{
-				uint64_t h[LOGHIST_SLOTS];
-
-				_Static_assert(RXS_HIST_SLOTS == LOGHIST_SLOTS, "histogram slots");
-				for (int k = 0; k < LOGHIST_SLOTS; k++)
-					h[k] = r->d.wake_hist[k];
-				if (loghist_format(h, m->rx_wake_hist, sizeof(m->rx_wake_hist)) < 0)
-					m->rx_wake_hist[0] = 0;
-			}
+			m->rx_wakeups = wake_latency(&r->d.wake[RXS_WK_RX], &m->rx_wake_latency_ns,
+						     &m->rx_wake_latency_sd_ns, m->rx_wake_hist,
+						     sizeof(m->rx_wake_hist));
+			m->napi_wakeups = wake_latency(&r->d.wake[RXS_WK_NAPI],
+						       &m->napi_wake_latency_ns,
+						       &m->napi_wake_latency_sd_ns, m->napi_wake_hist,
+						       sizeof(m->napi_wake_hist));
 		}
 	}
 	return 0;
@@ -690,23 +694,30 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 	}
 	if (!r)
 		return;
-	if (r->d.wake_n) {
-		double mean, sd, n = wake_latency(&r->d, &mean, &sd), q[3] = { 0.5, 0.9, 0.99 };
-		double under[3];
+	for (int t = 0; t < RXS_WAKED; t++) {
+		const struct rxs_wake *wk = &r->d.wake[t];
+		double mean, sd, n, q[3] = { 0.5, 0.9, 0.99 }, under[3];
 
+		if (!wk->n)
+			continue;
+		n = wake_latency(wk, &mean, &sd, NULL, 0);
 		/* quantiles as the upper edge of the log2 slot that reaches them */
 		for (int k = 0; k < 3; k++) {
 			double acc = 0;
 			int slot = 0;
 
-			while (slot < RXS_HIST_SLOTS - 1 &&
-			       (acc += (double)r->d.wake_hist[slot]) < q[k] * n)
+			while (slot < RXS_HIST_SLOTS - 1 && (acc += (double)wk->hist[slot]) < q[k] * n)
 				slot++;
 			under[k] = ldexp(1, slot + 1) / 1e3;
 		}
-		fprintf(stderr, "  receiver: %.0f wake-ups/s (%.0f sleeps/s), %.1f us from waking to "
-			"running (sd %.1f us; half under %.0f us, 90 %% under %.0f, 99 %% under %.0f)\n",
-			n / dur, rx_sleeps(a, b) / dur, mean / 1e3, sd / 1e3, under[0], under[1], under[2]);
+		if (t == RXS_WK_RX)
+			fprintf(stderr, "  receiver: %.0f wake-ups/s (%.0f sleeps/s), ", n / dur,
+				rx_sleeps(a, b) / dur);
+		else
+			fprintf(stderr, "  NAPI kthread: %.0f wake-ups/s, ", n / dur);
+		fprintf(stderr, "%.1f us from waking to running (sd %.1f us; half under %.0f us, "
+			"90 %% under %.0f, 99 %% under %.0f)\n", mean / 1e3, sd / 1e3, under[0],
+			under[1], under[2]);
 	}
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (stage_table[s].metric != METRIC_NONE)

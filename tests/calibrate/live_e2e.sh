@@ -27,7 +27,10 @@
 #  - the receiver's sleeps (rx_thread_runs, its voluntary context switches, so its wake-ups)
 #    were read, and in softirq mode they are at most its recvmmsg calls + 2; the wake-ups the
 #    sched_waking/sched_switch probes saw (rx_wakeups) are those sleeps within 1 % + 2 (the
-#    window's edges), with a mean latency in (0, 10 ms); none with --probes lean;
+#    window's edges), with a mean latency in (0, 10 ms); none with --probes lean; their latency
+#    histogram (rx_wake_hist) counts the same wake-ups within 2;
+#  - threaded mode: the NAPI kthread's probed wake-ups are between 1 and its polls + 2, their
+#    mean latency in (0, 10 ms), their histogram counts them within 2; none in softirq mode;
 #  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
 #    room for a busy 2-CPU VM);
 #  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
@@ -66,6 +69,9 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		lat[st] = $c["rx_wake_latency_ns"]
 		nh = split($c["rx_wake_hist"], hs, " "); hn[st] = 0
 		for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); hn[st] += kv[2] }
+		kw[st] = $c["napi_wakeups"]; klat[st] = $c["napi_wake_latency_ns"]
+		nh = split($c["napi_wake_hist"], hs, " "); khn[st] = 0
+		for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); khn[st] += kv[2] }
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -99,6 +105,9 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (mode != "lean" && abs(wk[st] - rx_runs[st]) > 0.01 * rx_runs[st] + 2) { print "  probed wake-ups vs the receiver sleeps off by more than 1 % + 2"; bad = 1 }
 			if (mode != "lean" && !(lat[st] > 0 && lat[st] < 1e7)) { print "  wake-up latency not in (0, 10 ms)"; bad = 1 }
 			if (mode == "lean" && wk[st] != 0) { print "  lean: wake-ups probed"; bad = 1 }
+			if (abs(khn[st] - kw[st]) > 2) { print "  the kthread wake-up histogram counts " khn[st] " wake-ups, not " kw[st]; bad = 1 }
+			if (mode == "threaded" && !(kw[st] > 0 && kw[st] <= polls[st] + 2 && klat[st] > 0 && klat[st] < 1e7)) { print "  threaded: the NAPI kthread wake-ups (" kw[st] ", " klat[st] " ns) not between 1 and the polls (" polls[st] ") + 2, or their latency not in (0, 10 ms)"; bad = 1 }
+			if (mode != "threaded" && kw[st] != 0) { print "  kthread wake-ups outside threaded mode"; bad = 1 }
 			if (abs(hn[st] - wk[st]) > 2) { print "  wake-up latency histogram counts " hn[st] " wake-ups, not " wk[st] " (+- 2: the snapshot can fall between the two counters)"; bad = 1 }
 			if (mode == "lean" && abs(rel(calls[st, "softirq"], polls[st])) > 0.01) { print "  lean: NET_RX calls of the sender CPU vs polls off by more than 1 %"; bad = 1 }
 			if (mode != "threaded" && !(tx_ns[st] > 0)) { print "  sender thread CPU time not read"; bad = 1 }
