@@ -956,6 +956,8 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			err = get_int(l, s, 1, 1 << 16, &c->burst);
 		else if (KEY("burst_us"))
 			err = get_nonneg(l, s, &c->burst_us);
+		else if (KEY("sender_wakes"))
+			err = get_bool(l, s, &c->sender_wakes);
 		else if (KEY("sender_cpu"))
 			err = get_int(l, s, -1, MAX_CORES - 1, &c->sender_cpu);
 		else if (KEY("size")) {

@@ -126,6 +126,10 @@ struct model_config {
 	double on_us, off_us;
 	int burst;		/* constant arrivals: frames sent back to back per burst */
 	double burst_us;	/* > 0: burst = ceil(rate x burst_us), a sender paced every burst_us */
+	/* paced sender: each burst leaves after the sender's own wake-up from its timer, drawn
+	 * from the cpu group's shallow idle exit (idle_exit_hist, else idle_exit_us / _cv); the
+	 * schedule stays absolute, so a late burst can run into the next */
+	int sender_wakes;
 	int sender_cpu;		/* >= 0: the sender runs on this core and sends no frame while
 				 * NET_RX runs there (veth testbed); -1: an independent source */
 	int flows;

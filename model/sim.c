@@ -130,11 +130,14 @@ static uint32_t hash32(uint32_t x)
 	return x;
 }
 
+static double idle_exit_draw(struct sim *s, int deep);
+
 static void source_next(struct sim *s)
 {
 	struct source *src = &s->src;
 	const struct model_config *c = &s->cfg;
 	double gap, t;
+	int new_burst = 0;
 
 	if (c->arrivals == ARR_CONSTANT) {
 		/* a paced sender: bursts of `burst` frames, one burst every burst/rate */
@@ -142,6 +145,7 @@ static void source_next(struct sim *s)
 		if (++src->in_burst >= (uint32_t)s->cfg.burst) {
 			src->in_burst = 0;
 			gap = src->gap_ns * s->cfg.burst;
+			new_burst = 1;
 		}
 	} else
 		gap = zig_exp(&s->zig, s->rng) * src->gap_ns;
@@ -159,6 +163,10 @@ static void source_next(struct sim *s)
 		}
 	}
 	src->gen_t = t;
+	/* traffic.sender_wakes: the burst leaves once the sender has woken from its timer; the
+	 * schedule (gen_t) stays where it was, and the burst's other frames follow this one */
+	if (new_burst && c->sender_wakes)
+		t += idle_exit_draw(s, 0);
 	/* the link serialises frames: one that would overlap the previous waits for it */
 	if (t < src->last_t + src->last_wire_ns)
 		t = src->last_t + src->last_wire_ns;
@@ -378,6 +386,28 @@ static void thread_sleep(struct sim *s, struct core *c)
 	switch_to(s, c, pick_next(s, c));
 }
 
+/* The time an idle core takes to run a thread woken on it, ns: cpu.idle_exit_deep_us if it
+ * was halted (@deep), else drawn from cpu.idle_exit_hist (a slot by its weight, then uniform
+ * within it) or cpu.idle_exit_us; gamma distributed around that with cpu.idle_exit_cv. */
+static double idle_exit_draw(struct sim *s, int deep)
+{
+	double exit_ns = s->cfg.idle_exit_us * 1e3, k;
+
+	if (deep) {
+		exit_ns = s->cfg.idle_exit_deep_us * 1e3;
+	} else if (s->idle_exit_table) {
+		int slot = (int)gsl_ran_discrete(s->rng, s->idle_exit_table);
+
+		exit_ns = loghist_lo(slot) +
+			  gsl_rng_uniform(s->rng) * (loghist_hi(slot) - loghist_lo(slot));
+	}
+	if (exit_ns > 0 && s->cfg.idle_exit_cv > 0) {
+		k = 1 / (s->cfg.idle_exit_cv * s->cfg.idle_exit_cv);
+		exit_ns = gsl_ran_gamma(s->rng, k, exit_ns / k);
+	}
+	return exit_ns;
+}
+
 /* Whether idle core @c, woken at @t, left a halted vCPU: decided once per idle period (the
  * waker's cost and the woken thread's delay ask in turn). With cpu.halt_poll_us the host's
  * adaptive polling decides, as KVM's kvm_vcpu_halt does: the vCPU polls for its window, so a
@@ -433,23 +463,7 @@ static void thread_wake(struct sim *s, int idx)
 			c->need_resched = 1;
 		} else {
 			/* an idle core runs the woken thread once it has left its idle state */
-			double exit_ns = s->cfg.idle_exit_us * 1e3, k;
-			uint64_t ready;
-
-			if (core_halted(s, c, s->now)) {
-				exit_ns = s->cfg.idle_exit_deep_us * 1e3;
-			} else if (s->idle_exit_table) {
-				/* a slot by its weight, then uniform within it */
-				int slot = (int)gsl_ran_discrete(s->rng, s->idle_exit_table);
-
-				exit_ns = loghist_lo(slot) +
-					  gsl_rng_uniform(s->rng) * (loghist_hi(slot) - loghist_lo(slot));
-			}
-			if (exit_ns > 0 && s->cfg.idle_exit_cv > 0) {
-				k = 1 / (s->cfg.idle_exit_cv * s->cfg.idle_exit_cv);
-				exit_ns = gsl_ran_gamma(s->rng, k, exit_ns / k);
-			}
-			ready = s->now + (uint64_t)exit_ns;
+			uint64_t ready = s->now + (uint64_t)idle_exit_draw(s, core_halted(s, c, s->now));
 
 			if (c->t < ready)
 				c->t = ready;

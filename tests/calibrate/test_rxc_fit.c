@@ -837,13 +837,15 @@ static void test_softirq_split(void **state)
 }
 
 /* The idle-exit summary (fit.h, fit_idle_exit; docs/fit.md "Idle exits for the model"): app rows
- * of four 2 s steps. Softirq steps 1 and 2 are shallow (most wake-ups in slots 12-13, under
- * 32.8 us), step 3 deep (most in slot 16), step 4 threaded (left out), step 5 softirq without a
- * histogram (left out). Each step's mean halt before a wake-up is (2e9 ns - receiver CPU) /
- * wake-ups - mean latency: steps 1, 2 and 3 give (2e9 - 1e8) / 20000 - 15000 = 80000 ns,
- * (2e9 - 2e8) / 15000 - 20000 = 100000 ns and (2e9 - 1e8) / 8000 - 90000 = 147500 ns. So the
- * pooled histogram is the sum of steps 1 and 2, the deep latency 90 us, and halt_poll_us the
- * middle of 100 and 147.5 us, in the fit's report and as comments of the calibration file. */
+ * of five 2 s steps. Softirq steps 1 and 2 are shallow (most of the receiver's wake-ups in slots
+ * 12-13, under 32.8 us), step 3 deep (most in slot 16); threaded step 4 counts with its NAPI
+ * kthread's wake-ups (shallow), not its receiver's; softirq step 5 has no histogram (left out).
+ * Each step's mean halt before a wake-up is (2e9 ns - CPU of the threads on that CPU) /
+ * wake-ups - mean latency: steps 1, 2, 3 and 4 give (2e9 - 1e8) / 20000 - 15000 = 80000 ns,
+ * (2e9 - 2e8) / 15000 - 20000 = 100000 ns, (2e9 - 1e8) / 8000 - 90000 = 147500 ns and
+ * (2e9 - 1e8 - 1e8) / 14000 - 12000 = 116571 ns. So the pooled histogram is the sum of steps
+ * 1, 2 and 4's, the deep latency 90 us, and halt_poll_us the middle of 116.6 and 147.5 us, in
+ * the fit's report and as comments of the calibration file. */
 static void test_idle_exit(void **state)
 {
 	static const char *const hist[5] = { "12:15000 13:4000 16:1000", "12:5000 13:9000 16:1000",
@@ -872,17 +874,21 @@ static void test_idle_exit(void **state)
 		rows[k].rx_thread_ns = rx_ns[k];
 		snprintf(rows[k].rx_wake_hist, sizeof(rows[k].rx_wake_hist), "%s", hist[k]);
 	}
+	rows[3].napi_thread_ns = 1e8;
+	rows[3].napi_wakeups = 14000;
+	rows[3].napi_wake_latency_ns = 12000;
+	snprintf(rows[3].napi_wake_hist, sizeof(rows[3].napi_wake_hist), "12:8000 16:1000");
 	snprintf(csv, sizeof(csv), "%s/idle.csv", dir);
 	assert_int_equal(meas_csv_write(csv, rows, 5), 0);
 	if (fit_read_csv(csv, d, err, sizeof(err)))
 		fail_msg("fit_read_csv: %s", err);
 	fit_idle_exit(d, &ie);
-	assert_int_equal(ie.shallow, 2);
+	assert_int_equal(ie.shallow, 3);
 	assert_int_equal(ie.deep, 1);
-	assert_true(ie.hist[12] == 20000 && ie.hist[13] == 13000 && ie.hist[16] == 2000 &&
+	assert_true(ie.hist[12] == 28000 && ie.hist[13] == 13000 && ie.hist[16] == 3000 &&
 		    ie.hist[11] == 0);
 	assert_true(fabs(ie.deep_us - 90) < 1e-9);
-	assert_true(fabs(ie.halt_shallow_us - 100) < 1e-9);
+	assert_true(fabs(ie.halt_shallow_us - (1.8e9 / 14000 - 12000) / 1e3) < 1e-9);
 	assert_true(fabs(ie.halt_deep_us - 147.5) < 1e-9);
 
 	/* a malformed histogram: the file and line */
@@ -905,9 +911,9 @@ static void test_idle_exit(void **state)
 		f = fopen(out, "r");
 		assert_non_null(f);
 		while (fgets(line, sizeof(line), f)) {
-			seen += !!strstr(line, "#   idle_exit_hist = \"12:20000 13:13000 16:2000\";");
+			seen += !!strstr(line, "#   idle_exit_hist = \"12:28000 13:13000 16:3000\";");
 			seen += !!strstr(line, "#   idle_exit_deep_us = 90.0;");
-			seen += !!strstr(line, "#   halt_poll_us = 123.8;");
+			seen += !!strstr(line, "#   halt_poll_us = 132.0;");
 		}
 		fclose(f);
 		assert_int_equal(seen, 3);
