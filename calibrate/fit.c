@@ -57,7 +57,8 @@ enum col {
 	C_STEP, C_STAGE, C_METHOD, C_PAYLOAD, C_CALLS, C_CPU, C_PACKETS, C_SAMPLES, C_OFFERED_BPS,
 	/* optional */
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
-	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NCOLS
+	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NAPI_THREAD,
+	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -70,7 +71,9 @@ static const char *const col_name[C_NCOLS] = {
 	[C_DROPS_KFREE] = "drops_kfree", [C_VARIANT] = "variant", [C_RX_THREAD] = "rx_thread_ns",
 	[C_POLLS] = "polls", [C_NET_RX] = "net_rx_softirq_ns", [C_RX_RUNS] = "rx_thread_runs",
 	[C_WAKEUPS] = "rx_wakeups", [C_WAKE_LAT] = "rx_wake_latency_ns",
-	[C_WAKE_HIST] = "rx_wake_hist",
+	[C_WAKE_HIST] = "rx_wake_hist", [C_NAPI_THREAD] = "napi_thread_ns",
+	[C_NAPI_WAKEUPS] = "napi_wakeups", [C_NAPI_WAKE_LAT] = "napi_wake_latency_ns",
+	[C_NAPI_WAKE_HIST] = "napi_wake_hist",
 };
 
 #define MAX_FIELDS 64
@@ -182,7 +185,7 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		}
 		for (int c = 0; c < C_NCOLS; c++) {
 			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
-			    c == C_VARIANT || c == C_WAKE_HIST)
+			    c == C_VARIANT || c == C_WAKE_HIST || c == C_NAPI_WAKE_HIST)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -244,15 +247,21 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->net_rx_ns = idx[C_NET_RX] >= 0 ? v[C_NET_RX] : NAN;
 			sp->rx_wakeups = idx[C_WAKEUPS] >= 0 ? v[C_WAKEUPS] : 0;
 			sp->rx_wake_lat_ns = idx[C_WAKE_LAT] >= 0 ? v[C_WAKE_LAT] : 0;
-			/* the histogram: text, empty (or 0, in files padded by older scripts)
+			sp->napi_thread_ns = idx[C_NAPI_THREAD] >= 0 ? v[C_NAPI_THREAD] : 0;
+			sp->napi_wakeups = idx[C_NAPI_WAKEUPS] >= 0 ? v[C_NAPI_WAKEUPS] : 0;
+			sp->napi_wake_lat_ns = idx[C_NAPI_WAKE_LAT] >= 0 ? v[C_NAPI_WAKE_LAT] : 0;
+			/* the histograms: text, empty (or 0, in files padded by older scripts)
 			 * where there is none */
-			if (idx[C_WAKE_HIST] >= 0 && strchr(f[idx[C_WAKE_HIST]], ':')) {
+			for (int h = 0; h < 2; h++) {
+				int col = h ? C_NAPI_WAKE_HIST : C_WAKE_HIST;
 				char herr[160];
 
-				if (loghist_parse(f[idx[C_WAKE_HIST]], sp->wake_hist, herr,
-						  sizeof(herr))) {
-					set_err(err, len, "%s:%d: column 'rx_wake_hist': %s", path,
-						lineno, herr);
+				if (idx[col] < 0 || !strchr(f[idx[col]], ':'))
+					continue;
+				if (loghist_parse(f[idx[col]], h ? sp->napi_wake_hist : sp->wake_hist,
+						  herr, sizeof(herr))) {
+					set_err(err, len, "%s:%d: column '%s': %s", path, lineno,
+						col_name[col], herr);
 					ret = -EINVAL;
 					goto out;
 				}
@@ -1311,30 +1320,37 @@ void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie)
 	ie->halt_shallow_us = ie->halt_deep_us = NAN;
 	for (int i = 0; i < d->nsteps; i++) {
 		const struct fit_step *sp = &d->step[i];
+		/* the thread woken from idle on a CPU of its own: in softirq NAPI the receiver,
+		 * in threaded NAPI the kthread (its receiver is woken beside it, on a running
+		 * CPU), which shares its CPU with the receiver */
+		bool threaded = !strcmp(sp->napi_mode, "threaded");
+		const double *hist = threaded ? sp->napi_wake_hist : sp->wake_hist;
+		double wakes = threaded ? sp->napi_wakeups : sp->rx_wakeups;
+		double lat = threaded ? sp->napi_wake_lat_ns : sp->rx_wake_lat_ns;
+		double busy = sp->rx_thread_ns + (threaded ? sp->napi_thread_ns : 0);
 		double n = 0, slow = 0, halt = NAN;
 		bool deep;
 
 		for (int k = 0; k < LOGHIST_SLOTS; k++) {
-			n += sp->wake_hist[k];
-			slow += k >= FIT_DEEP_SLOT ? sp->wake_hist[k] : 0;
+			n += hist[k];
+			slow += k >= FIT_DEEP_SLOT ? hist[k] : 0;
 		}
-		/* the receiver on a CPU of its own, woken from idle: softirq NAPI */
-		if (!(n > 0) || strcmp(sp->napi_mode, "softirq"))
+		if (!(n > 0) || (!threaded && strcmp(sp->napi_mode, "softirq")))
 			continue;
 		deep = slow > n / 2;
-		if (sp->rx_wakeups > 0 && sp->rx_thread_ns > 0 && sp->duration_s > 0)
-			halt = ((sp->duration_s * 1e9 - sp->rx_thread_ns) / sp->rx_wakeups -
-				sp->rx_wake_lat_ns) / 1e3;
+		if (wakes > 0 && sp->rx_thread_ns > 0 && (!threaded || sp->napi_thread_ns > 0) &&
+		    sp->duration_s > 0)
+			halt = ((sp->duration_s * 1e9 - busy) / wakes - lat) / 1e3;
 		if (deep) {
 			ie->deep++;
-			deep_n += sp->rx_wakeups;
-			deep_ns += sp->rx_wakeups * sp->rx_wake_lat_ns;
+			deep_n += wakes;
+			deep_ns += wakes * lat;
 			if (isfinite(halt) && !(halt >= ie->halt_deep_us))
 				ie->halt_deep_us = halt;
 		} else {
 			ie->shallow++;
 			for (int k = 0; k < LOGHIST_SLOTS; k++)
-				ie->hist[k] += sp->wake_hist[k];
+				ie->hist[k] += hist[k];
 			if (isfinite(halt) && !(halt <= ie->halt_shallow_us))
 				ie->halt_shallow_us = halt;
 		}
@@ -1350,8 +1366,9 @@ static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *
 
 	if (!ie->shallow && !ie->deep)
 		return;
-	fprintf(f, "%sidle exits for rxmodel's cpu group, from the receiver's wake-ups in %d shallow "
-		"and %d deep softirq steps (docs/fit.md):\n", pre, ie->shallow, ie->deep);
+	fprintf(f, "%sidle exits for rxmodel's cpu group, from the wake-ups of the receiver (softirq) "
+		"or the NAPI kthread (threaded) in %d shallow and %d deep steps (docs/fit.md):\n",
+		pre, ie->shallow, ie->deep);
 	if (ie->shallow) {
 		for (int k = 0; k < LOGHIST_SLOTS; k++)
 			n[k] = (uint64_t)llround(ie->hist[k]);

@@ -79,6 +79,10 @@ struct fit_step {
 	 * (rx_wake_latency_ns) and its log2 histogram (rx_wake_hist; all 0: none) */
 	double rx_wakeups, rx_wake_lat_ns;
 	double wake_hist[LOGHIST_SLOTS];
+	/* threaded NAPI: the kthread's CPU time (napi_thread_ns) and the same for its wake-ups
+	 * (napi_wakeups, napi_wake_latency_ns, napi_wake_hist) */
+	double napi_thread_ns, napi_wakeups, napi_wake_lat_ns;
+	double napi_wake_hist[LOGHIST_SLOTS];
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
 	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
 	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
@@ -100,8 +104,9 @@ struct fit_data {
 	char variant[32];		/* the testbed variant measured; "" without the column */
 };
 
-/* The receiver's wake-up latencies of the softirq steps, summarised as a scenario's cpu group
- * (docs/fit.md, "Idle exits for the model"): a step is deep when most of its wake-ups take
+/* The wake-up latencies of the thread woken from idle, summarised as a scenario's cpu group
+ * (docs/fit.md, "Idle exits for the model"): the receiver in softirq steps, the NAPI kthread in
+ * threaded ones (its CPU idle but for it and the receiver). A step is deep when most of its wake-ups take
  * 2^FIT_DEEP_SLOT ns (32.8 us) or more, the host having stopped polling the halted vCPU. */
 #define FIT_DEEP_SLOT 15
 struct fit_idle_exit {
