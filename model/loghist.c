@@ -81,6 +81,16 @@ int loghist_parse(const char *s, double *w, char *err, size_t len)
 	return 0;
 }
 
+int loghist_slot(double ns)
+{
+	int e;
+
+	if (!(ns >= 2))
+		return 0;	/* [0, 2): slot 0, as the probes' log2 of 0 and 1 */
+	frexp(ns, &e);			/* ns = m x 2^e, 0.5 <= m < 1: floor(log2 ns) = e - 1 */
+	return e - 1 >= LOGHIST_SLOTS ? LOGHIST_SLOTS - 1 : e - 1;
+}
+
 double loghist_lo(int k)
 {
 	return k > 0 ? ldexp(1, k) : 0;

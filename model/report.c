@@ -414,12 +414,21 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			  sec;
 		napi_thread += r->stage[st].ctx_ns_per_s[CTX_NAPI_THREAD] * sec;
 	}
+	char hist[LOGHIST_TEXT];
+	/* the application thread's CPU: its core's time in the application and in switches */
+	double rx_thread = c->app_enabled && c->app_cpu >= 0 && c->app_cpu < r->cores ?
+				   (r->core_util[c->app_cpu][CTX_APP] +
+				    r->core_util[c->app_cpu][CTX_SCHED]) * sec * 1e9 : 0;
+
+	if (loghist_format(r->app_wake_hist, hist, sizeof(hist)) < 0)
+		hist[0] = 0;
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct stage_result *s = &r->stage[st];
 		double calls = s->calls_per_s * sec, pk = s->pkts_per_s * sec, ns = s->cpu_ns_per_s * sec;
 
 		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
-			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f,%.0f\n",
+			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f,%.0f,%.0f,%.0f,"
+			   "%.0f,%s,%.0f\n",
 			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
 			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
 			(unsigned long long)r->delivered, sec,
@@ -432,7 +441,8 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			(unsigned long long)r->dropped[DROP_SOCKET],
 			(unsigned long long)(r->dropped[DROP_RULE] + r->dropped[DROP_SOCKET]),
 			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0, napi_thread,
-			r->app_wakeups_per_s * sec);
+			r->app_wakeups_per_s * sec, r->app_wakeups_per_s * sec, r->app_wake_latency_ns,
+			r->app_wake_latency_sd_ns, hist, rx_thread);
 	}
 }
 
@@ -468,7 +478,8 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 			   "ns_per_call,ns_per_packet,net_rx_softirq_ns,drops_ring,drops_backlog,"
 			   "drops_socket,drops_kfree,probe_ns_per_event,inferred_ns_per_s,"
 			   "inferred_iter_per_s,inferred_baseline_iter_per_s,napi_thread_ns,"
-			   "rx_thread_runs\n");
+			   "rx_thread_runs,rx_wakeups,rx_wake_latency_ns,rx_wake_latency_sd_ns,"
+			   "rx_wake_hist,rx_thread_ns\n");
 		for (int i = 0; i < n; i++)
 			measurements_rows(f, i + 1, &runs[i]);
 		break;

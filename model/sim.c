@@ -375,6 +375,7 @@ static void switch_to(struct sim *s, struct core *c, int next)
 			s->n.app_wakes++;
 			s->n.app_wake_sum += lat;
 			s->n.app_wake_sq += lat * lat;
+			s->n.app_wake_hist[loghist_slot(lat)]++;
 		}
 		th->woken_at = 0;
 	}
@@ -1550,6 +1551,7 @@ static void fill_results(struct sim *s, struct sim_results *r)
 		r->app_wake_latency_ns = mean;
 		r->app_wake_latency_sd_ns = sqrt(fmax(0, s->n.app_wake_sq / n - mean * mean));
 	}
+	memcpy(r->app_wake_hist, s->n.app_wake_hist, sizeof(r->app_wake_hist));
 	r->deep_wakeups_per_s = (double)s->n.deep_wakeups / sec;
 	r->time_squeeze_per_s = (double)s->n.time_squeeze / sec;
 	r->sock_mean_n = tavg_mean(&s->sock_occ, s->t_end, s->t_start);

@@ -176,6 +176,7 @@ struct sim_counters {
 	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
 	uint64_t app_wakes;	/* the application's wake-ups that reached a core */
 	double app_wake_sum, app_wake_sq;	/* their latency, ns and ns^2 */
+	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* and its log2 histogram (model/loghist.h) */
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
@@ -267,6 +268,7 @@ struct sim_results {
 	/* the application's wake-ups: from thread_wake to running, mean and sd (rxcalibrate's
 	 * rx_wake_latency_ns: sched_waking to sched_switch) */
 	double app_wakeups_per_s, app_wake_latency_ns, app_wake_latency_sd_ns;
+	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* their latency, log2 slots of ns */
 	double metric_ns_per_s[METRIC_COUNT];
 	double total_ip_ns_per_s;	/* sum of the paper's four receive metrics */
 	double total_rx_ns_per_s, total_rx_se_ns_per_s;	/* every stage but app and cs */
