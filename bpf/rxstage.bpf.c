@@ -395,19 +395,33 @@ static __always_inline void wake_add(struct rxs_wake *w, __u64 t0)
 	hist_add(w->hist, d);
 }
 
-static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid)
+/* Kernels before 5.14 name the task's state 'state' (CO-RE picks the field that exists). */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* The state of @t, a task being switched out: 0 (TASK_RUNNING) when it is not going to sleep. */
+static __always_inline long switch_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid, long prev_state)
 {
 	__u32 cpu = cpu_slot(), tid = rxs_thread_tid[RXS_TH_RX], ktid = rxs_thread_tid[RXS_TH_NAPI];
 	struct rxs_cpu *c = &rxs_cpus[cpu];
 	__u64 t0;
 
 	event(cpu, RXS_EV_SWITCH);
-	/* preempted: a waking seen before it was of a thread still on its CPU (it had set its
-	 * sleeping state and the waker set it running again), which is no wake-up. Not on a
-	 * switch out to sleep: a waker may already be waiting for that switch to complete. */
-	if (preempt && tid && prev_pid == tid)
+	/* switched out while runnable (preempted, or calling schedule() after a waker had set it
+	 * running again between its setting a sleeping state and the switch): a waking seen
+	 * before was of a thread that never slept, which is no wake-up. Not on a switch out to
+	 * sleep: a waker may already be waiting for that switch to complete. */
+	if ((preempt || prev_state == 0) && tid && prev_pid == tid)
 		rx_waking_ns = 0;
-	if (preempt && ktid && prev_pid == ktid)
+	if ((preempt || prev_state == 0) && ktid && prev_pid == ktid)
 		napi_waking_ns = 0;
 	if (tid && next_pid == tid) {
 		t0 = rx_waking_ns;
@@ -432,12 +446,21 @@ int BPF_PROG(sched_waking_raw, struct task_struct *p) { return on_waking(BPF_COR
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(preempt, prev->pid, next->pid);
+	__u32 pid = prev->pid;
+
+	/* the state is read only for the timed threads: every switch of the machine runs this */
+	return on_switch(preempt, pid, next->pid,
+			 pid && (pid == rxs_thread_tid[RXS_TH_RX] || pid == rxs_thread_tid[RXS_TH_NAPI]) ?
+				 switch_state(prev) : 1);
 }
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid));
+	__u32 pid = BPF_CORE_READ(prev, pid);
+
+	return on_switch(preempt, pid, BPF_CORE_READ(next, pid),
+			 pid && (pid == rxs_thread_tid[RXS_TH_RX] || pid == rxs_thread_tid[RXS_TH_NAPI]) ?
+				 switch_state(prev) : 1);
 }
 
 /* ---- drops ----

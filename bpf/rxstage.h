@@ -42,7 +42,7 @@ enum rxs_event {
 	RXS_EV_SAMPLE,		/* perf_event cpu-clock sampler */
 	RXS_EV_FN,		/* fentry/fexit or kprobe/kretprobe spans */
 	RXS_EV_WAKING,		/* sched:sched_waking, the receiver's only (the others return at once) */
-	RXS_EV_SWITCH,		/* sched:sched_switch (the receiver's wake-ups) */
+	RXS_EV_SWITCH,		/* sched:sched_switch (the receiver's and the kthread's wake-ups) */
 	RXS_EV_COUNT
 };
 
