@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Pools the receiver's wake-up latency histograms (measurements.csv column rx_wake_hist, one per
-# rate step) of the steps at MIN_RATE bit/s or more into one, printed as rxmodel's
+# Pools the wake-up latency histograms of the thread woken on an idle CPU (measurements.csv
+# column rx_wake_hist, the receiver's, in softirq steps; napi_wake_hist, the NAPI kthread's, in
+# threaded ones), one per rate step, of the steps at MIN_RATE bit/s or more into one, printed as rxmodel's
 # cpu.idle_exit_hist with its count and mean (uniform within each log2 slot).
 # Usage: experiments/wake-hist.sh MIN_RATE_BPS FILE...
 #   e.g. experiments/wake-hist.sh 100e6 experiments/data/round11/validate-softirq-all.csv
@@ -15,8 +16,10 @@ FNR == 1 { delete c; for (i = 1; i <= NF; i++) c[$i] = i
 	   if (!("rx_wake_hist" in c)) { print FILENAME ": no column rx_wake_hist" > "/dev/stderr"; bad = 1; exit 1 }
 	   next }
 $c["stage"] == "app" && $c["rate_requested_bps"] + 0 >= min + 0 {
-	if ($c["rx_wake_hist"] ~ /:/) steps++
-	n = split($c["rx_wake_hist"], hs, " ")
+	col = $c["napi_mode"] == "threaded" ? "napi_wake_hist" : "rx_wake_hist"
+	if (!(col in c)) next
+	if ($c[col] ~ /:/) steps++
+	n = split($c[col], hs, " ")
 	for (i = 1; i <= n; i++) { split(hs[i], kv, ":"); h[kv[1] + 0] += kv[2] }
 }
 END {

@@ -1313,6 +1313,12 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 	if (c->sender_cpu >= c->cores)
 		return verr(err, errlen, "%s: traffic.sender_cpu %d but only %d cores", f,
 			    c->sender_cpu, c->cores);
+	if (c->sender_wakes && c->arrivals != ARR_CONSTANT)
+		return verr(err, errlen, "%s: traffic.sender_wakes delays a paced sender's bursts: "
+			    "it needs traffic.arrivals = \"constant\"", f);
+	if (c->sender_wakes && !c->has_idle_exit_hist && !(c->idle_exit_us > 0))
+		return verr(err, errlen, "%s: traffic.sender_wakes draws the sender's wake-up from the "
+			    "idle exit: set cpu.idle_exit_hist or cpu.idle_exit_us", f);
 	if (c->bg_enabled && c->bg_cpu >= c->cores)
 		return verr(err, errlen, "%s: background.cpu %d but only %d cores", f, c->bg_cpu,
 			    c->cores);

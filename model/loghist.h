@@ -21,7 +21,7 @@ int loghist_format(const uint64_t *n, char *buf, size_t len);
  * count that is not a finite number >= 0, counts whose sum overflows, no non-zero count. */
 int loghist_parse(const char *s, double *w, char *err, size_t len);
 
-/* The slot of @ns (< 1: slot 0, beyond the last: the last). */
+/* The slot of @ns ([0, 2): slot 0, as the probes count; beyond the last: the last). */
 int loghist_slot(double ns);
 
 /* Lower and upper bound of slot @k, ns. */

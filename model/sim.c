@@ -1266,6 +1266,12 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 	}
 	if (c->nic_mode == NIC_BACKLOG)
 		s->cfg.refill_batch = 1;
+	/* before the traffic: its first burst may draw the sender's wake-up from it */
+	if (c->has_idle_exit_hist) {
+		s->idle_exit_table = gsl_ran_discrete_preproc(LOGHIST_SLOTS, c->idle_exit_hist);
+		if (!s->idle_exit_table)
+			goto nomem;
+	}
 	if (c->app_enabled && c->path_end == END_SOCKET) {
 		s->app_thread = add_thread(s, TH_APP, c->app_cpu, -1);
 		s->app_sleeping = 1;
@@ -1306,11 +1312,6 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 					   gsl_ran_exponential(s->rng, c->on_us * 1e3) :
 					   INFINITY;
 		source_next(s);
-	}
-	if (c->has_idle_exit_hist) {
-		s->idle_exit_table = gsl_ran_discrete_preproc(LOGHIST_SLOTS, c->idle_exit_hist);
-		if (!s->idle_exit_table)
-			goto nomem;
 	}
 	s->t_start = c->warmup_ns;
 	s->t_end = c->warmup_ns + c->duration_ns;

@@ -129,6 +129,11 @@ static void test_bad_scenarios(void **state)
 		     "no count above 0");
 	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_us = 12.0;\n"
 		     "  idle_exit_hist = \"13:5\"; };\n", "s.cfg:2:", "not both");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_us = 12.0; };\n"
+		     "traffic = { arrivals = \"poisson\"; sender_wakes = true; };\n", "s.cfg",
+		     "needs traffic.arrivals = \"constant\"");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_wakes = true; };\n", "s.cfg", "set cpu.idle_exit_hist or cpu.idle_exit_us");
 }
 
 static void test_bad_calibrations(void **state)

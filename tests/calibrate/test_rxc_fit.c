@@ -844,8 +844,9 @@ static void test_softirq_split(void **state)
  * wake-ups - mean latency: steps 1, 2, 3 and 4 give (2e9 - 1e8) / 20000 - 15000 = 80000 ns,
  * (2e9 - 2e8) / 15000 - 20000 = 100000 ns, (2e9 - 1e8) / 8000 - 90000 = 147500 ns and
  * (2e9 - 1e8 - 1e8) / 14000 - 12000 = 116571 ns. So the pooled histogram is the sum of steps
- * 1, 2 and 4's, the deep latency 90 us, and halt_poll_us the middle of 116.6 and 147.5 us, in
- * the fit's report and as comments of the calibration file. */
+ * 1, 2 and 4's (the kthread's: 14000 wake-ups, 12600 + 1400), the deep latency 90 us, and
+ * halt_poll_us the middle of 116.6 and 147.5 us, in the fit's report and as comments of the
+ * calibration file. */
 static void test_idle_exit(void **state)
 {
 	static const char *const hist[5] = { "12:15000 13:4000 16:1000", "12:5000 13:9000 16:1000",
@@ -877,7 +878,7 @@ static void test_idle_exit(void **state)
 	rows[3].napi_thread_ns = 1e8;
 	rows[3].napi_wakeups = 14000;
 	rows[3].napi_wake_latency_ns = 12000;
-	snprintf(rows[3].napi_wake_hist, sizeof(rows[3].napi_wake_hist), "12:8000 16:1000");
+	snprintf(rows[3].napi_wake_hist, sizeof(rows[3].napi_wake_hist), "12:12600 16:1400");
 	snprintf(csv, sizeof(csv), "%s/idle.csv", dir);
 	assert_int_equal(meas_csv_write(csv, rows, 5), 0);
 	if (fit_read_csv(csv, d, err, sizeof(err)))
@@ -885,7 +886,7 @@ static void test_idle_exit(void **state)
 	fit_idle_exit(d, &ie);
 	assert_int_equal(ie.shallow, 3);
 	assert_int_equal(ie.deep, 1);
-	assert_true(ie.hist[12] == 28000 && ie.hist[13] == 13000 && ie.hist[16] == 3000 &&
+	assert_true(ie.hist[12] == 32600 && ie.hist[13] == 13000 && ie.hist[16] == 3400 &&
 		    ie.hist[11] == 0);
 	assert_true(fabs(ie.deep_us - 90) < 1e-9);
 	assert_true(fabs(ie.halt_shallow_us - (1.8e9 / 14000 - 12000) / 1e3) < 1e-9);
@@ -911,7 +912,7 @@ static void test_idle_exit(void **state)
 		f = fopen(out, "r");
 		assert_non_null(f);
 		while (fgets(line, sizeof(line), f)) {
-			seen += !!strstr(line, "#   idle_exit_hist = \"12:28000 13:13000 16:3000\";");
+			seen += !!strstr(line, "#   idle_exit_hist = \"12:32600 13:13000 16:3400\";");
 			seen += !!strstr(line, "#   idle_exit_deep_us = 90.0;");
 			seen += !!strstr(line, "#   halt_poll_us = 132.0;");
 		}
