@@ -363,21 +363,28 @@ int BPF_PROG(netrx_core_raw, struct sk_buff *skb)
  * queue, the delay rxmodel's cpu.idle_exit_us stands for. The same for the NAPI kthread, which
  * veth_xmit wakes from the sender's CPU in threaded mode. Both programs run for every task on
  * the machine and return at once for others; their runs are counted as probe cost. */
-__u64 rx_waking_ns;	/* when the receiver's pending wake-up began; 0: none */
-__u64 napi_waking_ns;	/* the same for the threaded NAPI kthread */
+__u64 waking_ns[RXS_WAKED];	/* when each timed thread's pending wake-up began; 0: none */
+
+/* The tid of timed thread @w (enum rxs_waked); 0: none */
+static __always_inline __u32 waked_tid(int w)
+{
+	return rxs_thread_tid[w == RXS_WK_RX ? RXS_TH_RX : RXS_TH_NAPI];
+}
 
 static __always_inline int on_waking(__u32 pid)
 {
-	__u32 tid = rxs_thread_tid[RXS_TH_RX], ktid = rxs_thread_tid[RXS_TH_NAPI];
+#pragma unroll
+	for (int w = 0; w < RXS_WAKED; w++) {
+		__u32 tid = waked_tid(w);
 
-	/* counted only for the receiver: its wakings run in the socket enqueue (transport),
-	 * whose measured time they inflate; the kthread's run in veth_xmit on the sender's CPU,
-	 * outside the receive stages; the others return at once, outside the path */
-	if (tid && pid == tid) {
-		event(cpu_slot(), RXS_EV_WAKING);
-		rx_waking_ns = bpf_ktime_get_ns();
-	} else if (ktid && pid == ktid) {
-		napi_waking_ns = bpf_ktime_get_ns();
+		if (!tid || pid != tid)
+			continue;
+		/* counted only for the receiver: its wakings run in the socket enqueue
+		 * (transport), whose measured time they inflate; the kthread's run in veth_xmit on
+		 * the sender's CPU, outside the receive stages; the others return at once */
+		if (w == RXS_WK_RX)
+			event(cpu_slot(), RXS_EV_WAKING);
+		waking_ns[w] = bpf_ktime_get_ns();
 	}
 	return 0;
 }
@@ -410,33 +417,41 @@ static __always_inline long switch_state(struct task_struct *t)
 
 static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid, long prev_state)
 {
-	__u32 cpu = cpu_slot(), tid = rxs_thread_tid[RXS_TH_RX], ktid = rxs_thread_tid[RXS_TH_NAPI];
+	__u32 cpu = cpu_slot();
 	struct rxs_cpu *c = &rxs_cpus[cpu];
 	__u64 t0;
 
 	event(cpu, RXS_EV_SWITCH);
-	/* switched out while runnable (preempted, or calling schedule() after a waker had set it
-	 * running again between its setting a sleeping state and the switch): a waking seen
-	 * before was of a thread that never slept, which is no wake-up. Not on a switch out to
-	 * sleep: a waker may already be waiting for that switch to complete. */
-	if ((preempt || prev_state == 0) && tid && prev_pid == tid)
-		rx_waking_ns = 0;
-	if ((preempt || prev_state == 0) && ktid && prev_pid == ktid)
-		napi_waking_ns = 0;
-	if (tid && next_pid == tid) {
-		t0 = rx_waking_ns;
+#pragma unroll
+	for (int w = 0; w < RXS_WAKED; w++) {
+		__u32 tid = waked_tid(w);
+
+		if (!tid)
+			continue;
+		/* switched out while runnable (preempted, or calling schedule() after a waker had
+		 * set it running again between its setting a sleeping state and the switch): a
+		 * waking seen before was of a thread that never slept, which is no wake-up. Not
+		 * on a switch out to sleep: a waker may already be waiting for that switch to
+		 * complete. */
+		if (prev_pid == tid && (preempt || prev_state == 0))
+			waking_ns[w] = 0;
+		if (next_pid != tid)
+			continue;
+		t0 = waking_ns[w];
 		if (t0) {	/* else back from a preemption, not from a sleep */
-			rx_waking_ns = 0;
-			wake_add(&c->wake[RXS_WK_RX], t0);
-		}
-	} else if (ktid && next_pid == ktid) {
-		t0 = napi_waking_ns;
-		if (t0) {
-			napi_waking_ns = 0;
-			wake_add(&c->wake[RXS_WK_NAPI], t0);
+			waking_ns[w] = 0;
+			wake_add(&c->wake[w], t0);
 		}
 	}
 	return 0;
+}
+
+/* The state of switched-out task @prev, read only for the timed threads (every switch of the
+ * machine runs the programs below); 1 (not running) for the others. */
+static __always_inline long timed_state(struct task_struct *prev, __u32 pid)
+{
+	return pid && (pid == rxs_thread_tid[RXS_TH_RX] || pid == rxs_thread_tid[RXS_TH_NAPI]) ?
+		       switch_state(prev) : 1;
 }
 
 SEC("tp_btf/sched_waking")
@@ -448,19 +463,14 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 {
 	__u32 pid = prev->pid;
 
-	/* the state is read only for the timed threads: every switch of the machine runs this */
-	return on_switch(preempt, pid, next->pid,
-			 pid && (pid == rxs_thread_tid[RXS_TH_RX] || pid == rxs_thread_tid[RXS_TH_NAPI]) ?
-				 switch_state(prev) : 1);
+	return on_switch(preempt, pid, next->pid, timed_state(prev, pid));
 }
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 pid = BPF_CORE_READ(prev, pid);
 
-	return on_switch(preempt, pid, BPF_CORE_READ(next, pid),
-			 pid && (pid == rxs_thread_tid[RXS_TH_RX] || pid == rxs_thread_tid[RXS_TH_NAPI]) ?
-				 switch_state(prev) : 1);
+	return on_switch(preempt, pid, BPF_CORE_READ(next, pid), timed_state(prev, pid));
 }
 
 /* ---- drops ----
