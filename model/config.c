@@ -960,6 +960,10 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			err = get_bool(l, s, &c->sender_wakes);
 		else if (KEY("sender_cpu"))
 			err = get_int(l, s, -1, MAX_CORES - 1, &c->sender_cpu);
+		else if (KEY("sender_call_us"))
+			err = get_nonneg(l, s, &c->sender_call_us);
+		else if (KEY("sender_frame_us"))
+			err = get_nonneg(l, s, &c->sender_frame_us);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
@@ -1319,6 +1323,22 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 	if (c->sender_wakes && !c->has_idle_exit_hist && !(c->idle_exit_us > 0))
 		return verr(err, errlen, "%s: traffic.sender_wakes draws the sender's wake-up from the "
 			    "idle exit: set cpu.idle_exit_hist or cpu.idle_exit_us", f);
+	if (c->sender_call_us > 0 || c->sender_frame_us > 0) {
+		if (c->sender_cpu < 0)
+			return verr(err, errlen, "%s: traffic.sender_call_us/sender_frame_us put the "
+				    "sender's CPU on a core: set traffic.sender_cpu", f);
+		if (c->arrivals != ARR_CONSTANT)
+			return verr(err, errlen, "%s: traffic.sender_call_us/sender_frame_us model a "
+				    "paced sender: they need traffic.arrivals = \"constant\"", f);
+		if (c->sender_wakes)
+			return verr(err, errlen, "%s: traffic.sender_wakes and sender_call_us/"
+				    "sender_frame_us: the sender thread wakes through its core's own "
+				    "idle exit; drop sender_wakes", f);
+		if (c->bg_enabled && c->bg_cpu == c->sender_cpu)
+			return verr(err, errlen, "%s: background.cpu and traffic.sender_cpu are both "
+				    "%d: the sender thread's CPU would count as the background's", f,
+				    c->bg_cpu);
+	}
 	if (c->bg_enabled && c->bg_cpu >= c->cores)
 		return verr(err, errlen, "%s: background.cpu %d but only %d cores", f, c->bg_cpu,
 			    c->cores);

@@ -132,6 +132,11 @@ struct model_config {
 	int sender_wakes;
 	int sender_cpu;		/* >= 0: the sender runs on this core and sends no frame while
 				 * NET_RX runs there (veth testbed); -1: an independent source */
+	/* > 0 (either): the paced sender is a thread on sender_cpu that takes sender_call_us of
+	 * CPU per burst (its sendmmsg call, the return from its timer) and sender_frame_us per
+	 * frame before that frame leaves, and sleeps until the next burst's time when ahead of
+	 * its schedule, waking through that core's idle exit */
+	double sender_call_us, sender_frame_us;
 	int flows;
 	int nsizes;
 	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */

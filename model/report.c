@@ -149,6 +149,11 @@ static void table_run(FILE *f, const struct run_record *rr)
 		fprintf(f, "app        woken %.0f/s, %.2f us (sd %.2f) from wake-up to running\n",
 			r->app_wakeups_per_s, r->app_wake_latency_ns / 1e3,
 			r->app_wake_latency_sd_ns / 1e3);
+	if (r->sender_bursts_per_s > 0)
+		fprintf(f, "sender     %.0f bursts/s, asleep before %.0f/s (%.1f %%; two context "
+			   "switches each)\n",
+			r->sender_bursts_per_s, r->sender_sleeps_per_s,
+			100 * r->sender_sleeps_per_s / r->sender_bursts_per_s);
 	fprintf(f, "\n");
 }
 

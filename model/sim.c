@@ -11,7 +11,7 @@ const char *const ctx_names[CTX_COUNT] = { "hardirq", "softirq", "ksoftirqd", "n
 					   "app", "background", "sched" };
 const char *const drop_names[DROP_COUNT] = { "ring", "backlog", "socket", "rule" };
 
-enum { EV_END, EV_WARMUP, EV_CORE, EV_IRQ, EV_LINK };
+enum { EV_END, EV_WARMUP, EV_CORE, EV_IRQ, EV_LINK, EV_TIMER };
 
 #define BG_CHUNK_NS 100000ull
 
@@ -199,6 +199,37 @@ static void irq_schedule(struct sim *s, struct napi *n, uint64_t t_arr)
 	eventq_push(&s->eq, t, EV_IRQ, n->queue, 0);
 }
 
+/* The source's next frame reaches its ring at src->ti (or is dropped there); returns its
+ * napi. The source then draws the frame after it. */
+static struct napi *nic_deliver(struct sim *s)
+{
+	struct source *src = &s->src;
+	struct napi *n = &s->napi[src->queue];
+	struct ring *r = &n->ring;
+	struct pkt p = { src->ti, src->size, 0 };
+	struct batch *b = NULL;
+
+	if (s->measuring) {
+		b = cur_batch(s, p.t);
+		s->n.arrivals++;
+		if (b)
+			b->arrivals++;
+	}
+	if (r->ready) {
+		r->ready--;
+		pktq_push(&r->q, &p);
+		tavg_set(&r->occ, p.t, r->q.len);
+		if (n->irq_enabled && !n->irq_pending)
+			irq_schedule(s, n, p.t);
+	} else if (s->measuring) {
+		s->n.dropped[s->cfg.nic_mode == NIC_RING ? DROP_RING : DROP_BACKLOG]++;
+		if (b)
+			b->drops++;
+	}
+	source_next(s);
+	return n;
+}
+
 /* Delivers every arrival up to and including @t into its ring (or drops it). */
 static void nic_advance(struct sim *s, uint64_t t)
 {
@@ -206,9 +237,6 @@ static void nic_advance(struct sim *s, uint64_t t)
 
 	while (src->ti <= t) {
 		struct napi *n;
-		struct ring *r;
-		struct pkt p = { src->ti, src->size, 0 };
-		struct batch *b = NULL;
 
 		if (s->src_held)
 			return; /* sent when NET_RX ends on the sender's core: sender_resume() */
@@ -216,26 +244,7 @@ static void nic_advance(struct sim *s, uint64_t t)
 			s->src_held = 1;
 			return;
 		}
-		n = &s->napi[src->queue];
-		r = &n->ring;
-		if (s->measuring) {
-			b = cur_batch(s, p.t);
-			s->n.arrivals++;
-			if (b)
-				b->arrivals++;
-		}
-		if (r->ready) {
-			r->ready--;
-			pktq_push(&r->q, &p);
-			tavg_set(&r->occ, p.t, r->q.len);
-			if (n->irq_enabled && !n->irq_pending)
-				irq_schedule(s, n, p.t);
-		} else if (s->measuring) {
-			s->n.dropped[s->cfg.nic_mode == NIC_RING ? DROP_RING : DROP_BACKLOG]++;
-			if (b)
-				b->drops++;
-		}
-		source_next(s);
+		n = nic_deliver(s);
 		if (s->cfg.sender_cpu >= 0 && n->core == s->cfg.sender_cpu &&
 		    s->cfg.napi_mode == NAPI_SOFTIRQ) {
 			/* the send returns only after the NET_RX it raised (local_bh_enable) */
@@ -263,10 +272,11 @@ static void sender_resume(struct sim *s, struct core *c)
 	link_arm(s);
 }
 
-/* Keeps one EV_LINK pending while some queue waits, IRQ enabled, for its next frame. */
+/* Keeps one EV_LINK pending while some queue waits, IRQ enabled, for its next frame (none
+ * with the sender thread: its sends time the frames, sender_emit()). */
 static void link_arm(struct sim *s)
 {
-	if (s->armed > 0 && !s->link_event && !s->src_held) {
+	if (s->sender_thread < 0 && s->armed > 0 && !s->link_event && !s->src_held) {
 		s->link_event = 1;
 		eventq_push(&s->eq, max_u64(s->src.ti, s->now), EV_LINK, 0, 0);
 	}
@@ -1026,6 +1036,51 @@ static void app_call(struct sim *s, struct core *c, struct thread *th)
 		s->n.stage_calls[STAGE_APP]++;
 }
 
+/* traffic.sender_call_us: one step of the paced sender thread, as calibrate/traffic.c's loop:
+ * ahead of its schedule it sleeps until the next burst's time (a timer, EV_TIMER, whose
+ * wake-up takes the core's idle exit); a burst due starts with the call's CPU, and every frame
+ * takes sender_frame_us before it leaves (sender_emit()). */
+static void sender_step(struct sim *s, struct core *c, struct thread *th)
+{
+	double cost = s->cfg.sender_frame_us * 1e3, tot;
+
+	if (!s->snd_left) {
+		if (s->snd_next > (double)c->t) {
+			if (s->measuring)
+				s->n.sender_sleeps++;
+			eventq_push(&s->eq, (uint64_t)ceil(s->snd_next), EV_TIMER,
+				    (uint32_t)s->sender_thread, 0);
+			thread_sleep(s, c);
+			return;
+		}
+		if ((double)c->t - s->snd_next > 20e6)
+			s->snd_next = (double)c->t; /* 20 ms behind: the machine's limit */
+		s->snd_left = s->cfg.burst;
+		s->snd_next += s->src.gap_ns * s->cfg.burst;
+		cost += s->cfg.sender_call_us * 1e3;
+		if (s->measuring)
+			s->n.sender_bursts++;
+	}
+	tot = cost + c->carry;
+	th->work_left = (uint64_t)tot;
+	c->carry = tot - (double)th->work_left;
+	th->item_active = 1;
+}
+
+/* The sender thread's send of a frame ended at c->t: the frame reaches its ring now
+ * (veth_xmit). Its IRQ event, due now, runs before the thread's next step (core_run), so in
+ * softirq mode the NET_RX it raises runs on top of the sender before its next frame. */
+static void sender_emit(struct sim *s, struct core *c)
+{
+	struct source *src = &s->src;
+
+	src->t = src->last_t = (double)c->t;
+	src->ti = c->t;
+	nic_deliver(s);
+	src->ti = UINT64_MAX; /* the thread, not the source, times the next frame */
+	s->snd_left--;
+}
+
 static void thread_step(struct sim *s, struct core *c, struct thread *th)
 {
 	switch (th->kind) {
@@ -1066,6 +1121,9 @@ static void thread_step(struct sim *s, struct core *c, struct thread *th)
 		thread_sleep(s, c);
 		return;
 	}
+	case TH_SENDER:
+		sender_step(s, c, th);
+		return;
 	}
 }
 
@@ -1078,6 +1136,8 @@ static void thread_segment_end(struct sim *s, struct core *c, struct thread *th)
 	th->item_active = 0;
 	if (th->kind == TH_APP)
 		app_item_done(s, c, th);
+	else if (th->kind == TH_SENDER)
+		sender_emit(s, c);
 	else if (s->measuring)
 		s->n.bg_chunks++;
 }
@@ -1134,6 +1194,11 @@ static void core_run(struct sim *s, struct core *c)
 			th->work_left = 0;
 			th->work_left_running = 1;
 			continue;
+		}
+		if (th->kind == TH_SENDER && eventq_peek_time(&s->eq) <= c->t) {
+			/* an event due now (the IRQ of the frame just sent) runs first */
+			eventq_push(&s->eq, c->t, EV_CORE, c->id, c->gen);
+			return;
 		}
 		thread_step(s, c, th);
 	}
@@ -1200,7 +1265,7 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		goto nomem;
 	s->cfg = *cfg;
 	c = &s->cfg;
-	s->app_thread = s->bg_thread = -1;
+	s->app_thread = s->bg_thread = s->sender_thread = -1;
 	s->rng = gsl_rng_alloc(gsl_rng_taus2);
 	if (!s->rng)
 		goto nomem;
@@ -1210,7 +1275,7 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		goto nomem;
 	s->stage_ns = calloc(c->cores, sizeof(*s->stage_ns));
 	s->busy_ns = calloc(c->cores, sizeof(*s->busy_ns));
-	s->thread = calloc(c->cores + c->queues + 2, sizeof(*s->thread));
+	s->thread = calloc(c->cores + c->queues + 3, sizeof(*s->thread));
 	s->flow_queue = calloc(c->flows, sizeof(int));
 	if (!s->stage_ns || !s->busy_ns || !s->thread || !s->flow_queue)
 		goto nomem;
@@ -1281,6 +1346,12 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		s->thread[s->bg_thread].state = TS_RUNNABLE;
 		s->core[c->bg_cpu].runq[s->core[c->bg_cpu].nrunq++] = s->bg_thread;
 	}
+	if (c->sender_call_us > 0 || c->sender_frame_us > 0) {
+		/* runnable at 0: its first burst is due then */
+		s->sender_thread = add_thread(s, TH_SENDER, c->sender_cpu, -1);
+		s->thread[s->sender_thread].state = TS_RUNNABLE;
+		s->core[c->sender_cpu].runq[s->core[c->sender_cpu].nrunq++] = s->sender_thread;
+	}
 	for (int f = 0; f < c->flows; f++)
 		s->flow_queue[f] = (int)(hash32((uint32_t)f * 2654435761u + 1) % (uint32_t)c->queues);
 
@@ -1312,6 +1383,8 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 					   gsl_ran_exponential(s->rng, c->on_us * 1e3) :
 					   INFINITY;
 		source_next(s);
+		if (s->sender_thread >= 0)
+			s->src.ti = UINT64_MAX;
 	}
 	s->t_start = c->warmup_ns;
 	s->t_end = c->warmup_ns + c->duration_ns;
@@ -1394,6 +1467,8 @@ int sim_run(struct sim *s, struct sim_results *r)
 	link_arm(s);
 	if (s->bg_thread >= 0)
 		core_kick(s, &s->core[s->cfg.bg_cpu]);
+	if (s->sender_thread >= 0)
+		core_kick(s, &s->core[s->cfg.sender_cpu]);
 
 	for (uint64_t nev = 1; !eventq_pop(&s->eq, &ev); nev++) {
 		s->now = ev.time;
@@ -1418,6 +1493,9 @@ int sim_run(struct sim *s, struct sim_results *r)
 			s->link_event = 0;
 			nic_advance(s, s->now);
 			link_arm(s);
+			break;
+		case EV_TIMER:
+			thread_wake(s, (int)ev.target);
 			break;
 		}
 	}
@@ -1544,6 +1622,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	r->net_rx_actions_per_s = (double)s->n.net_rx_actions / sec;
 	r->ksoftirqd_wakeups_per_s = (double)s->n.ksoftirqd_wakeups / sec;
 	r->cs_per_s = (double)s->n.cs / sec;
+	r->sender_bursts_per_s = (double)s->n.sender_bursts / sec;
+	r->sender_sleeps_per_s = (double)s->n.sender_sleeps / sec;
 	r->remote_wakeups_per_s = (double)s->n.remote_wakeups / sec;
 	r->app_wakeups_per_s = (double)s->n.app_wakes / sec;
 	if (s->n.app_wakes) {

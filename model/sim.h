@@ -70,7 +70,7 @@ struct napi {
 	struct ring ring;
 };
 
-enum thread_kind { TH_APP, TH_BG, TH_KSOFTIRQD, TH_NAPI };
+enum thread_kind { TH_APP, TH_BG, TH_KSOFTIRQD, TH_NAPI, TH_SENDER };
 enum thread_state { TS_SLEEP, TS_RUNNABLE, TS_RUNNING };
 
 struct thread {
@@ -180,6 +180,7 @@ struct sim_counters {
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
+	uint64_t sender_bursts, sender_sleeps;	/* traffic.sender_call_us: the sender thread's */
 	double wait_sum, soj_sum, ring_soj_sum;
 	uint64_t wait_n, soj_n, ring_soj_n;
 };
@@ -209,6 +210,12 @@ struct sim {
 	struct thread *thread;
 	int nthreads;
 	int app_thread, bg_thread;
+	/* traffic.sender_call_us / sender_frame_us: the paced sender as a thread; snd_next is the
+	 * time of its next burst on the absolute schedule, snd_left the frames of the current
+	 * burst not yet sent */
+	int sender_thread;
+	double snd_next;
+	int snd_left;
 
 	/* per-packet path: stages in order */
 	int path[STAGE_COUNT], npath;
@@ -269,6 +276,9 @@ struct sim_results {
 	 * rx_wake_latency_ns: sched_waking to sched_switch) */
 	double app_wakeups_per_s, app_wake_latency_ns, app_wake_latency_sd_ns;
 	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* their latency, log2 slots of ns */
+	/* traffic.sender_call_us: the sender thread's bursts and the sleeps before them (each
+	 * sleep is two of cs_per_s); 0 without the sender thread */
+	double sender_bursts_per_s, sender_sleeps_per_s;
 	double metric_ns_per_s[METRIC_COUNT];
 	double total_ip_ns_per_s;	/* sum of the paper's four receive metrics */
 	double total_rx_ns_per_s, total_rx_se_ns_per_s;	/* every stage but app and cs */

@@ -134,6 +134,16 @@ static void test_bad_scenarios(void **state)
 		     "needs traffic.arrivals = \"constant\"");
 	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
 		     "  sender_wakes = true; };\n", "s.cfg", "set cpu.idle_exit_hist or cpu.idle_exit_us");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_call_us = 20.0; };\n", "s.cfg", "set traffic.sender_cpu");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"poisson\";\n"
+		     "  sender_cpu = 0; sender_frame_us = 1.0; };\n", "s.cfg",
+		     "need traffic.arrivals = \"constant\"");
+	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_us = 12.0; };\n"
+		     "traffic = { arrivals = \"constant\"; sender_cpu = 0;\n"
+		     "  sender_call_us = 20.0; sender_wakes = true; };\n", "s.cfg", "drop sender_wakes");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_call_us = -1.0; };\n", "s.cfg:3:", "sender_call_us");
 }
 
 static void test_bad_calibrations(void **state)

@@ -502,6 +502,45 @@ static void test_sender_wakes(void **state)
 	assert_near(1 - 4 / r.pkts_per_poll, p, 3.29 * se, "bursts merged into the previous poll");
 }
 
+/* traffic.sender_call_us / sender_frame_us: the paced sender as a thread on core 0, whose
+ * NAPI it schedules in softirq mode. Bursts of 4 frames every 100 us (40000 frames/s), NET_RX
+ * 2 us per frame, no idle exit, free context switches:
+ * - 20 us per call + 1 us per frame: a burst takes 20 + 4 x (1 + 2) = 32 us, so the sender is
+ *   ahead of its schedule after every burst and sleeps before each next one: one sleep per
+ *   burst, two context switches per sleep (to idle and back), every frame delivered, each
+ *   polled alone;
+ * - 150 us per call: a burst takes 162 us, more than the 100 us period, so the sender never
+ *   sleeps and sends 4 frames per 162 us: 24691.4 frames/s, no context switch. */
+static void sender_thread_case(double call_us, double sleeps_per_burst, double cs_per_burst,
+			       double fps)
+{
+	struct model_config c;
+	static struct sim_results r;
+	char what[96];
+
+	burst_config(&c, 0);
+	c.sender_call_us = call_us;
+	c.sender_frame_us = 1;
+	run_ok(&c, &r);
+	snprintf(what, sizeof(what), "sender's bursts per second, %.0f us per call", call_us);
+	assert_near(r.sender_bursts_per_s, fps / 4, 2 / r.seconds, what);
+	snprintf(what, sizeof(what), "sleeps per burst, %.0f us per call", call_us);
+	assert_near(r.sender_sleeps_per_s / r.sender_bursts_per_s, sleeps_per_burst,
+		    2 / (r.seconds * r.sender_bursts_per_s), what);
+	snprintf(what, sizeof(what), "context switches per burst, %.0f us per call", call_us);
+	assert_near(r.cs_per_s / r.sender_bursts_per_s, cs_per_burst,
+		    4 / (r.seconds * r.sender_bursts_per_s), what);
+	snprintf(what, sizeof(what), "frames delivered per second, %.0f us per call", call_us);
+	assert_near(r.delivered_pps, fps, 8 / r.seconds, what);
+	assert_near(r.pkts_per_poll, 1, 1e-3, "frames per poll, NET_RX in the sender's context");
+}
+
+static void test_sender_thread(void **state)
+{
+	sender_thread_case(20, 1, 2, 40000);
+	sender_thread_case(150, 0, 0, 4e6 / 162);
+}
+
 /* Cold polls (docs/model.md): a poll's first frame pays cold_ns x min(1, gap / cold_after_us)
  * more in each stage with a cold cost, the gap running from the core's previous poll end.
  * Bursts of 4 frames back to back every 100 us, poll 2000 ns per frame + 1000 ns cold:
@@ -554,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_free),
 		cmocka_unit_test(test_sender_cpu),
 		cmocka_unit_test(test_sender_wakes),
+		cmocka_unit_test(test_sender_thread),
 		cmocka_unit_test(test_cold_polls),
 	};
 	return cmocka_run_group_tests_name("napi", tests, NULL, NULL);
