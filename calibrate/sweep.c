@@ -50,6 +50,8 @@ struct sys_snap {
 	/* exact CPU time of the anchored threads (enum rxs_thread), 0 where there is none */
 	uint64_t thread_ns[RXS_THREADS];
 	uint64_t rx_runs;		/* the receiver's sleeps, each ended by a wake-up */
+	/* the built-in sender's bursts, sleeps, and lateness after them (struct sender) */
+	uint64_t tx_bursts, tx_sleeps, tx_late_ns, tx_late_hist[LOGHIST_SLOTS];
 	uint64_t t_ns;
 };
 
@@ -197,6 +199,11 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->recv_bytes = __atomic_load_n(&w->rx.bytes, __ATOMIC_RELAXED);
 	s->recv_calls = __atomic_load_n(&w->rx.calls, __ATOMIC_RELAXED);
 	s->thread_ns[RXS_TH_TX] = sender__cpu_ns(&w->tx);
+	s->tx_bursts = __atomic_load_n(&w->tx.bursts, __ATOMIC_RELAXED);
+	s->tx_sleeps = __atomic_load_n(&w->tx.sleeps, __ATOMIC_RELAXED);
+	s->tx_late_ns = __atomic_load_n(&w->tx.late_ns, __ATOMIC_RELAXED);
+	for (int k = 0; k < LOGHIST_SLOTS; k++)
+		s->tx_late_hist[k] = __atomic_load_n(&w->tx.late_hist[k], __ATOMIC_RELAXED);
 	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
 	s->rx_runs = task_sleeps(w->rx.tid);
 	if (w->have_tb)
@@ -553,6 +560,21 @@ static double wake_latency(const struct rxs_wake *w, double *mean, double *sd, c
 	return n;
 }
 
+/* The built-in sender's bursts, sleeps and its lateness after them between @a and @b. */
+static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct meas_row *m)
+{
+	uint64_t h[LOGHIST_SLOTS];
+
+	m->tx_bursts = (double)(b->tx_bursts - a->tx_bursts);
+	m->tx_sleeps = (double)(b->tx_sleeps - a->tx_sleeps);
+	m->tx_wake_latency_ns = m->tx_sleeps > 0 ?
+					(double)(b->tx_late_ns - a->tx_late_ns) / m->tx_sleeps : 0;
+	for (int k = 0; k < LOGHIST_SLOTS; k++)
+		h[k] = b->tx_late_hist[k] - a->tx_late_hist[k];
+	if (loghist_format(h, m->tx_wake_hist, sizeof(m->tx_wake_hist)) < 0)
+		m->tx_wake_hist[0] = 0;
+}
+
 static int add_rows(struct sweep *w, int step, double rate, const struct sys_snap *a,
 		    const struct sys_snap *b, const struct step_result *r)
 {
@@ -592,6 +614,7 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->rx_thread_ns = (double)(b->thread_ns[RXS_TH_RX] - a->thread_ns[RXS_TH_RX]);
 		m->napi_thread_ns = (double)(b->thread_ns[RXS_TH_NAPI] - a->thread_ns[RXS_TH_NAPI]);
 		m->rx_thread_runs = rx_sleeps(a, b);
+		tx_wakes(a, b, m);
 		if (r) {
 			m->calls = r->calls[s];
 			m->cpu_ns = r->cpu[s];
@@ -691,6 +714,13 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 			"receiver %.1f ms/s, NAPI kthread %.1f ms/s\n", th[RXS_TH_TX] / dur / 1e6,
 			b->sent > a->sent ? th[RXS_TH_TX] / (double)(b->sent - a->sent) : 0.0,
 			th[RXS_TH_RX] / dur / 1e6, th[RXS_TH_NAPI] / dur / 1e6);
+	}
+	if (b->tx_bursts > a->tx_bursts) {
+		uint64_t n = b->tx_bursts - a->tx_bursts, z = b->tx_sleeps - a->tx_sleeps;
+
+		fprintf(stderr, "  sender: %.0f bursts/s, asleep before %.1f %% of them, running "
+			"%.1f us after its time on average\n", (double)n / dur, 100.0 * (double)z / (double)n,
+			z ? (double)(b->tx_late_ns - a->tx_late_ns) / (double)z / 1e3 : 0.0);
 	}
 	if (!r)
 		return;

@@ -93,11 +93,20 @@ static void *sender_main(void *p)
 			next = now;
 		}
 		batch = pace_batch(pps);
-		if (next > now)
+		if (next > now) {
+			uint64_t woke;
+
 			sleep_until(next);
-		else if (now - next > 20000000ull)
+			woke = now_ns();
+			woke = woke > next ? woke - next : 0;
+			__atomic_add_fetch(&s->sleeps, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&s->late_ns, woke, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&s->late_hist[loghist_slot((double)woke)], 1,
+					   __ATOMIC_RELAXED);
+		} else if (now - next > 20000000ull)
 			next = now;	/* more than 20 ms behind: this is the machine's limit */
 		n = sendmmsg(s->fd, msgs, (unsigned)batch, 0);
+		__atomic_add_fetch(&s->bursts, 1, __ATOMIC_RELAXED);
 		if (n > 0) {
 			__atomic_add_fetch(&s->sent, (uint64_t)n, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&s->bytes, (uint64_t)n * (uint64_t)s->payload,

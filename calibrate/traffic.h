@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "loghist.h"
+
 struct sender {
 	int fd, cpu, payload;
 	pthread_t thread;
@@ -19,6 +21,11 @@ struct sender {
 	volatile double pps;		/* target packets/s; 0 = paused */
 	uint64_t sent, bytes, errors;	/* atomics */
 	volatile int tid;		/* kernel tid of the thread, 0 until it runs */
+	/* its sendmmsg calls (bursts), the sleeps before them, and how late each sleep ended
+	 * after the burst's time (timer expiry to running again, incl. a halted vCPU's wake-up):
+	 * sum in ns and log2 histogram (model/loghist.h); atomics */
+	uint64_t bursts, sleeps, late_ns;
+	uint64_t late_hist[LOGHIST_SLOTS];
 };
 
 struct receiver {

@@ -964,6 +964,15 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			err = get_nonneg(l, s, &c->sender_call_us);
 		else if (KEY("sender_frame_us"))
 			err = get_nonneg(l, s, &c->sender_frame_us);
+		else if (KEY("sender_wake_hist")) {
+			const char *v = NULL;
+			char msg[160], p[128];
+
+			err = get_str(l, s, &v);
+			if (!err && loghist_parse(v, c->sender_wake_hist, msg, sizeof(msg)))
+				err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
+			c->has_sender_wake_hist = !err;
+		}
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
@@ -1339,6 +1348,9 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 				    "%d: the sender thread's CPU would count as the background's", f,
 				    c->bg_cpu);
 	}
+	if (c->has_sender_wake_hist && !(c->sender_call_us > 0 || c->sender_frame_us > 0))
+		return verr(err, errlen, "%s: traffic.sender_wake_hist is the sender thread's wake-up: "
+			    "set traffic.sender_call_us or sender_frame_us", f);
 	if (c->bg_enabled && c->bg_cpu >= c->cores)
 		return verr(err, errlen, "%s: background.cpu %d but only %d cores", f, c->bg_cpu,
 			    c->cores);

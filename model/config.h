@@ -137,6 +137,10 @@ struct model_config {
 	 * frame before that frame leaves, and sleeps until the next burst's time when ahead of
 	 * its schedule, waking through that core's idle exit */
 	double sender_call_us, sender_frame_us;
+	/* traffic.sender_wake_hist: the sender thread's time from its timer's deadline to running
+	 * (measurements.csv tx_wake_hist), drawn instead of its core's idle exit */
+	double sender_wake_hist[LOGHIST_SLOTS];
+	int has_sender_wake_hist;
 	int flows;
 	int nsizes;
 	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */

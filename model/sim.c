@@ -397,6 +397,14 @@ static void thread_sleep(struct sim *s, struct core *c)
 	switch_to(s, c, pick_next(s, c));
 }
 
+/* A duration drawn from log2 histogram @t: a slot by its weight, then uniform within it, ns. */
+static double loghist_draw(struct sim *s, const gsl_ran_discrete_t *t)
+{
+	int slot = (int)gsl_ran_discrete(s->rng, t);
+
+	return loghist_lo(slot) + gsl_rng_uniform(s->rng) * (loghist_hi(slot) - loghist_lo(slot));
+}
+
 /* The time an idle core takes to run a thread woken on it, ns: cpu.idle_exit_deep_us if it
  * was halted (@deep), else drawn from cpu.idle_exit_hist (a slot by its weight, then uniform
  * within it) or cpu.idle_exit_us; gamma distributed around that with cpu.idle_exit_cv. */
@@ -407,10 +415,7 @@ static double idle_exit_draw(struct sim *s, int deep)
 	if (deep) {
 		exit_ns = s->cfg.idle_exit_deep_us * 1e3;
 	} else if (s->idle_exit_table) {
-		int slot = (int)gsl_ran_discrete(s->rng, s->idle_exit_table);
-
-		exit_ns = loghist_lo(slot) +
-			  gsl_rng_uniform(s->rng) * (loghist_hi(slot) - loghist_lo(slot));
+		exit_ns = loghist_draw(s, s->idle_exit_table);
 	}
 	if (exit_ns > 0 && s->cfg.idle_exit_cv > 0) {
 		k = 1 / (s->cfg.idle_exit_cv * s->cfg.idle_exit_cv);
@@ -473,8 +478,12 @@ static void thread_wake(struct sim *s, int idx)
 		if (c->in_softirq) {
 			c->need_resched = 1;
 		} else {
-			/* an idle core runs the woken thread once it has left its idle state */
-			uint64_t ready = s->now + (uint64_t)idle_exit_draw(s, core_halted(s, c, s->now));
+			/* an idle core runs the woken thread once it has left its idle state; the
+			 * sender thread's timer wake-up takes its measured distribution, if given */
+			int deep = core_halted(s, c, s->now);
+			uint64_t ready = s->now + (uint64_t)(idx == s->sender_thread && s->sender_wake_table
+								? loghist_draw(s, s->sender_wake_table)
+								: idle_exit_draw(s, deep));
 
 			if (c->t < ready)
 				c->t = ready;
@@ -1346,6 +1355,11 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		s->thread[s->bg_thread].state = TS_RUNNABLE;
 		s->core[c->bg_cpu].runq[s->core[c->bg_cpu].nrunq++] = s->bg_thread;
 	}
+	if (c->has_sender_wake_hist) {
+		s->sender_wake_table = gsl_ran_discrete_preproc(LOGHIST_SLOTS, c->sender_wake_hist);
+		if (!s->sender_wake_table)
+			goto nomem;
+	}
 	if (c->sender_call_us > 0 || c->sender_frame_us > 0) {
 		/* runnable at 0: its first burst is due then */
 		s->sender_thread = add_thread(s, TH_SENDER, c->sender_cpu, -1);
@@ -1408,6 +1422,8 @@ void sim_free(struct sim *s)
 		gsl_ran_discrete_free(s->src.size_table);
 	if (s->idle_exit_table)
 		gsl_ran_discrete_free(s->idle_exit_table);
+	if (s->sender_wake_table)
+		gsl_ran_discrete_free(s->sender_wake_table);
 	eventq_free(&s->eq);
 	for (int q = 0; q < MAX_QUEUES; q++)
 		free(s->napi[q].ring.q.buf);

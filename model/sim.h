@@ -197,6 +197,7 @@ struct sim {
 
 	struct source src;
 	gsl_ran_discrete_t *idle_exit_table;	/* cpu.idle_exit_hist's slots, or NULL */
+	gsl_ran_discrete_t *sender_wake_table;	/* traffic.sender_wake_hist's, or NULL */
 	int flow_queue_n;
 	int *flow_queue;		/* flow -> rx queue (RSS) */
 	int armed;			/* napis with IRQ enabled, none pending */

@@ -144,6 +144,11 @@ static void test_bad_scenarios(void **state)
 		     "  sender_call_us = 20.0; sender_wakes = true; };\n", "s.cfg", "drop sender_wakes");
 	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
 		     "  sender_call_us = -1.0; };\n", "s.cfg:3:", "sender_call_us");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_wake_hist = \"14:3\"; };\n", "s.cfg", "set traffic.sender_call_us");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_cpu = 0; sender_call_us = 20.0; sender_wake_hist = \"14:3 2:1\"; };\n",
+		     "s.cfg:3:", "traffic.sender_wake_hist");
 }
 
 static void test_bad_calibrations(void **state)

@@ -31,6 +31,9 @@
 #    histogram (rx_wake_hist) counts the same wake-ups within 2;
 #  - threaded mode: the NAPI kthread's probed wake-ups are between 1 and its polls + 2, their
 #    mean latency in (0, 10 ms), their histogram counts them within 2; none in softirq mode;
+#  - the built-in sender's bursts (one sendmmsg each) are between the frames sent / 64 and the
+#    frames sent (1 % + 2 for the window's edges), it slept before at most each, and its lateness histogram counts those sleeps
+#    within 2, with a mean lateness in (0, 10 ms);
 #  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
 #    room for a busy 2-CPU VM);
 #  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
@@ -72,6 +75,10 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		kw[st] = $c["napi_wakeups"]; klat[st] = $c["napi_wake_latency_ns"]
 		nh = split($c["napi_wake_hist"], hs, " "); khn[st] = 0
 		for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); khn[st] += kv[2] }
+		txb[st] = $c["tx_bursts"]; txz[st] = $c["tx_sleeps"]; txl[st] = $c["tx_wake_latency_ns"]
+		frames[st] = $c["offered_pps"] * $c["duration_s"]
+		nh = split($c["tx_wake_hist"], hs, " "); txh[st] = 0
+		for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); txh[st] += kv[2] }
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -112,6 +119,12 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (mode == "lean" && abs(rel(calls[st, "softirq"], polls[st])) > 0.01) { print "  lean: NET_RX calls of the sender CPU vs polls off by more than 1 %"; bad = 1 }
 			if (mode != "threaded" && !(tx_ns[st] > 0)) { print "  sender thread CPU time not read"; bad = 1 }
 			if (mode == "threaded" && !(napi_ns[st] > 0)) { print "  NAPI kthread CPU time not read"; bad = 1 }
+			# the built-in sender: one sendmmsg of 1..64 frames per burst, a sleep before at
+			# most each, each sleep in the lateness histogram (+- 2 at the window edges)
+			if (!(txb[st] >= frames[st] / 64 * 0.99 - 2 && txb[st] <= frames[st] * 1.01 + 2)) { print "  sender bursts " txb[st] " not between frames/64 and the frames sent (" frames[st] ")"; bad = 1 }
+			if (!(txz[st] <= txb[st] + 2)) { print "  sender slept " txz[st] " times in " txb[st] " bursts"; bad = 1 }
+			if (abs(txh[st] - txz[st]) > 2) { print "  sender lateness histogram counts " txh[st] " sleeps, not " txz[st]; bad = 1 }
+			if (txz[st] > 0 && !(txl[st] > 0 && txl[st] < 1e7)) { print "  sender lateness after a sleep not in (0, 10 ms)"; bad = 1 }
 		}
 		exit bad
 	}' "$2"
