@@ -70,7 +70,7 @@ int meas_csv_format(const struct meas_row *r, char *buf, size_t len)
 int meas_csv_write(const char *path, const struct meas_row *rows, size_t n)
 {
 	struct afile a;
-	char line[4096];
+	char line[4 * LOGHIST_TEXT + USHIST_TEXT];
 	int err = afile_open(&a, path);
 
 	if (err)

@@ -51,10 +51,10 @@ struct meas_row {
 	double napi_wakeups, napi_wake_latency_ns, napi_wake_latency_sd_ns;
 	char napi_wake_hist[LOGHIST_TEXT];
 	/* the built-in sender's sendmmsg calls (bursts) and the sleeps before them; how late it
-	 * ran after each sleep's deadline (its timer's wake-up): mean ns and log2 histogram (0,
-	 * "": no sleep, or another generator) */
+	 * ran after each sleep's deadline (its timer's wake-up): mean ns and a histogram of 2 us
+	 * bins (model/loghist.h, ushist; 0, "": no sleep, or another generator) */
 	double tx_bursts, tx_sleeps, tx_wake_latency_ns;
-	char tx_wake_hist[LOGHIST_TEXT];
+	char tx_wake_hist[USHIST_TEXT];
 };
 
 extern const char meas_csv_header[];

@@ -58,7 +58,8 @@ enum col {
 	/* optional */
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
 	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NAPI_THREAD,
-	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_NCOLS
+	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_TX_THREAD, C_TX_BURSTS, C_TX_SLEEPS,
+	C_TX_WAKE_HIST, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -73,7 +74,8 @@ static const char *const col_name[C_NCOLS] = {
 	[C_WAKEUPS] = "rx_wakeups", [C_WAKE_LAT] = "rx_wake_latency_ns",
 	[C_WAKE_HIST] = "rx_wake_hist", [C_NAPI_THREAD] = "napi_thread_ns",
 	[C_NAPI_WAKEUPS] = "napi_wakeups", [C_NAPI_WAKE_LAT] = "napi_wake_latency_ns",
-	[C_NAPI_WAKE_HIST] = "napi_wake_hist",
+	[C_NAPI_WAKE_HIST] = "napi_wake_hist", [C_TX_THREAD] = "tx_thread_ns",
+	[C_TX_BURSTS] = "tx_bursts", [C_TX_SLEEPS] = "tx_sleeps", [C_TX_WAKE_HIST] = "tx_wake_hist",
 };
 
 #define MAX_FIELDS 64
@@ -185,7 +187,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		}
 		for (int c = 0; c < C_NCOLS; c++) {
 			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
-			    c == C_VARIANT || c == C_WAKE_HIST || c == C_NAPI_WAKE_HIST)
+			    c == C_VARIANT || c == C_WAKE_HIST || c == C_NAPI_WAKE_HIST ||
+			    c == C_TX_WAKE_HIST)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -250,16 +253,22 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->napi_thread_ns = idx[C_NAPI_THREAD] >= 0 ? v[C_NAPI_THREAD] : 0;
 			sp->napi_wakeups = idx[C_NAPI_WAKEUPS] >= 0 ? v[C_NAPI_WAKEUPS] : 0;
 			sp->napi_wake_lat_ns = idx[C_NAPI_WAKE_LAT] >= 0 ? v[C_NAPI_WAKE_LAT] : 0;
+			sp->tx_thread_ns = idx[C_TX_THREAD] >= 0 ? v[C_TX_THREAD] : 0;
+			sp->tx_bursts = idx[C_TX_BURSTS] >= 0 ? v[C_TX_BURSTS] : 0;
+			sp->tx_sleeps = idx[C_TX_SLEEPS] >= 0 ? v[C_TX_SLEEPS] : 0;
 			/* the histograms: text, empty (or 0, in files padded by older scripts)
 			 * where there is none */
-			for (int h = 0; h < 2; h++) {
-				int col = h ? C_NAPI_WAKE_HIST : C_WAKE_HIST;
+			for (int h = 0; h < 3; h++) {
+				static const int hcol[3] = { C_WAKE_HIST, C_NAPI_WAKE_HIST,
+							     C_TX_WAKE_HIST };
+				double *hw[3] = { sp->wake_hist, sp->napi_wake_hist, sp->tx_wake_hist };
+				int col = hcol[h];
 				char herr[160];
 
 				if (idx[col] < 0 || !strchr(f[idx[col]], ':'))
 					continue;
-				if (loghist_parse(f[idx[col]], h ? sp->napi_wake_hist : sp->wake_hist,
-						  herr, sizeof(herr))) {
+				if ((h < 2 ? loghist_parse : ushist_parse)(f[idx[col]], hw[h], herr,
+									    sizeof(herr))) {
 					set_err(err, len, "%s:%d: column '%s': %s", path, lineno,
 						col_name[col], herr);
 					ret = -EINVAL;
@@ -995,6 +1004,7 @@ static void stage_source(char *buf, size_t len, const struct fit_data *d,
 }
 
 static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *ie);
+static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs);
 
 static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		      const struct fit_result *res, const struct rxc_host *h, const char *date)
@@ -1018,8 +1028,12 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 	{
 		struct fit_idle_exit ie;
 
+		struct fit_sender fs;
+
 		fit_idle_exit(d, &ie);
 		put_idle_exit(f, "# ", &ie);
+		fit_sender(d, &fs);
+		put_sender(f, "# ", &fs);
 	}
 	fprintf(f, "calibration:\n{\n  name = ");
 	put_str(f, name);
@@ -1389,6 +1403,73 @@ static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *
 			ie->halt_shallow_us, ie->halt_deep_us);
 }
 
+void fit_sender(const struct fit_data *d, struct fit_sender *fs)
+{
+	/* normal equations of own CPU = call x bursts + frame x frames, unweighted */
+	double bb = 0, bf = 0, ff = 0, by = 0, fy = 0, det;
+
+	memset(fs, 0, sizeof(*fs));
+	for (int i = 0; i < d->nsteps; i++) {
+		const struct fit_step *sp = &d->step[i];
+		bool softirq = !strcmp(sp->napi_mode, "softirq");
+		double own, frames = sp->offered_pps * sp->duration_s;
+
+		if (!(sp->tx_bursts > 0 && sp->tx_thread_ns > 0 && frames > 0) ||
+		    (!softirq && strcmp(sp->napi_mode, "threaded")) ||
+		    (softirq && !isfinite(sp->net_rx_ns)))
+			continue;
+		/* in softirq mode the sender's CPU time holds the NET_RX it raised */
+		own = sp->tx_thread_ns - (softirq ? sp->net_rx_ns : 0);
+		if (!(own > 0))
+			continue;
+		fs->steps++;
+		fs->bursts += sp->tx_bursts;
+		fs->sleeps += sp->tx_sleeps;
+		bb += sp->tx_bursts * sp->tx_bursts;
+		bf += sp->tx_bursts * frames;
+		ff += frames * frames;
+		by += sp->tx_bursts * own;
+		fy += frames * own;
+		for (int k = 0; k < USHIST_BINS; k++)
+			fs->hist[k] += sp->tx_wake_hist[k];
+	}
+	if (!fs->steps)
+		return;
+	det = bb * ff - bf * bf;
+	fs->call_ns = by / bb;
+	fs->frame_ns = 0;
+	/* both terms only when the steps' frames per burst differ enough to tell them apart,
+	 * and both come out non-negative; else the per-burst one alone */
+	if (det > 1e-6 * bb * ff) {
+		double c = (ff * by - bf * fy) / det, fr = (bb * fy - bf * by) / det;
+
+		if (c >= 0 && fr >= 0) {
+			fs->call_ns = c;
+			fs->frame_ns = fr;
+		}
+	}
+}
+
+/* The sender summary as lines of a scenario's traffic group, each starting with @pre. */
+static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
+{
+	uint64_t n[USHIST_BINS];
+	char text[USHIST_TEXT];
+
+	if (!fs->steps)
+		return;
+	fprintf(f, "%sthe built-in sender for rxmodel's traffic group (with sender_cpu), from %d "
+		"steps: asleep before %.1f %% of %.0f bursts (docs/fit.md):\n", pre, fs->steps,
+		fs->bursts > 0 ? 100 * fs->sleeps / fs->bursts : 0.0, fs->bursts);
+	fprintf(f, "%s  sender_call_us = %.2f;\n", pre, fs->call_ns / 1e3);
+	fprintf(f, "%s  sender_frame_us = %.2f;\n", pre, fs->frame_ns / 1e3);
+	for (int k = 0; k < USHIST_BINS; k++)
+		n[k] = (uint64_t)llround(fs->hist[k]);
+	if (ushist_format(n, text, sizeof(text)) > 0)
+		fprintf(f, "%s  sender_wake_hist = \"%s\";  # mean %.1f us\n", pre, text,
+			ushist_mean(fs->hist) / 1e3);
+}
+
 int fit_main(const struct fit_opts *o)
 {
 	struct fit_data *d = calloc(1, sizeof(*d));
@@ -1465,10 +1546,16 @@ int fit_main(const struct fit_opts *o)
 	{
 		struct fit_idle_exit ie;
 
+		struct fit_sender fs;
+
 		fit_idle_exit(d, &ie);
 		if (ie.shallow || ie.deep)
 			printf("\n");
 		put_idle_exit(stdout, "", &ie);
+		fit_sender(d, &fs);
+		if (fs.steps)
+			printf("\n");
+		put_sender(stdout, "", &fs);
 	}
 	if (fit_write_calibration(o->out, o->name ? o->name : "measured", d, res, err,
 				  sizeof(err))) {

@@ -83,6 +83,10 @@ struct fit_step {
 	 * (napi_wakeups, napi_wake_latency_ns, napi_wake_hist) */
 	double napi_thread_ns, napi_wakeups, napi_wake_lat_ns;
 	double napi_wake_hist[LOGHIST_SLOTS];
+	/* the built-in sender: its CPU time (tx_thread_ns), bursts, sleeps before them and its
+	 * lateness after those (tx_wake_hist; all 0: none) */
+	double tx_thread_ns, tx_bursts, tx_sleeps;
+	double tx_wake_hist[USHIST_BINS];
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
 	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
 	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
@@ -120,6 +124,18 @@ struct fit_idle_exit {
 
 /* Fills @ie from the steps of @d that carry a histogram. */
 void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie);
+
+/* The built-in sender as rxmodel's sender thread (docs/fit.md, "The sender for the model"):
+ * its own CPU per burst and per frame, least squares over the steps with its bursts measured
+ * (softirq: tx_thread_ns less the NET_RX it raised; threaded: tx_thread_ns), and its lateness
+ * after a sleep, the steps' histograms added up. */
+struct fit_sender {
+	int steps;			/* steps used */
+	double bursts, sleeps;		/* over them */
+	double call_ns, frame_ns;	/* own CPU per burst and per frame */
+	double hist[USHIST_BINS];	/* tx_wake_hist, added up */
+};
+void fit_sender(const struct fit_data *d, struct fit_sender *fs);
 
 struct fit_stage_result {
 	bool fitted;		/* false: not measured (method none or no calls), zero costs */

@@ -51,7 +51,7 @@ struct sys_snap {
 	uint64_t thread_ns[RXS_THREADS];
 	uint64_t rx_runs;		/* the receiver's sleeps, each ended by a wake-up */
 	/* the built-in sender's bursts, sleeps, and lateness after them (struct sender) */
-	uint64_t tx_bursts, tx_sleeps, tx_late_ns, tx_late_hist[LOGHIST_SLOTS];
+	uint64_t tx_bursts, tx_sleeps, tx_late_ns, tx_late_hist[USHIST_BINS];
 	uint64_t t_ns;
 };
 
@@ -202,7 +202,7 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->tx_bursts = __atomic_load_n(&w->tx.bursts, __ATOMIC_RELAXED);
 	s->tx_sleeps = __atomic_load_n(&w->tx.sleeps, __ATOMIC_RELAXED);
 	s->tx_late_ns = __atomic_load_n(&w->tx.late_ns, __ATOMIC_RELAXED);
-	for (int k = 0; k < LOGHIST_SLOTS; k++)
+	for (int k = 0; k < USHIST_BINS; k++)
 		s->tx_late_hist[k] = __atomic_load_n(&w->tx.late_hist[k], __ATOMIC_RELAXED);
 	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
 	s->rx_runs = task_sleeps(w->rx.tid);
@@ -563,15 +563,15 @@ static double wake_latency(const struct rxs_wake *w, double *mean, double *sd, c
 /* The built-in sender's bursts, sleeps and its lateness after them between @a and @b. */
 static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct meas_row *m)
 {
-	uint64_t h[LOGHIST_SLOTS];
+	uint64_t h[USHIST_BINS];
 
 	m->tx_bursts = (double)(b->tx_bursts - a->tx_bursts);
 	m->tx_sleeps = (double)(b->tx_sleeps - a->tx_sleeps);
 	m->tx_wake_latency_ns = m->tx_sleeps > 0 ?
 					(double)(b->tx_late_ns - a->tx_late_ns) / m->tx_sleeps : 0;
-	for (int k = 0; k < LOGHIST_SLOTS; k++)
+	for (int k = 0; k < USHIST_BINS; k++)
 		h[k] = b->tx_late_hist[k] - a->tx_late_hist[k];
-	if (loghist_format(h, m->tx_wake_hist, sizeof(m->tx_wake_hist)) < 0)
+	if (ushist_format(h, m->tx_wake_hist, sizeof(m->tx_wake_hist)) < 0)
 		m->tx_wake_hist[0] = 0;
 }
 

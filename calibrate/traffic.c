@@ -101,7 +101,7 @@ static void *sender_main(void *p)
 			woke = woke > next ? woke - next : 0;
 			__atomic_add_fetch(&s->sleeps, 1, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&s->late_ns, woke, __ATOMIC_RELAXED);
-			__atomic_add_fetch(&s->late_hist[loghist_slot((double)woke)], 1,
+			__atomic_add_fetch(&s->late_hist[ushist_bin((double)woke)], 1,
 					   __ATOMIC_RELAXED);
 		} else if (now - next > 20000000ull)
 			next = now;	/* more than 20 ms behind: this is the machine's limit */

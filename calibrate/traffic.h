@@ -23,9 +23,9 @@ struct sender {
 	volatile int tid;		/* kernel tid of the thread, 0 until it runs */
 	/* its sendmmsg calls (bursts), the sleeps before them, and how late each sleep ended
 	 * after the burst's time (timer expiry to running again, incl. a halted vCPU's wake-up):
-	 * sum in ns and log2 histogram (model/loghist.h); atomics */
+	 * sum in ns and 2 us histogram (model/loghist.h, ushist); atomics */
 	uint64_t bursts, sleeps, late_ns;
-	uint64_t late_hist[LOGHIST_SLOTS];
+	uint64_t late_hist[USHIST_BINS];
 };
 
 struct receiver {

@@ -969,7 +969,7 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			char msg[160], p[128];
 
 			err = get_str(l, s, &v);
-			if (!err && loghist_parse(v, c->sender_wake_hist, msg, sizeof(msg)))
+			if (!err && ushist_parse(v, c->sender_wake_hist, msg, sizeof(msg)))
 				err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
 			c->has_sender_wake_hist = !err;
 		}

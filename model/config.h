@@ -139,7 +139,7 @@ struct model_config {
 	double sender_call_us, sender_frame_us;
 	/* traffic.sender_wake_hist: the sender thread's time from its timer's deadline to running
 	 * (measurements.csv tx_wake_hist), drawn instead of its core's idle exit */
-	double sender_wake_hist[LOGHIST_SLOTS];
+	double sender_wake_hist[USHIST_BINS];
 	int has_sender_wake_hist;
 	int flows;
 	int nsizes;

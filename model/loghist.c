@@ -6,20 +6,22 @@
 
 #include "loghist.h"
 
-int loghist_format(const uint64_t *n, char *buf, size_t len)
+/* The two text forms share this: slot k's key is k (@width 0, log2 slots) or k x @width
+ * (the bin's lower edge in us). */
+static int hist_format(const uint64_t *n, int nslots, int width, char *buf, size_t len)
 {
 	size_t used = 0;
 
 	if (!len)
 		return -ENOSPC;
 	buf[0] = 0;
-	for (int k = 0; k < LOGHIST_SLOTS; k++) {
+	for (int k = 0; k < nslots; k++) {
 		int m;
 
 		if (!n[k])
 			continue;
-		m = snprintf(buf + used, len - used, "%s%d:%llu", used ? " " : "", k,
-			     (unsigned long long)n[k]);
+		m = snprintf(buf + used, len - used, "%s%d:%llu", used ? " " : "",
+			     width ? k * width : k, (unsigned long long)n[k]);
 		if (m < 0 || (size_t)m >= len - used) {
 			buf[0] = 0;
 			return -ENOSPC;
@@ -29,13 +31,14 @@ int loghist_format(const uint64_t *n, char *buf, size_t len)
 	return (int)used;
 }
 
-int loghist_parse(const char *s, double *w, char *err, size_t len)
+static int hist_parse(const char *s, double *w, int nslots, int width, char *err, size_t len)
 {
 	const char *p = s;
-	int last = -1;
+	long last = -1;
 	double total = 0;
+	const char *kname = width ? "bin" : "slot";
 
-	memset(w, 0, LOGHIST_SLOTS * sizeof(*w));
+	memset(w, 0, (size_t)nslots * sizeof(*w));
 	for (;;) {
 		char *end;
 		long k;
@@ -47,13 +50,20 @@ int loghist_parse(const char *s, double *w, char *err, size_t len)
 			break;
 		errno = 0;
 		k = strtol(p, &end, 10);
-		if (end == p || *end != ':' || errno || k < 0 || k >= LOGHIST_SLOTS) {
-			snprintf(err, len, "'%.*s' is not SLOT:COUNT with a slot of 0..%d",
-				 (int)strcspn(p, " \t"), p, LOGHIST_SLOTS - 1);
+		if (end == p || *end != ':' || errno || k < 0 || k >= (long)nslots * (width ? width : 1) ||
+		    (width && k % width)) {
+			if (width)
+				snprintf(err, len, "'%.*s' is not US:COUNT with a bin start of 0, %d, "
+					 "..., %d us", (int)strcspn(p, " \t"), p, width,
+					 (nslots - 1) * width);
+			else
+				snprintf(err, len, "'%.*s' is not SLOT:COUNT with a slot of 0..%d",
+					 (int)strcspn(p, " \t"), p, nslots - 1);
 			return -EINVAL;
 		}
 		if (k <= last) {
-			snprintf(err, len, "slot %ld after slot %d: slots go up, each once", k, last);
+			snprintf(err, len, "%s %ld after %s %ld: %ss go up, each once", kname, k, kname,
+				 last, kname);
 			return -EINVAL;
 		}
 		p = end + 1;
@@ -61,13 +71,13 @@ int loghist_parse(const char *s, double *w, char *err, size_t len)
 		v = strtod(p, &end);
 		if (end == p || (*end && *end != ' ' && *end != '\t') || errno || !isfinite(v) ||
 		    v < 0) {
-			snprintf(err, len, "slot %ld: count '%.*s' is not a finite number >= 0", k,
+			snprintf(err, len, "%s %ld: count '%.*s' is not a finite number >= 0", kname, k,
 				 (int)strcspn(p, " \t"), p);
 			return -EINVAL;
 		}
-		w[k] = v;
+		w[width ? k / width : k] = v;
 		total += v;
-		last = (int)k;
+		last = k;
 		p = end;
 	}
 	if (!isfinite(total)) {
@@ -75,10 +85,49 @@ int loghist_parse(const char *s, double *w, char *err, size_t len)
 		return -EINVAL;
 	}
 	if (!(total > 0)) {
-		snprintf(err, len, "no count above 0 (expected SLOT:COUNT ..., e.g. \"12:40 13:900\")");
+		snprintf(err, len, "no count above 0 (expected %s, e.g. \"%s\")",
+			 width ? "US:COUNT ..." : "SLOT:COUNT ...", width ? "44:40 46:900" : "12:40 13:900");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int loghist_format(const uint64_t *n, char *buf, size_t len)
+{
+	return hist_format(n, LOGHIST_SLOTS, 0, buf, len);
+}
+
+int loghist_parse(const char *s, double *w, char *err, size_t len)
+{
+	return hist_parse(s, w, LOGHIST_SLOTS, 0, err, len);
+}
+
+int ushist_format(const uint64_t *n, char *buf, size_t len)
+{
+	return hist_format(n, USHIST_BINS, USHIST_WIDTH_US, buf, len);
+}
+
+int ushist_parse(const char *s, double *w, char *err, size_t len)
+{
+	return hist_parse(s, w, USHIST_BINS, USHIST_WIDTH_US, err, len);
+}
+
+int ushist_bin(double ns)
+{
+	double k = floor(ns / (USHIST_WIDTH_US * 1e3));
+
+	return !(k >= 0) ? 0 : k >= USHIST_BINS ? USHIST_BINS - 1 : (int)k;
+}
+
+double ushist_mean(const double *w)
+{
+	double n = 0, sum = 0;
+
+	for (int k = 0; k < USHIST_BINS; k++) {
+		n += w[k];
+		sum += w[k] * (k + 0.5) * USHIST_WIDTH_US * 1e3;
+	}
+	return n > 0 ? sum / n : 0;
 }
 
 int loghist_slot(double ns)

@@ -31,4 +31,19 @@ double loghist_hi(int k);
 /* Mean of the distribution that is uniform within each slot, ns (0 for no weight). */
 double loghist_mean(const double *w);
 
+/* Linear histograms of durations as text, for distributions too narrow for log2 slots: bins
+ * of USHIST_WIDTH_US, "K:N ..." with K the bin's lower edge in us (0, 2, ..., 510), only the
+ * non-empty bins, ascending; the last bin also counts everything longer. rxcalibrate writes
+ * the sender's timer lateness so (measurements.csv tx_wake_hist) and rxmodel reads it as
+ * traffic.sender_wake_hist. Same contracts as the loghist_ functions. */
+#define USHIST_BINS 256
+#define USHIST_WIDTH_US 2
+/* room for the text of all bins with 64-bit counts */
+#define USHIST_TEXT (USHIST_BINS * 26)
+int ushist_format(const uint64_t *n, char *buf, size_t len);
+int ushist_parse(const char *s, double *w, char *err, size_t len);
+int ushist_bin(double ns);
+/* the bins' midpoints weighted, ns */
+double ushist_mean(const double *w);
+
 #endif

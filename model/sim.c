@@ -405,6 +405,14 @@ static double loghist_draw(struct sim *s, const gsl_ran_discrete_t *t)
 	return loghist_lo(slot) + gsl_rng_uniform(s->rng) * (loghist_hi(slot) - loghist_lo(slot));
 }
 
+/* The same from linear histogram @t (bins of USHIST_WIDTH_US), ns. */
+static double ushist_draw(struct sim *s, const gsl_ran_discrete_t *t)
+{
+	double k = (double)gsl_ran_discrete(s->rng, t);
+
+	return (k + gsl_rng_uniform(s->rng)) * USHIST_WIDTH_US * 1e3;
+}
+
 /* The time an idle core takes to run a thread woken on it, ns: cpu.idle_exit_deep_us if it
  * was halted (@deep), else drawn from cpu.idle_exit_hist (a slot by its weight, then uniform
  * within it) or cpu.idle_exit_us; gamma distributed around that with cpu.idle_exit_cv. */
@@ -482,7 +490,7 @@ static void thread_wake(struct sim *s, int idx)
 			 * sender thread's timer wake-up takes its measured distribution, if given */
 			int deep = core_halted(s, c, s->now);
 			uint64_t ready = s->now + (uint64_t)(idx == s->sender_thread && s->sender_wake_table
-								? loghist_draw(s, s->sender_wake_table)
+								? ushist_draw(s, s->sender_wake_table)
 								: idle_exit_draw(s, deep));
 
 			if (c->t < ready)
@@ -1356,7 +1364,7 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		s->core[c->bg_cpu].runq[s->core[c->bg_cpu].nrunq++] = s->bg_thread;
 	}
 	if (c->has_sender_wake_hist) {
-		s->sender_wake_table = gsl_ran_discrete_preproc(LOGHIST_SLOTS, c->sender_wake_hist);
+		s->sender_wake_table = gsl_ran_discrete_preproc(USHIST_BINS, c->sender_wake_hist);
 		if (!s->sender_wake_table)
 			goto nomem;
 	}

@@ -540,27 +540,30 @@ static void test_sender_thread(void **state)
 	struct model_config c;
 	static struct sim_results r;
 	char err[160];
-	const double p = (131.072 - 68) / 65.536;
+	const double p = (132.0 - 68) / 66;
+	char hist[400] = "";
 	double n, se;
 
 	sender_thread_case(20, 1, 2, 40000);
 	sender_thread_case(150, 0, 0, 4e6 / 162);
-	/* traffic.sender_wake_hist: the 32 us burst starts a draw D, uniform in slot 16 [65.536,
-	 * 131.072) us, after its deadline; it ends before the next deadline, and the sender
-	 * sleeps again, only when D < 68 us. Otherwise the next burst leaves at once, D + 32 -
-	 * 100 < 32 us late, and ends in time: the sleep after it is certain. So each sleep
-	 * starts 1 + p bursts, p = P(D >= 68 us) = 0.9624: 1 / (1 + p) sleeps per burst, within
-	 * 3.29 standard errors of p over the sleeps. */
+	/* traffic.sender_wake_hist: the 32 us burst starts a draw D, uniform in [66, 132) us (33
+	 * bins of 2 us, equal counts), after its deadline; it ends before the next deadline, and
+	 * the sender sleeps again, only when D < 68 us. Otherwise the next burst leaves at once,
+	 * D + 32 - 100 < 32 us late, and ends in time: the sleep after it is certain. So each
+	 * sleep starts 1 + p bursts, p = P(D >= 68 us) = 0.9697: 1 / (1 + p) sleeps per burst,
+	 * within 3.29 standard errors of p over the sleeps. */
 	burst_config(&c, 0);
 	c.sender_call_us = 20;
 	c.sender_frame_us = 1;
-	assert_int_equal(loghist_parse("16:1", c.sender_wake_hist, err, sizeof(err)), 0);
+	for (int us = 66; us < 132; us += 2)
+		snprintf(hist + strlen(hist), sizeof(hist) - strlen(hist), "%d:1 ", us);
+	assert_int_equal(ushist_parse(hist, c.sender_wake_hist, err, sizeof(err)), 0);
 	c.has_sender_wake_hist = 1;
 	run_ok(&c, &r);
 	n = r.sender_sleeps_per_s * r.seconds;
 	se = sqrt(p * (1 - p) / n) / ((1 + p) * (1 + p));
 	assert_near(r.sender_sleeps_per_s / r.sender_bursts_per_s, 1 / (1 + p), 3.29 * se,
-		    "sleeps per burst, woken 65.5-131 us late");
+		    "sleeps per burst, woken 66-132 us late");
 	assert_near(r.cs_per_s, 2 * r.sender_sleeps_per_s, 2 / r.seconds,
 		    "two switches per sleep (one at each window edge may fall outside)");
 }

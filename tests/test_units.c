@@ -101,6 +101,31 @@ static void test_loghist(void **state)
 	assert_int_equal(loghist_parse("13:0", w, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "no count above 0"));
 	assert_int_equal(loghist_parse("", w, err, sizeof(err)), -EINVAL);
+
+	/* the linear form: 2 us bins keyed by their lower edge in us, the last one open */
+	{
+		uint64_t u[USHIST_BINS] = { 0 };
+		double uw[USHIST_BINS];
+		char ubuf[64];
+
+		u[0] = 1;
+		u[22] = 5;
+		u[255] = 2;
+		assert_int_equal(ushist_format(u, ubuf, sizeof(ubuf)), 14);
+		assert_string_equal(ubuf, "0:1 44:5 510:2");
+		assert_true(ushist_bin(0) == 0 && ushist_bin(1999) == 0 && ushist_bin(2000) == 1 &&
+			    ushist_bin(45000) == 22 && ushist_bin(1e9) == 255 && ushist_bin(-5) == 0);
+		assert_int_equal(ushist_parse(ubuf, uw, err, sizeof(err)), 0);
+		assert_true(uw[0] == 1 && uw[22] == 5 && uw[255] == 2 && uw[1] == 0);
+		assert_true(fabs(ushist_mean(uw) - (1000 + 5 * 45000 + 2 * 511000) / 8.0) < 1e-9);
+		assert_int_equal(ushist_parse("45:1", uw, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "'45:1' is not US:COUNT with a bin start of 0, 2, ..., 510"));
+		assert_int_equal(ushist_parse("512:1", uw, err, sizeof(err)), -EINVAL);
+		assert_int_equal(ushist_parse("44:1 44:2", uw, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "bins go up"));
+		assert_int_equal(ushist_parse("44:0", uw, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "no count above 0"));
+	}
 }
 
 static void test_bytes(void **state)

@@ -921,6 +921,66 @@ static void test_idle_exit(void **state)
 	}
 }
 
+/* The built-in sender for the model (docs/fit.md, "The sender for the model"): three softirq
+ * steps of 1, 2 and 3 frames per burst and a threaded one of 3, own CPU 20 us per burst and 2 us
+ * per frame; in the softirq steps the sender's CPU time also holds their NET_RX time, which the
+ * fit removes. Both costs come back exactly, and the lateness histograms are added up. */
+static void test_sender(void **state)
+{
+	static const double pps[4] = { 17000, 34000, 51000, 25500 }, fpb[4] = { 1, 2, 3, 3 };
+	static const char *const hist[4] = { "12:100 44:200", "44:50 46:10", "", "12:5" };
+	struct meas_row rows[4];
+	struct fit_data *d = calloc(1, sizeof(*d));
+	struct fit_sender fs;
+	char csv[128], err[512];
+
+	(void)state;
+	assert_non_null(d);
+	memset(rows, 0, sizeof(rows));
+	for (int k = 0; k < 4; k++) {
+		double frames = pps[k] * 2, bursts = frames / fpb[k];
+
+		step_row(&rows[k], k + 1, 100e6 * (k + 1), pps[k], 2, (uint64_t)frames,
+			 (uint64_t)frames, 1472, STAGE_APP, true);
+		rows[k].napi_mode = k == 3 ? "threaded" : "softirq";
+		rows[k].calls = rows[k].packets = (uint64_t)frames;
+		rows[k].cpu_ns = 1e7 * (k + 1);
+		rows[k].net_rx_softirq_ns = k == 3 ? 0 : 3e7 * (k + 1);
+		rows[k].tx_thread_ns = 20000 * bursts + 2000 * frames + rows[k].net_rx_softirq_ns;
+		rows[k].tx_bursts = bursts;
+		rows[k].tx_sleeps = bursts / 2;
+		snprintf(rows[k].tx_wake_hist, sizeof(rows[k].tx_wake_hist), "%s", hist[k]);
+	}
+	snprintf(csv, sizeof(csv), "%s/sender.csv", dir);
+	assert_int_equal(meas_csv_write(csv, rows, 4), 0);
+	if (fit_read_csv(csv, d, err, sizeof(err)))
+		fail_msg("fit_read_csv: %s", err);
+	fit_sender(d, &fs);
+	assert_int_equal(fs.steps, 4);
+	assert_true(fabs(fs.call_ns - 20000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
+	assert_true(fs.bursts == 34000 * 3 + 17000 && fs.sleeps == fs.bursts / 2);
+	assert_true(fs.hist[6] == 105 && fs.hist[22] == 250 && fs.hist[23] == 10);
+	free(d);
+	{
+		char out[128], line[512];
+		struct fit_opts o = { .in = csv, .out = out, .name = "sender" };
+		int seen = 0;
+		FILE *f;
+
+		snprintf(out, sizeof(out), "%s/sender.cfg", dir);
+		assert_int_equal(fit_main(&o), 0);
+		f = fopen(out, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			seen += !!strstr(line, "#   sender_call_us = 20.00;");
+			seen += !!strstr(line, "#   sender_frame_us = 2.00;");
+			seen += !!strstr(line, "#   sender_wake_hist = \"12:105 44:250 46:10\";");
+		}
+		fclose(f);
+		assert_int_equal(seen, 3);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -936,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_cold),
 		cmocka_unit_test(test_softirq_split),
 		cmocka_unit_test(test_idle_exit),
+		cmocka_unit_test(test_sender),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
