@@ -1032,7 +1032,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 
 		fit_idle_exit(d, &ie);
 		put_idle_exit(f, "# ", &ie);
-		fit_sender(d, &fs);
+		fit_sender(d, res->stage[STAGE_CS].fitted ? res->stage[STAGE_CS].coef[COEF_CALL] : 0,
+			   &fs);
 		put_sender(f, "# ", &fs);
 	}
 	fprintf(f, "calibration:\n{\n  name = ");
@@ -1403,12 +1404,13 @@ static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *
 			ie->halt_shallow_us, ie->halt_deep_us);
 }
 
-void fit_sender(const struct fit_data *d, struct fit_sender *fs)
+void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs)
 {
 	/* normal equations of own CPU = call x bursts + frame x frames, unweighted */
 	double bb = 0, bf = 0, ff = 0, by = 0, fy = 0, det;
 
 	memset(fs, 0, sizeof(*fs));
+	fs->cs_ns = cs_ns;
 	for (int i = 0; i < d->nsteps; i++) {
 		const struct fit_step *sp = &d->step[i];
 		bool softirq = !strcmp(sp->napi_mode, "softirq");
@@ -1418,8 +1420,9 @@ void fit_sender(const struct fit_data *d, struct fit_sender *fs)
 		    (!softirq && strcmp(sp->napi_mode, "threaded")) ||
 		    (softirq && !isfinite(sp->net_rx_ns)))
 			continue;
-		/* in softirq mode the sender's CPU time holds the NET_RX it raised */
-		own = sp->tx_thread_ns - (softirq ? sp->net_rx_ns : 0);
+		/* in softirq mode the sender's CPU time holds the NET_RX it raised; and each
+		 * sleep's two context switches, which rxmodel charges as cs */
+		own = sp->tx_thread_ns - (softirq ? sp->net_rx_ns : 0) - 2 * cs_ns * sp->tx_sleeps;
 		if (!(own > 0))
 			continue;
 		fs->steps++;
@@ -1461,7 +1464,8 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 	fprintf(f, "%sthe built-in sender for rxmodel's traffic group (with sender_cpu), from %d "
 		"steps: asleep before %.1f %% of %.0f bursts (docs/fit.md):\n", pre, fs->steps,
 		fs->bursts > 0 ? 100 * fs->sleeps / fs->bursts : 0.0, fs->bursts);
-	fprintf(f, "%s  sender_call_us = %.2f;\n", pre, fs->call_ns / 1e3);
+	fprintf(f, "%s  sender_call_us = %.2f;  # its CPU less the NET_RX it ran and 2 x %.0f ns "
+		"(cs) per sleep\n", pre, fs->call_ns / 1e3, fs->cs_ns);
 	fprintf(f, "%s  sender_frame_us = %.2f;\n", pre, fs->frame_ns / 1e3);
 	for (int k = 0; k < USHIST_BINS; k++)
 		n[k] = (uint64_t)llround(fs->hist[k]);
@@ -1552,7 +1556,8 @@ int fit_main(const struct fit_opts *o)
 		if (ie.shallow || ie.deep)
 			printf("\n");
 		put_idle_exit(stdout, "", &ie);
-		fit_sender(d, &fs);
+		fit_sender(d, res->stage[STAGE_CS].fitted ? res->stage[STAGE_CS].coef[COEF_CALL] : 0,
+			   &fs);
 		if (fs.steps)
 			printf("\n");
 		put_sender(stdout, "", &fs);

@@ -127,15 +127,17 @@ void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie);
 
 /* The built-in sender as rxmodel's sender thread (docs/fit.md, "The sender for the model"):
  * its own CPU per burst and per frame, least squares over the steps with its bursts measured
- * (softirq: tx_thread_ns less the NET_RX it raised; threaded: tx_thread_ns), and its lateness
+ * (softirq: tx_thread_ns less the NET_RX it raised; threaded: tx_thread_ns; both less 2 x
+ * @cs_ns per sleep, the context switches the model charges to its cs stage), and its lateness
  * after a sleep, the steps' histograms added up. */
 struct fit_sender {
 	int steps;			/* steps used */
 	double bursts, sleeps;		/* over them */
 	double call_ns, frame_ns;	/* own CPU per burst and per frame */
+	double cs_ns;			/* per context switch, taken out */
 	double hist[USHIST_BINS];	/* tx_wake_hist, added up */
 };
-void fit_sender(const struct fit_data *d, struct fit_sender *fs);
+void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs);
 
 struct fit_stage_result {
 	bool fitted;		/* false: not measured (method none or no calls), zero costs */

@@ -924,7 +924,8 @@ static void test_idle_exit(void **state)
 /* The built-in sender for the model (docs/fit.md, "The sender for the model"): three softirq
  * steps of 1, 2 and 3 frames per burst and a threaded one of 3, own CPU 20 us per burst and 2 us
  * per frame; in the softirq steps the sender's CPU time also holds their NET_RX time, which the
- * fit removes. Both costs come back exactly, and the lateness histograms are added up. */
+ * fit removes. Both costs come back exactly, less the two context switches of each sleep when
+ * those cost something, and the lateness histograms are added up. */
 static void test_sender(void **state)
 {
 	static const double pps[4] = { 17000, 34000, 51000, 25500 }, fpb[4] = { 1, 2, 3, 3 };
@@ -955,11 +956,14 @@ static void test_sender(void **state)
 	assert_int_equal(meas_csv_write(csv, rows, 4), 0);
 	if (fit_read_csv(csv, d, err, sizeof(err)))
 		fail_msg("fit_read_csv: %s", err);
-	fit_sender(d, &fs);
+	fit_sender(d, 0, &fs);
 	assert_int_equal(fs.steps, 4);
 	assert_true(fabs(fs.call_ns - 20000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
 	assert_true(fs.bursts == 34000 * 3 + 17000 && fs.sleeps == fs.bursts / 2);
 	assert_true(fs.hist[6] == 105 && fs.hist[22] == 250 && fs.hist[23] == 10);
+	/* 1 us per context switch: a sleep (every second burst) takes out 2 us, 1 us per burst */
+	fit_sender(d, 1000, &fs);
+	assert_true(fabs(fs.call_ns - 19000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
 	free(d);
 	{
 		char out[128], line[512];
@@ -973,11 +977,12 @@ static void test_sender(void **state)
 		assert_non_null(f);
 		while (fgets(line, sizeof(line), f)) {
 			seen += !!strstr(line, "#   sender_call_us = 20.00;");
+			seen += !!strstr(line, "and 2 x 0 ns (cs) per sleep");
 			seen += !!strstr(line, "#   sender_frame_us = 2.00;");
 			seen += !!strstr(line, "#   sender_wake_hist = \"12:105 44:250 46:10\";");
 		}
 		fclose(f);
-		assert_int_equal(seen, 3);
+		assert_int_equal(seen, 4);
 	}
 }
 
