@@ -55,6 +55,9 @@ struct meas_row {
 	 * bins (model/loghist.h, ushist; 0, "": no sleep, or another generator) */
 	double tx_bursts, tx_sleeps, tx_wake_latency_ns;
 	char tx_wake_hist[USHIST_TEXT];
+	/* its wall time inside sendmmsg over the window, ns (in softirq mode with the NET_RX
+	 * each send runs; 0: another generator) */
+	double tx_send_ns;
 };
 
 extern const char meas_csv_header[];

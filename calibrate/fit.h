@@ -87,6 +87,7 @@ struct fit_step {
 	 * lateness after those (tx_wake_hist; all 0: none) */
 	double tx_thread_ns, tx_bursts, tx_sleeps;
 	double tx_wake_hist[USHIST_BINS];
+	double tx_send_ns;	/* its time inside sendmmsg (tx_send_ns; 0: unknown) */
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
 	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
 	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
@@ -126,15 +127,20 @@ struct fit_idle_exit {
 void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie);
 
 /* The built-in sender as rxmodel's sender thread (docs/fit.md, "The sender for the model"):
- * its own CPU per burst and per frame, least squares over the steps with its bursts measured
- * (softirq: tx_thread_ns less the NET_RX it raised; threaded: tx_thread_ns; both less 2 x
- * @cs_ns per sleep, the context switches the model charges to its cs stage), and its lateness
- * after a sleep, the steps' histograms added up. */
+ * its time per burst and per frame, least squares over the steps with its bursts measured: the
+ * time inside sendmmsg (tx_send_ns) when every step has it, else its CPU time (tx_thread_ns)
+ * less 2 x @cs_ns per sleep (the context switches the model charges to its cs stage); in
+ * softirq steps less the NET_RX it ran. And its lateness after a sleep, the steps' histograms
+ * added up. */
 struct fit_sender {
 	int steps;			/* steps used */
 	double bursts, sleeps;		/* over them */
 	double call_ns, frame_ns;	/* own CPU per burst and per frame */
 	double cs_ns;			/* per context switch, taken out */
+	bool from_send;			/* from tx_send_ns (else from the CPU time) */
+	/* from_send: its CPU outside sendmmsg per sleep (the sleep's syscall and switches);
+	 * NAN: unknown */
+	double sleep_ns;
 	double hist[USHIST_BINS];	/* tx_wake_hist, added up */
 };
 void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs);

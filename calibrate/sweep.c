@@ -51,7 +51,7 @@ struct sys_snap {
 	uint64_t thread_ns[RXS_THREADS];
 	uint64_t rx_runs;		/* the receiver's sleeps, each ended by a wake-up */
 	/* the built-in sender's bursts, sleeps, and lateness after them (struct sender) */
-	uint64_t tx_bursts, tx_sleeps, tx_late_ns, tx_late_hist[USHIST_BINS];
+	uint64_t tx_bursts, tx_sleeps, tx_late_ns, tx_late_hist[USHIST_BINS], tx_send_ns;
 	uint64_t t_ns;
 };
 
@@ -202,6 +202,7 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->tx_bursts = __atomic_load_n(&w->tx.bursts, __ATOMIC_RELAXED);
 	s->tx_sleeps = __atomic_load_n(&w->tx.sleeps, __ATOMIC_RELAXED);
 	s->tx_late_ns = __atomic_load_n(&w->tx.late_ns, __ATOMIC_RELAXED);
+	s->tx_send_ns = __atomic_load_n(&w->tx.send_ns, __ATOMIC_RELAXED);
 	for (int k = 0; k < USHIST_BINS; k++)
 		s->tx_late_hist[k] = __atomic_load_n(&w->tx.late_hist[k], __ATOMIC_RELAXED);
 	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
@@ -567,6 +568,7 @@ static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct 
 
 	m->tx_bursts = (double)(b->tx_bursts - a->tx_bursts);
 	m->tx_sleeps = (double)(b->tx_sleeps - a->tx_sleeps);
+	m->tx_send_ns = (double)(b->tx_send_ns - a->tx_send_ns);
 	m->tx_wake_latency_ns = m->tx_sleeps > 0 ?
 					(double)(b->tx_late_ns - a->tx_late_ns) / m->tx_sleeps : 0;
 	for (int k = 0; k < USHIST_BINS; k++)

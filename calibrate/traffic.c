@@ -105,7 +105,9 @@ static void *sender_main(void *p)
 					   __ATOMIC_RELAXED);
 		} else if (now - next > 20000000ull)
 			next = now;	/* more than 20 ms behind: this is the machine's limit */
+		now = now_ns();
 		n = sendmmsg(s->fd, msgs, (unsigned)batch, 0);
+		__atomic_add_fetch(&s->send_ns, now_ns() - now, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&s->bursts, 1, __ATOMIC_RELAXED);
 		if (n > 0) {
 			__atomic_add_fetch(&s->sent, (uint64_t)n, __ATOMIC_RELAXED);

@@ -25,6 +25,7 @@ struct sender {
 	 * after the burst's time (timer expiry to running again, incl. a halted vCPU's wake-up):
 	 * sum in ns and 2 us histogram (model/loghist.h, ushist); atomics */
 	uint64_t bursts, sleeps, late_ns;
+	uint64_t send_ns;		/* wall time inside sendmmsg, summed; atomic */
 	uint64_t late_hist[USHIST_BINS];
 };
 

@@ -964,6 +964,21 @@ static void test_sender(void **state)
 	/* 1 us per context switch: a sleep (every second burst) takes out 2 us, 1 us per burst */
 	fit_sender(d, 1000, &fs);
 	assert_true(fabs(fs.call_ns - 19000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
+	assert_false(fs.from_send);
+	/* with the time inside sendmmsg: 15 us per burst and 2 us per frame there, the rest of
+	 * the CPU (5 us per burst, 10 us per sleep) outside it */
+	for (int k = 0; k < 4; k++)
+		rows[k].tx_send_ns = rows[k].tx_thread_ns - 5000 * rows[k].tx_bursts;
+	assert_int_equal(meas_csv_write(csv, rows, 4), 0);
+	if (fit_read_csv(csv, d, err, sizeof(err)))
+		fail_msg("fit_read_csv: %s", err);
+	fit_sender(d, 1000, &fs);
+	assert_true(fs.from_send);
+	assert_true(fabs(fs.call_ns - 15000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
+	assert_true(fabs(fs.sleep_ns - 10000) < 1e-6);
+	for (int k = 0; k < 4; k++)
+		rows[k].tx_send_ns = 0;
+	assert_int_equal(meas_csv_write(csv, rows, 4), 0);
 	free(d);
 	{
 		char out[128], line[512];
