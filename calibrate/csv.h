@@ -58,6 +58,9 @@ struct meas_row {
 	/* its wall time inside sendmmsg over the window, ns (in softirq mode with the NET_RX
 	 * each send runs; 0: another generator) */
 	double tx_send_ns;
+	/* tx_wake_hist by the sleep's length (sleep_class(): under 16, 32, 64 us, longer), the
+	 * four histograms joined by '|' ("" for none) */
+	char tx_wake_by_sleep[SLEEP_CLASSES * USHIST_TEXT];
 };
 
 extern const char meas_csv_header[];

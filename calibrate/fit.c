@@ -59,7 +59,7 @@ enum col {
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
 	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NAPI_THREAD,
 	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_TX_THREAD, C_TX_BURSTS, C_TX_SLEEPS,
-	C_TX_WAKE_HIST, C_TX_SEND, C_NCOLS
+	C_TX_WAKE_HIST, C_TX_SEND, C_TX_BY_SLEEP, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -76,7 +76,7 @@ static const char *const col_name[C_NCOLS] = {
 	[C_NAPI_WAKEUPS] = "napi_wakeups", [C_NAPI_WAKE_LAT] = "napi_wake_latency_ns",
 	[C_NAPI_WAKE_HIST] = "napi_wake_hist", [C_TX_THREAD] = "tx_thread_ns",
 	[C_TX_BURSTS] = "tx_bursts", [C_TX_SLEEPS] = "tx_sleeps", [C_TX_WAKE_HIST] = "tx_wake_hist",
-	[C_TX_SEND] = "tx_send_ns",
+	[C_TX_SEND] = "tx_send_ns", [C_TX_BY_SLEEP] = "tx_wake_by_sleep",
 };
 
 #define MAX_FIELDS 64
@@ -189,7 +189,7 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		for (int c = 0; c < C_NCOLS; c++) {
 			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
 			    c == C_VARIANT || c == C_WAKE_HIST || c == C_NAPI_WAKE_HIST ||
-			    c == C_TX_WAKE_HIST)
+			    c == C_TX_WAKE_HIST || c == C_TX_BY_SLEEP)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -258,6 +258,18 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->tx_bursts = idx[C_TX_BURSTS] >= 0 ? v[C_TX_BURSTS] : 0;
 			sp->tx_sleeps = idx[C_TX_SLEEPS] >= 0 ? v[C_TX_SLEEPS] : 0;
 			sp->tx_send_ns = idx[C_TX_SEND] >= 0 ? v[C_TX_SEND] : 0;
+			if (idx[C_TX_BY_SLEEP] >= 0 && strchr(f[idx[C_TX_BY_SLEEP]], ':')) {
+				int present[SLEEP_CLASSES];
+				char herr[200];
+
+				if (ushist_parse_classes(f[idx[C_TX_BY_SLEEP]], sp->tx_wake_by_sleep,
+							 present, herr, sizeof(herr))) {
+					set_err(err, len, "%s:%d: column 'tx_wake_by_sleep': %s", path,
+						lineno, herr);
+					ret = -EINVAL;
+					goto out;
+				}
+			}
 			/* the histograms: text, empty (or 0, in files padded by older scripts)
 			 * where there is none */
 			for (int h = 0; h < 3; h++) {
@@ -1448,8 +1460,11 @@ void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs)
 			ff += frames * frames;
 			by += sp->tx_bursts * own;
 			fy += frames * own;
-			for (int k = 0; k < USHIST_BINS; k++)
+			for (int k = 0; k < USHIST_BINS; k++) {
 				fs->hist[k] += sp->tx_wake_hist[k];
+				for (int c = 0; c < SLEEP_CLASSES; c++)
+					fs->by_sleep[c][k] += sp->tx_wake_by_sleep[c][k];
+			}
 		}
 	}
 	if (fs->from_send && fs->sleeps > 0)
@@ -1495,6 +1510,27 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 	if (ushist_format(n, text, sizeof(text)) > 0)
 		fprintf(f, "%s  sender_wake_hist = \"%s\";  # mean %.1f us\n", pre, text,
 			ushist_mean(fs->hist) / 1e3);
+	{
+		double cn[SLEEP_CLASSES] = { 0 }, any = 0;
+
+		for (int c = 0; c < SLEEP_CLASSES; c++)
+			for (int k = 0; k < USHIST_BINS; k++)
+				cn[c] += fs->by_sleep[c][k];
+		for (int c = 0; c < SLEEP_CLASSES; c++)
+			any += cn[c];
+		if (any > 0) {
+			fprintf(f, "%s  sender_wake_by_sleep = (", pre);
+			for (int c = 0; c < SLEEP_CLASSES; c++) {
+				for (int k = 0; k < USHIST_BINS; k++)
+					n[k] = (uint64_t)llround(fs->by_sleep[c][k]);
+				if (ushist_format(n, text, sizeof(text)) < 0)
+					text[0] = 0;
+				fprintf(f, "%s\"%s\"", c ? ", " : " ", text);
+			}
+			fprintf(f, " );  # after sleeps under 16, 32, 64 us and longer: %.0f, %.0f, "
+				"%.0f, %.0f wake-ups\n", cn[0], cn[1], cn[2], cn[3]);
+		}
+	}
 }
 
 int fit_main(const struct fit_opts *o)

@@ -88,6 +88,8 @@ struct fit_step {
 	double tx_thread_ns, tx_bursts, tx_sleeps;
 	double tx_wake_hist[USHIST_BINS];
 	double tx_send_ns;	/* its time inside sendmmsg (tx_send_ns; 0: unknown) */
+	/* tx_wake_hist by the sleep's length (tx_wake_by_sleep; all 0: none) */
+	double tx_wake_by_sleep[SLEEP_CLASSES][USHIST_BINS];
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
 	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
 	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
@@ -142,6 +144,7 @@ struct fit_sender {
 	 * NAN: unknown */
 	double sleep_ns;
 	double hist[USHIST_BINS];	/* tx_wake_hist, added up */
+	double by_sleep[SLEEP_CLASSES][USHIST_BINS];	/* tx_wake_by_sleep, added up */
 };
 void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs);
 

@@ -52,6 +52,7 @@ struct sys_snap {
 	uint64_t rx_runs;		/* the receiver's sleeps, each ended by a wake-up */
 	/* the built-in sender's bursts, sleeps, and lateness after them (struct sender) */
 	uint64_t tx_bursts, tx_sleeps, tx_late_ns, tx_late_hist[USHIST_BINS], tx_send_ns;
+	uint64_t tx_late_by_sleep[SLEEP_CLASSES][USHIST_BINS];
 	uint64_t t_ns;
 };
 
@@ -203,8 +204,12 @@ static void sys_snapshot(struct sweep *w, struct sys_snap *s)
 	s->tx_sleeps = __atomic_load_n(&w->tx.sleeps, __ATOMIC_RELAXED);
 	s->tx_late_ns = __atomic_load_n(&w->tx.late_ns, __ATOMIC_RELAXED);
 	s->tx_send_ns = __atomic_load_n(&w->tx.send_ns, __ATOMIC_RELAXED);
-	for (int k = 0; k < USHIST_BINS; k++)
+	for (int k = 0; k < USHIST_BINS; k++) {
 		s->tx_late_hist[k] = __atomic_load_n(&w->tx.late_hist[k], __ATOMIC_RELAXED);
+		for (int c = 0; c < SLEEP_CLASSES; c++)
+			s->tx_late_by_sleep[c][k] =
+				__atomic_load_n(&w->tx.late_by_sleep[c][k], __ATOMIC_RELAXED);
+	}
 	s->thread_ns[RXS_TH_RX] = receiver__cpu_ns(&w->rx);
 	s->rx_runs = task_sleeps(w->rx.tid);
 	if (w->have_tb)
@@ -575,6 +580,22 @@ static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct 
 		h[k] = b->tx_late_hist[k] - a->tx_late_hist[k];
 	if (ushist_format(h, m->tx_wake_hist, sizeof(m->tx_wake_hist)) < 0)
 		m->tx_wake_hist[0] = 0;
+	/* by the sleep's length: the classes' histograms joined by '|' */
+	m->tx_wake_by_sleep[0] = 0;
+	for (int c = 0; c < SLEEP_CLASSES; c++) {
+		size_t used = strlen(m->tx_wake_by_sleep);
+
+		for (int k = 0; k < USHIST_BINS; k++)
+			h[k] = b->tx_late_by_sleep[c][k] - a->tx_late_by_sleep[c][k];
+		if (c)
+			m->tx_wake_by_sleep[used++] = '|';
+		m->tx_wake_by_sleep[used] = 0;
+		if (ushist_format(h, m->tx_wake_by_sleep + used,
+				  sizeof(m->tx_wake_by_sleep) - used) < 0) {
+			m->tx_wake_by_sleep[0] = 0;
+			break;
+		}
+	}
 }
 
 static int add_rows(struct sweep *w, int step, double rate, const struct sys_snap *a,

@@ -95,6 +95,7 @@ static void *sender_main(void *p)
 		batch = pace_batch(pps);
 		if (next > now) {
 			uint64_t woke;
+			int cls = sleep_class((double)(next - now));
 
 			sleep_until(next);
 			woke = now_ns();
@@ -102,6 +103,8 @@ static void *sender_main(void *p)
 			__atomic_add_fetch(&s->sleeps, 1, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&s->late_ns, woke, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&s->late_hist[ushist_bin((double)woke)], 1,
+					   __ATOMIC_RELAXED);
+			__atomic_add_fetch(&s->late_by_sleep[cls][ushist_bin((double)woke)], 1,
 					   __ATOMIC_RELAXED);
 		} else if (now - next > 20000000ull)
 			next = now;	/* more than 20 ms behind: this is the machine's limit */

@@ -27,6 +27,8 @@ struct sender {
 	uint64_t bursts, sleeps, late_ns;
 	uint64_t send_ns;		/* wall time inside sendmmsg, summed; atomic */
 	uint64_t late_hist[USHIST_BINS];
+	/* the same by the sleep's length (sleep_class(), model/loghist.h) */
+	uint64_t late_by_sleep[SLEEP_CLASSES][USHIST_BINS];
 };
 
 struct receiver {

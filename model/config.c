@@ -272,6 +272,36 @@ static int get_int_array(struct config_err *l, const config_setting_t *s, int lo
 	return 0;
 }
 
+/* traffic.sender_wake_by_sleep: a list of SLEEP_CLASSES strings, each a linear histogram or
+ * "" (none for sleeps of that length) */
+static int get_wake_by_sleep(struct config_err *l, const config_setting_t *s,
+			     struct model_config *c)
+{
+	char p[128], msg[160];
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return config_fail(l, s, "%s: expected a list of %d strings (sleeps under 16, 32, 64 "
+				   "us, longer)", path_of(s, p, sizeof(p)), SLEEP_CLASSES);
+	if (config_setting_length(s) != SLEEP_CLASSES)
+		return config_fail(l, s, "%s: needs %d strings (sleeps under 16, 32, 64 us, longer), "
+				   "not %d", path_of(s, p, sizeof(p)), SLEEP_CLASSES,
+				   config_setting_length(s));
+	for (int k = 0; k < SLEEP_CLASSES; k++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)k);
+		const char *v = NULL;
+
+		if (get_str(l, e, &v))
+			return -EINVAL;
+		c->has_sender_wake_by_sleep[k] = 0;
+		if (strspn(v, " \t") == strlen(v))
+			continue;
+		if (ushist_parse(v, c->sender_wake_by_sleep[k], msg, sizeof(msg)))
+			return config_fail(l, e, "%s[%d]: %s", path_of(s, p, sizeof(p)), k, msg);
+		c->has_sender_wake_by_sleep[k] = 1;
+	}
+	return 0;
+}
+
 static int get_stage(struct config_err *l, const config_setting_t *s, int *out)
 {
 	const char *v = NULL;
@@ -972,7 +1002,8 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			if (!err && ushist_parse(v, c->sender_wake_hist, msg, sizeof(msg)))
 				err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
 			c->has_sender_wake_hist = !err;
-		}
+		} else if (KEY("sender_wake_by_sleep"))
+			err = get_wake_by_sleep(l, s, c);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
@@ -1348,6 +1379,10 @@ int config_validate(const struct model_config *c, char *err, int errlen)
 				    "%d: the sender thread's CPU would count as the background's", f,
 				    c->bg_cpu);
 	}
+	for (int k = 0; k < SLEEP_CLASSES; k++)
+		if (c->has_sender_wake_by_sleep[k] && !(c->sender_call_us > 0 || c->sender_frame_us > 0))
+			return verr(err, errlen, "%s: traffic.sender_wake_by_sleep is the sender thread's "
+				    "wake-up: set traffic.sender_call_us or sender_frame_us", f);
 	if (c->has_sender_wake_hist && !(c->sender_call_us > 0 || c->sender_frame_us > 0))
 		return verr(err, errlen, "%s: traffic.sender_wake_hist is the sender thread's wake-up: "
 			    "set traffic.sender_call_us or sender_frame_us", f);

@@ -141,6 +141,10 @@ struct model_config {
 	 * (measurements.csv tx_wake_hist), drawn instead of its core's idle exit */
 	double sender_wake_hist[USHIST_BINS];
 	int has_sender_wake_hist;
+	/* traffic.sender_wake_by_sleep: the same by the sleep's length (sleep_class(),
+	 * model/loghist.h: under 16, 32, 64 us, longer), drawn instead where given */
+	double sender_wake_by_sleep[SLEEP_CLASSES][USHIST_BINS];
+	int has_sender_wake_by_sleep[SLEEP_CLASSES];
 	int flows;
 	int nsizes;
 	uint32_t size[MAX_SIZES];	/* Ethernet frame bytes incl. FCS */

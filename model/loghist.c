@@ -119,6 +119,56 @@ int ushist_bin(double ns)
 	return !(k >= 0) ? 0 : k >= USHIST_BINS ? USHIST_BINS - 1 : (int)k;
 }
 
+int ushist_parse_classes(const char *s, double (*w)[USHIST_BINS], int *present, char *err,
+			 size_t len)
+{
+	const char *p = s;
+	int c = 0;
+
+	for (int k = 0; k < SLEEP_CLASSES; k++) {
+		present[k] = 0;
+		memset(w[k], 0, sizeof(w[k]));
+	}
+	if (!*s)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, "|");
+		char part[USHIST_TEXT], e[160];
+
+		if (c == SLEEP_CLASSES) {
+			snprintf(err, len, "more than %d histograms joined by '|'", SLEEP_CLASSES);
+			return -EINVAL;
+		}
+		if (n >= sizeof(part)) {
+			snprintf(err, len, "sleep class %d: histogram too long", c);
+			return -EINVAL;
+		}
+		memcpy(part, p, n);
+		part[n] = 0;
+		if (strspn(part, " \t") != n) {
+			if (ushist_parse(part, w[c], e, sizeof(e))) {
+				snprintf(err, len, "sleep class %d: %s", c, e);
+				return -EINVAL;
+			}
+			present[c] = 1;
+		}
+		c++;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	if (c != SLEEP_CLASSES) {
+		snprintf(err, len, "%d histograms joined by '|', not %d", c, SLEEP_CLASSES);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sleep_class(double ns)
+{
+	return !(ns >= 16e3) ? 0 : ns < 32e3 ? 1 : ns < 64e3 ? 2 : 3;
+}
+
 double ushist_mean(const double *w)
 {
 	double n = 0, sum = 0;

@@ -46,4 +46,16 @@ int ushist_bin(double ns);
 /* the bins' midpoints weighted, ns */
 double ushist_mean(const double *w);
 
+/* A timer sleep's length class, for a lateness that depends on it (a short sleep ends while
+ * the vCPU still polls, a long one after it halted): [0, 16), [16, 32), [32, 64) and 64 us or
+ * more: 0..SLEEP_CLASSES - 1. */
+#define SLEEP_CLASSES 4
+int sleep_class(double ns);
+
+/* Parses SLEEP_CLASSES linear histograms joined by '|' (measurements.csv tx_wake_by_sleep)
+ * into @w, @present[c] saying whether class c has one (an empty part: no sleep of that
+ * length); "" is all absent. 0, or -EINVAL with a message naming the class. */
+int ushist_parse_classes(const char *s, double (*w)[USHIST_BINS], int *present, char *err,
+			 size_t len);
+
 #endif

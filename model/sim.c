@@ -489,9 +489,14 @@ static void thread_wake(struct sim *s, int idx)
 			/* an idle core runs the woken thread once it has left its idle state; the
 			 * sender thread's timer wake-up takes its measured distribution, if given */
 			int deep = core_halted(s, c, s->now);
-			uint64_t ready = s->now + (uint64_t)(idx == s->sender_thread && s->sender_wake_table
-								? ushist_draw(s, s->sender_wake_table)
-								: idle_exit_draw(s, deep));
+			const gsl_ran_discrete_t *st = NULL;
+			uint64_t ready;
+
+			if (idx == s->sender_thread)
+				st = s->sender_wake_by_sleep[s->snd_class] ?
+					     s->sender_wake_by_sleep[s->snd_class] :
+					     s->sender_wake_table;
+			ready = s->now + (uint64_t)(st ? ushist_draw(s, st) : idle_exit_draw(s, deep));
 
 			if (c->t < ready)
 				c->t = ready;
@@ -1063,6 +1068,7 @@ static void sender_step(struct sim *s, struct core *c, struct thread *th)
 
 	if (!s->snd_left) {
 		if (s->snd_next > (double)c->t) {
+			s->snd_class = sleep_class(s->snd_next - (double)c->t);
 			if (s->measuring)
 				s->n.sender_sleeps++;
 			eventq_push(&s->eq, (uint64_t)ceil(s->snd_next), EV_TIMER,
@@ -1368,6 +1374,13 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		if (!s->sender_wake_table)
 			goto nomem;
 	}
+	for (int k = 0; k < SLEEP_CLASSES; k++)
+		if (c->has_sender_wake_by_sleep[k]) {
+			s->sender_wake_by_sleep[k] =
+				gsl_ran_discrete_preproc(USHIST_BINS, c->sender_wake_by_sleep[k]);
+			if (!s->sender_wake_by_sleep[k])
+				goto nomem;
+		}
 	if (c->sender_call_us > 0 || c->sender_frame_us > 0) {
 		/* runnable at 0: its first burst is due then */
 		s->sender_thread = add_thread(s, TH_SENDER, c->sender_cpu, -1);
@@ -1432,6 +1445,9 @@ void sim_free(struct sim *s)
 		gsl_ran_discrete_free(s->idle_exit_table);
 	if (s->sender_wake_table)
 		gsl_ran_discrete_free(s->sender_wake_table);
+	for (int k = 0; k < SLEEP_CLASSES; k++)
+		if (s->sender_wake_by_sleep[k])
+			gsl_ran_discrete_free(s->sender_wake_by_sleep[k]);
 	eventq_free(&s->eq);
 	for (int q = 0; q < MAX_QUEUES; q++)
 		free(s->napi[q].ring.q.buf);

@@ -198,6 +198,8 @@ struct sim {
 	struct source src;
 	gsl_ran_discrete_t *idle_exit_table;	/* cpu.idle_exit_hist's slots, or NULL */
 	gsl_ran_discrete_t *sender_wake_table;	/* traffic.sender_wake_hist's, or NULL */
+	/* traffic.sender_wake_by_sleep's, NULL where none */
+	gsl_ran_discrete_t *sender_wake_by_sleep[SLEEP_CLASSES];
 	int flow_queue_n;
 	int *flow_queue;		/* flow -> rx queue (RSS) */
 	int armed;			/* napis with IRQ enabled, none pending */
@@ -217,6 +219,7 @@ struct sim {
 	int sender_thread;
 	double snd_next;
 	int snd_left;
+	int snd_class;		/* sleep_class() of its current sleep */
 
 	/* per-packet path: stages in order */
 	int path[STAGE_COUNT], npath;

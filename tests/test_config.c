@@ -147,6 +147,17 @@ static void test_bad_scenarios(void **state)
 	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
 		     "  sender_wake_hist = \"14:3\"; };\n", "s.cfg", "set traffic.sender_call_us");
 	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_cpu = 0; sender_call_us = 20.0;\n"
+		     "  sender_wake_by_sleep = ( \"44:1\", \"\" ); };\n", "s.cfg:4:",
+		     "needs 4 strings");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_cpu = 0; sender_call_us = 20.0;\n"
+		     "  sender_wake_by_sleep = ( \"44:1\", \"\", \"45:2\", \"\" ); };\n", "s.cfg:4:",
+		     "traffic.sender_wake_by_sleep[2]: '45:2' is not US:COUNT");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
+		     "  sender_wake_by_sleep = ( \"44:1\", \"\", \"\", \"\" ); };\n", "s.cfg",
+		     "set traffic.sender_call_us");
+	expect_error("calibration = \"cal.cfg\";\ntraffic = { arrivals = \"constant\";\n"
 		     "  sender_cpu = 0; sender_call_us = 20.0; sender_wake_hist = \"14:3 2:1\"; };\n",
 		     "s.cfg:3:", "traffic.sender_wake_hist");
 }

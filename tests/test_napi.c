@@ -566,6 +566,26 @@ static void test_sender_thread(void **state)
 		    "sleeps per burst, woken 66-132 us late");
 	assert_near(r.cs_per_s, 2 * r.sender_sleeps_per_s, 2 / r.seconds,
 		    "two switches per sleep (one at each window edge may fall outside)");
+
+	/* traffic.sender_wake_by_sleep: woken 60-62 us late in general but 80-82 us after a sleep
+	 * under 16 us. A burst after a 60-62 us wake-up ends 92-94 us after its deadline: a sleep
+	 * of 6-8 us, after which the sender is 80-82 + 32 - 100 = 12-14 us late and sends the next
+	 * burst at once; that one ends 44-46 us before the deadline after it, a 44-46 us sleep
+	 * (the general lateness again). 2 sleeps per 3 bursts; with one lateness for every sleep,
+	 * one per burst. */
+	burst_config(&c, 0);
+	c.sender_call_us = 20;
+	c.sender_frame_us = 1;
+	assert_int_equal(ushist_parse("60:1", c.sender_wake_hist, err, sizeof(err)), 0);
+	c.has_sender_wake_hist = 1;
+	run_ok(&c, &r);
+	assert_near(r.sender_sleeps_per_s / r.sender_bursts_per_s, 1,
+		    2 / (r.seconds * r.sender_bursts_per_s), "sleeps per burst, one lateness");
+	assert_int_equal(ushist_parse("80:1", c.sender_wake_by_sleep[0], err, sizeof(err)), 0);
+	c.has_sender_wake_by_sleep[0] = 1;
+	run_ok(&c, &r);
+	assert_near(r.sender_sleeps_per_s / r.sender_bursts_per_s, 2.0 / 3,
+		    3 / (r.seconds * r.sender_bursts_per_s), "sleeps per burst, by the sleep's length");
 }
 
 /* Cold polls (docs/model.md): a poll's first frame pays cold_ns x min(1, gap / cold_after_us)

@@ -126,6 +126,25 @@ static void test_loghist(void **state)
 		assert_int_equal(ushist_parse("44:0", uw, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, "no count above 0"));
 	}
+	/* by the sleep's length: classes under 16, 32, 64 us and longer, joined by '|' */
+	{
+		static double cw[SLEEP_CLASSES][USHIST_BINS];
+		int present[SLEEP_CLASSES];
+
+		assert_true(sleep_class(0) == 0 && sleep_class(15999) == 0 && sleep_class(16000) == 1 &&
+			    sleep_class(63999) == 2 && sleep_class(64000) == 3 && sleep_class(1e9) == 3);
+		assert_int_equal(ushist_parse_classes("8:3||44:1 46:2|", cw, present, err,
+						      sizeof(err)), 0);
+		assert_true(present[0] && !present[1] && present[2] && !present[3]);
+		assert_true(cw[0][4] == 3 && cw[2][22] == 1 && cw[2][23] == 2);
+		assert_int_equal(ushist_parse_classes("", cw, present, err, sizeof(err)), 0);
+		assert_true(!present[0] && !present[2]);
+		assert_int_equal(ushist_parse_classes("8:3|", cw, present, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "2 histograms joined by '|', not 4"));
+		assert_int_equal(ushist_parse_classes("|||9:1", cw, present, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "sleep class 3: '9:1'"));
+		assert_int_equal(ushist_parse_classes("||||", cw, present, err, sizeof(err)), -EINVAL);
+	}
 }
 
 static void test_bytes(void **state)

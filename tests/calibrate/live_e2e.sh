@@ -33,8 +33,8 @@
 #    mean latency in (0, 10 ms), their histogram counts them within 2; none in softirq mode;
 #  - the built-in sender's bursts (one sendmmsg each) are between the frames sent / 64 and the
 #    frames sent (1 % + 2 for the window's edges), it slept before at most each, and its lateness histogram counts those sleeps
-#    within 2, with a mean lateness in (0, 10 ms), and its time inside sendmmsg is in (0, the
-#    window);
+#    within 2, with a mean lateness in (0, 10 ms), the same by the sleep's length (four
+#    classes) too, and its time inside sendmmsg is in (0, the window);
 #  - achieved send rate within 5 % of the requested rate (the pacing target is exact; 5 % leaves
 #    room for a busy 2-CPU VM);
 #  - nothing of ours is left: no rxc* namespace or veth, no XDP or BPF program.
@@ -80,6 +80,9 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		frames[st] = $c["offered_pps"] * $c["duration_s"]; txs[st] = $c["tx_send_ns"]; dur[st] = $c["duration_s"]
 		nh = split($c["tx_wake_hist"], hs, " "); txh[st] = 0
 		for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); txh[st] += kv[2] }
+		ncls[st] = split($c["tx_wake_by_sleep"], cls, "|"); txc[st] = 0
+		for (j = 1; j <= ncls[st]; j++) { nh = split(cls[j], hs, " ")
+			for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); txc[st] += kv[2] } }
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -127,6 +130,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (abs(txh[st] - txz[st]) > 2) { print "  sender lateness histogram counts " txh[st] " sleeps, not " txz[st]; bad = 1 }
 			if (txz[st] > 0 && !(txl[st] > 0 && txl[st] < 1e7)) { print "  sender lateness after a sleep not in (0, 10 ms)"; bad = 1 }
 			if (!(txs[st] > 0 && txs[st] < dur[st] * 1e9)) { print "  sender time inside sendmmsg " txs[st] " ns not in (0, the window)"; bad = 1 }
+			if (ncls[st] != 4 || abs(txc[st] - txz[st]) > 2) { print "  sender lateness by sleep: " ncls[st] " classes counting " txc[st] " sleeps, not 4 and " txz[st]; bad = 1 }
 		}
 		exit bad
 	}' "$2"

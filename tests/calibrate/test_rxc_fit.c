@@ -930,6 +930,7 @@ static void test_sender(void **state)
 {
 	static const double pps[4] = { 17000, 34000, 51000, 25500 }, fpb[4] = { 1, 2, 3, 3 };
 	static const char *const hist[4] = { "12:100 44:200", "44:50 46:10", "", "12:5" };
+	static const char *const by[4] = { "12:100|||44:200", "|44:50||46:10", "", "12:5|||" };
 	struct meas_row rows[4];
 	struct fit_data *d = calloc(1, sizeof(*d));
 	struct fit_sender fs;
@@ -951,6 +952,7 @@ static void test_sender(void **state)
 		rows[k].tx_bursts = bursts;
 		rows[k].tx_sleeps = bursts / 2;
 		snprintf(rows[k].tx_wake_hist, sizeof(rows[k].tx_wake_hist), "%s", hist[k]);
+		snprintf(rows[k].tx_wake_by_sleep, sizeof(rows[k].tx_wake_by_sleep), "%s", by[k]);
 	}
 	snprintf(csv, sizeof(csv), "%s/sender.csv", dir);
 	assert_int_equal(meas_csv_write(csv, rows, 4), 0);
@@ -961,6 +963,8 @@ static void test_sender(void **state)
 	assert_true(fabs(fs.call_ns - 20000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
 	assert_true(fs.bursts == 34000 * 3 + 17000 && fs.sleeps == fs.bursts / 2);
 	assert_true(fs.hist[6] == 105 && fs.hist[22] == 250 && fs.hist[23] == 10);
+	assert_true(fs.by_sleep[0][6] == 105 && fs.by_sleep[1][22] == 50 &&
+		    fs.by_sleep[3][22] == 200 && fs.by_sleep[3][23] == 10 && fs.by_sleep[2][22] == 0);
 	/* 1 us per context switch: a sleep (every second burst) takes out 2 us, 1 us per burst */
 	fit_sender(d, 1000, &fs);
 	assert_true(fabs(fs.call_ns - 19000) < 1e-6 && fabs(fs.frame_ns - 2000) < 1e-6);
@@ -995,9 +999,11 @@ static void test_sender(void **state)
 			seen += !!strstr(line, "and 2 x 0 ns (cs) per sleep");
 			seen += !!strstr(line, "#   sender_frame_us = 2.00;");
 			seen += !!strstr(line, "#   sender_wake_hist = \"12:105 44:250 46:10\";");
+			seen += !!strstr(line, "#   sender_wake_by_sleep = ( \"12:105\", \"44:50\", "
+					       "\"\", \"44:200 46:10\" );");
 		}
 		fclose(f);
-		assert_int_equal(seen, 4);
+		assert_int_equal(seen, 5);
 	}
 }
 
