@@ -1448,8 +1448,10 @@ void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs)
 			own = fs->from_send ? sp->tx_send_ns :
 					      sp->tx_thread_ns - 2 * cs_ns * sp->tx_sleeps;
 			own -= softirq ? sp->net_rx_ns : 0;
-			if (!(own > 0))
+			if (!(own > 0)) {
+				fs->skipped++;
 				continue;
+			}
 			if (fs->from_send)
 				around += sp->tx_thread_ns - sp->tx_send_ns;
 			fs->steps++;
@@ -1497,10 +1499,16 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 	fprintf(f, "%sthe built-in sender for rxmodel's traffic group (with sender_cpu), from %d "
 		"steps: asleep before %.1f %% of %.0f bursts (docs/fit.md):\n", pre, fs->steps,
 		fs->bursts > 0 ? 100 * fs->sleeps / fs->bursts : 0.0, fs->bursts);
-	if (fs->from_send)
+	if (fs->skipped)
+		fprintf(f, "%s  # %d steps left out: their sender time less NET_RX was not positive\n",
+			pre, fs->skipped);
+	if (fs->from_send && isfinite(fs->sleep_ns))
 		fprintf(f, "%s  sender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
 			"it ran; outside it, %.1f us of CPU per sleep\n", pre, fs->call_ns / 1e3,
 			fs->sleep_ns / 1e3);
+	else if (fs->from_send)
+		fprintf(f, "%s  sender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
+			"it ran\n", pre, fs->call_ns / 1e3);
 	else
 		fprintf(f, "%s  sender_call_us = %.2f;  # its CPU less the NET_RX it ran and 2 x "
 			"%.0f ns (cs) per sleep\n", pre, fs->call_ns / 1e3, fs->cs_ns);

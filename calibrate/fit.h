@@ -136,6 +136,7 @@ void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie);
  * added up. */
 struct fit_sender {
 	int steps;			/* steps used */
+	int skipped;			/* steps left out: time less NET_RX <= 0 */
 	double bursts, sleeps;		/* over them */
 	double call_ns, frame_ns;	/* own CPU per burst and per frame */
 	double cs_ns;			/* per context switch, taken out */

@@ -220,6 +220,7 @@ struct sim {
 	double snd_next;
 	int snd_left;
 	int snd_class;		/* sleep_class() of its current sleep */
+	int snd_woke;		/* its next burst follows a sleep */
 
 	/* per-packet path: stages in order */
 	int path[STAGE_COUNT], npath;

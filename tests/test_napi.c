@@ -549,7 +549,8 @@ static void test_sender_thread(void **state)
 	/* traffic.sender_wake_hist: the 32 us burst starts a draw D, uniform in [66, 132) us (33
 	 * bins of 2 us, equal counts), after its deadline; it ends before the next deadline, and
 	 * the sender sleeps again, only when D < 68 us. Otherwise the next burst leaves at once,
-	 * D + 32 - 100 < 32 us late, and ends in time: the sleep after it is certain. So each
+	 * D + 32 - 100 < 64 us late, and ends 4 us before the deadline after it at the latest:
+	 * the sleep after it is certain. So each
 	 * sleep starts 1 + p bursts, p = P(D >= 68 us) = 0.9697: 1 / (1 + p) sleeps per burst,
 	 * within 3.29 standard errors of p over the sleeps. */
 	burst_config(&c, 0);
