@@ -17,7 +17,8 @@ static const char usage_validate[] =
 	"Usage: rxcalibrate validate --measured FILE --calibration FILE [options]\n"
 	"Compare the model's prediction with live measurements, per stage and in total.\n"
 	"Measure first at rates the fit did not use (rxcalibrate run --rates ... --out FILE);\n"
-	"each step is simulated at the rate the sender achieved, with the step's payload size.\n\n"
+	"each step is simulated at the rate the sender achieved (the rate it was asked for with a\n"
+	"simulated sender thread, traffic.sender_call_us), with the step's payload size.\n\n"
 	"  --measured FILE     measurements.csv of the held-out rates\n"
 	"  --calibration FILE  the calibration to test (from rxcalibrate fit)\n"
 	"  --variant NAME      the model variant the steps are predicted with (applied to the\n"
@@ -335,7 +336,11 @@ int validate_main(int argc, char **argv)
 			free(r);
 			goto out;
 		}
+		/* the rate the sender achieved; a simulated sender thread is asked for what the
+		 * live one was asked for, and achieves what its own CPU and wake-ups let it */
 		c.bw_bps = st->offered_bps > 0 ? st->offered_bps : st->rate_requested_bps;
+		if ((c.sender_call_us > 0 || c.sender_frame_us > 0) && st->rate_requested_bps > 0)
+			c.bw_bps = st->rate_requested_bps;
 		c.pps = 0;
 		c.nsizes = 1;
 		c.size[0] = (uint32_t)(st->payload_bytes + FIT_FRAME_OVERHEAD);
