@@ -151,9 +151,9 @@ static void table_run(FILE *f, const struct run_record *rr)
 			r->app_wake_latency_sd_ns / 1e3);
 	if (r->sender_bursts_per_s > 0)
 		fprintf(f, "sender     %.0f bursts/s, asleep before %.0f/s (%.1f %%; two context "
-			   "switches each)\n",
+			   "switches each but the %.0f/s that never switched out)\n",
 			r->sender_bursts_per_s, r->sender_sleeps_per_s,
-			100 * r->sender_sleeps_per_s / r->sender_bursts_per_s);
+			100 * r->sender_sleeps_per_s / r->sender_bursts_per_s, r->sender_spins_per_s);
 	fprintf(f, "\n");
 }
 

@@ -489,18 +489,15 @@ static void thread_wake(struct sim *s, int idx)
 			/* an idle core runs the woken thread once it has left its idle state; the
 			 * sender thread's timer wake-up takes its measured distribution, if given */
 			int deep = core_halted(s, c, s->now);
-			const gsl_ran_discrete_t *st = NULL;
 			uint64_t ready;
 
-			if (idx == s->sender_thread)
-				st = s->sender_wake_by_sleep[s->snd_class] ?
-					     s->sender_wake_by_sleep[s->snd_class] :
-					     s->sender_wake_table;
-			/* the sender's measured lateness runs until it runs again: the switch in
-			 * that switch_to() charges is part of it */
-			ready = s->now + (uint64_t)(st ? fmax(0, ushist_draw(s, st) -
-								    s->cost_call[STAGE_CS])
-						       : idle_exit_draw(s, deep));
+			/* the sender's lateness, drawn when it went to sleep (sender_step()), runs
+			 * until it runs again: the switch in that switch_to() charges is part of it */
+			if (idx == s->sender_thread && s->snd_late >= 0)
+				ready = s->now +
+					(uint64_t)fmax(0, s->snd_late - s->cost_call[STAGE_CS]);
+			else
+				ready = s->now + (uint64_t)idle_exit_draw(s, deep);
 
 			if (c->t < ready)
 				c->t = ready;
@@ -1072,10 +1069,29 @@ static void sender_step(struct sim *s, struct core *c, struct thread *th)
 
 	if (!s->snd_left) {
 		if (s->snd_next > (double)c->t) {
+			const gsl_ran_discrete_t *t;
+
 			s->snd_class = sleep_class(s->snd_next - (double)c->t);
 			s->snd_woke = 1;
 			if (s->measuring)
 				s->n.sender_sleeps++;
+			t = s->sender_wake_by_sleep[s->snd_class] ? s->sender_wake_by_sleep[s->snd_class]
+								    : s->sender_wake_table;
+			s->snd_late = t ? ushist_draw(s, t) : -1;
+			if (s->snd_class == 0 && s->snd_late >= 0 &&
+			    s->snd_late < SENDER_NO_SWITCH_NS) {
+				/* a sleep this short whose wake-up is this fast never switched out:
+				 * its timer fired before do_nanosleep() reached schedule(), and the
+				 * thread ran on until the syscall returned, lateness after the deadline */
+				tot = s->snd_next + s->snd_late - (double)c->t + c->carry;
+				th->work_left = (uint64_t)tot;
+				c->carry = tot - (double)th->work_left;
+				th->item_active = 1;
+				s->snd_spin = 1;
+				if (s->measuring)
+					s->n.sender_spins++;
+				return;
+			}
 			eventq_push(&s->eq, (uint64_t)ceil(s->snd_next), EV_TIMER,
 				    (uint32_t)s->sender_thread, 0);
 			thread_sleep(s, c);
@@ -1166,6 +1182,8 @@ static void thread_segment_end(struct sim *s, struct core *c, struct thread *th)
 	th->item_active = 0;
 	if (th->kind == TH_APP)
 		app_item_done(s, c, th);
+	else if (th->kind == TH_SENDER && s->snd_spin)
+		s->snd_spin = 0; /* back from a sleep that never switched out */
 	else if (th->kind == TH_SENDER)
 		sender_emit(s, c);
 	else if (s->measuring)
@@ -1391,6 +1409,7 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 	if (c->sender_call_us > 0 || c->sender_frame_us > 0) {
 		/* runnable at 0: its first burst is due then */
 		s->sender_thread = add_thread(s, TH_SENDER, c->sender_cpu, -1);
+		s->snd_late = -1;
 		s->thread[s->sender_thread].state = TS_RUNNABLE;
 		s->core[c->sender_cpu].runq[s->core[c->sender_cpu].nrunq++] = s->sender_thread;
 	}
@@ -1672,6 +1691,7 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	r->cs_per_s = (double)s->n.cs / sec;
 	r->sender_bursts_per_s = (double)s->n.sender_bursts / sec;
 	r->sender_sleeps_per_s = (double)s->n.sender_sleeps / sec;
+	r->sender_spins_per_s = (double)s->n.sender_spins / sec;
 	r->remote_wakeups_per_s = (double)s->n.remote_wakeups / sec;
 	r->app_wakeups_per_s = (double)s->n.app_wakes / sec;
 	if (s->n.app_wakes) {

@@ -34,6 +34,10 @@ enum drop_cause { DROP_RING, DROP_BACKLOG, DROP_SOCKET, DROP_RULE, DROP_COUNT };
 extern const char *const drop_names[DROP_COUNT];
 
 #define MAX_BATCHES 1000
+/* A sender's sleep under 16 us (sleep_class() 0) whose drawn lateness is below this never
+ * switched out (sender_step()): 2^15 ns, the line between a shallow and a deep wake-up
+ * (calibrate/fit.h FIT_DEEP_SLOT), where the testbed's lateness histograms have their gap */
+#define SENDER_NO_SWITCH_NS 32768.0
 #define MAX_WEIGHT 4096
 
 struct pkt {
@@ -181,6 +185,7 @@ struct sim_counters {
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
 	uint64_t sender_bursts, sender_sleeps;	/* traffic.sender_call_us: the sender thread's */
+	uint64_t sender_spins;	/* its sleeps that never switched out */
 	double wait_sum, soj_sum, ring_soj_sum;
 	uint64_t wait_n, soj_n, ring_soj_n;
 };
@@ -221,6 +226,8 @@ struct sim {
 	int snd_left;
 	int snd_class;		/* sleep_class() of its current sleep */
 	int snd_woke;		/* its next burst follows a sleep */
+	double snd_late;	/* the lateness drawn for its current sleep, ns; < 0: none */
+	int snd_spin;		/* its work item is a sleep that never switched out */
 
 	/* per-packet path: stages in order */
 	int path[STAGE_COUNT], npath;
@@ -284,6 +291,7 @@ struct sim_results {
 	/* traffic.sender_call_us: the sender thread's bursts and the sleeps before them (each
 	 * sleep is two of cs_per_s); 0 without the sender thread */
 	double sender_bursts_per_s, sender_sleeps_per_s;
+	double sender_spins_per_s;	/* of those sleeps, the ones that never switched out */
 	double metric_ns_per_s[METRIC_COUNT];
 	double total_ip_ns_per_s;	/* sum of the paper's four receive metrics */
 	double total_rx_ns_per_s, total_rx_se_ns_per_s;	/* every stage but app and cs */
