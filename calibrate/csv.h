@@ -59,7 +59,8 @@ struct meas_row {
 	 * each send runs; 0: another generator) */
 	double tx_send_ns;
 	/* tx_wake_hist by the sleep's length (sleep_class(): under 16, 32, 64 us, longer), the
-	 * four histograms joined by '|' ("" for none) */
+	 * four histograms joined by '|' (an empty part for a class without sleeps; "" without
+	 * any sleep) */
 	char tx_wake_by_sleep[SLEEP_CLASSES * USHIST_TEXT];
 };
 

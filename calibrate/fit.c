@@ -1462,10 +1462,17 @@ void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs)
 			ff += frames * frames;
 			by += sp->tx_bursts * own;
 			fy += frames * own;
-			for (int k = 0; k < USHIST_BINS; k++) {
-				fs->hist[k] += sp->tx_wake_hist[k];
-				for (int c = 0; c < SLEEP_CLASSES; c++)
-					fs->by_sleep[c][k] += sp->tx_wake_by_sleep[c][k];
+			{
+				double nb = 0;
+
+				for (int k = 0; k < USHIST_BINS; k++) {
+					fs->hist[k] += sp->tx_wake_hist[k];
+					for (int c = 0; c < SLEEP_CLASSES; c++) {
+						fs->by_sleep[c][k] += sp->tx_wake_by_sleep[c][k];
+						nb += sp->tx_wake_by_sleep[c][k];
+					}
+				}
+				fs->by_sleep_steps += nb > 0 || !(sp->tx_sleeps > 0);
 			}
 		}
 	}
@@ -1494,14 +1501,19 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 	uint64_t n[USHIST_BINS];
 	char text[USHIST_TEXT];
 
-	if (!fs->steps)
+	if (!fs->steps) {
+		if (fs->skipped)
+			fprintf(f, "%sno sender lines for rxmodel: the %d steps with the built-in "
+				"sender's bursts all have its time (less NET_RX in softirq mode) not "
+				"positive\n", pre, fs->skipped);
 		return;
+	}
 	fprintf(f, "%sthe built-in sender for rxmodel's traffic group (with sender_cpu), from %d "
 		"steps: asleep before %.1f %% of %.0f bursts (docs/fit.md):\n", pre, fs->steps,
 		fs->bursts > 0 ? 100 * fs->sleeps / fs->bursts : 0.0, fs->bursts);
 	if (fs->skipped)
-		fprintf(f, "%s  # %d steps left out: their sender time less NET_RX was not positive\n",
-			pre, fs->skipped);
+		fprintf(f, "%s  # %d steps left out: their sender time (less NET_RX in softirq mode) "
+			"was not positive\n", pre, fs->skipped);
 	if (fs->from_send && isfinite(fs->sleep_ns))
 		fprintf(f, "%s  sender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
 			"it ran; outside it, %.1f us of CPU per sleep\n", pre, fs->call_ns / 1e3,
@@ -1536,7 +1548,11 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 				fprintf(f, "%s\"%s\"", c ? ", " : " ", text);
 			}
 			fprintf(f, " );  # after sleeps under 16, 32, 64 us and longer: %.0f, %.0f, "
-				"%.0f, %.0f wake-ups\n", cn[0], cn[1], cn[2], cn[3]);
+				"%.0f, %.0f wake-ups", cn[0], cn[1], cn[2], cn[3]);
+			if (fs->by_sleep_steps < fs->steps)
+				fprintf(f, "; from %d of the %d steps (the others lack column 53)",
+					fs->by_sleep_steps, fs->steps);
+			fputc('\n', f);
 		}
 	}
 }

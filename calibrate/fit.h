@@ -146,6 +146,7 @@ struct fit_sender {
 	double sleep_ns;
 	double hist[USHIST_BINS];	/* tx_wake_hist, added up */
 	double by_sleep[SLEEP_CLASSES][USHIST_BINS];	/* tx_wake_by_sleep, added up */
+	int by_sleep_steps;		/* steps that have it (or no sleep to have it for) */
 };
 void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs);
 

@@ -580,9 +580,9 @@ static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct 
 		h[k] = b->tx_late_hist[k] - a->tx_late_hist[k];
 	if (ushist_format(h, m->tx_wake_hist, sizeof(m->tx_wake_hist)) < 0)
 		m->tx_wake_hist[0] = 0;
-	/* by the sleep's length: the classes' histograms joined by '|' */
+	/* by the sleep's length: the classes' histograms joined by '|' ("" without a sleep) */
 	m->tx_wake_by_sleep[0] = 0;
-	for (int c = 0; c < SLEEP_CLASSES; c++) {
+	for (int c = 0; c < SLEEP_CLASSES && m->tx_sleeps > 0; c++) {
 		size_t used = strlen(m->tx_wake_by_sleep);
 
 		for (int k = 0; k < USHIST_BINS; k++)

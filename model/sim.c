@@ -1082,10 +1082,11 @@ static void sender_step(struct sim *s, struct core *c, struct thread *th)
 			    s->snd_late < SENDER_NO_SWITCH_NS) {
 				/* a sleep this short whose wake-up is this fast never switched out:
 				 * its timer fired before do_nanosleep() reached schedule(), and the
-				 * thread ran on until the syscall returned, lateness after the deadline */
-				tot = s->snd_next + s->snd_late - (double)c->t + c->carry;
-				th->work_left = (uint64_t)tot;
-				c->carry = tot - (double)th->work_left;
+				 * thread ran on until the syscall returned, lateness after the deadline.
+				 * An end time, not a length: an interrupt meanwhile is inside that
+				 * lateness (core_run() resumes the spin only up to it) */
+				s->snd_spin_end = ceil(s->snd_next + s->snd_late);
+				th->work_left = (uint64_t)(s->snd_spin_end - (double)c->t);
 				th->item_active = 1;
 				s->snd_spin = 1;
 				if (s->measuring)
@@ -1237,6 +1238,9 @@ static void core_run(struct sim *s, struct core *c)
 			continue;
 		}
 		if (th->item_active) {
+			if (th->kind == TH_SENDER && s->snd_spin)
+				th->work_left = s->snd_spin_end > (double)c->t ?
+							(uint64_t)(s->snd_spin_end - (double)c->t) : 0;
 			th->seg_start = c->t;
 			c->t += th->work_left;
 			th->work_left = 0;

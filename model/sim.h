@@ -228,6 +228,7 @@ struct sim {
 	int snd_woke;		/* its next burst follows a sleep */
 	double snd_late;	/* the lateness drawn for its current sleep, ns; < 0: none */
 	int snd_spin;		/* its work item is a sleep that never switched out */
+	double snd_spin_end;	/* when that one returns, ns */
 
 	/* per-packet path: stages in order */
 	int path[STAGE_COUNT], npath;
@@ -289,7 +290,8 @@ struct sim_results {
 	double app_wakeups_per_s, app_wake_latency_ns, app_wake_latency_sd_ns;
 	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* their latency, log2 slots of ns */
 	/* traffic.sender_call_us: the sender thread's bursts and the sleeps before them (each
-	 * sleep is two of cs_per_s); 0 without the sender thread */
+	 * sleep is two of cs_per_s, but the spins: sender_sleeps_per_s counts those too); 0
+	 * without the sender thread */
 	double sender_bursts_per_s, sender_sleeps_per_s;
 	double sender_spins_per_s;	/* of those sleeps, the ones that never switched out */
 	double metric_ns_per_s[METRIC_COUNT];

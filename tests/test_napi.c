@@ -571,9 +571,9 @@ static void test_sender_thread(void **state)
 	/* traffic.sender_wake_by_sleep: woken 60-62 us late in general but 80-82 us after a sleep
 	 * under 16 us. A burst after a 60-62 us wake-up ends 92-94 us after its deadline: a sleep
 	 * of 6-8 us, after which the sender is 80-82 + 32 - 100 = 12-14 us late and sends the next
-	 * burst at once; that one ends 44-46 us before the deadline after it, a 44-46 us sleep
-	 * (the general lateness again). 2 sleeps per 3 bursts; with one lateness for every sleep,
-	 * one per burst. */
+	 * burst at once; that one ends 44-46 us after its own deadline, 54-56 us before the next
+	 * one: a 54-56 us sleep (the general lateness again). 2 sleeps per 3 bursts; with one
+	 * lateness for every sleep, one per burst. */
 	burst_config(&c, 0);
 	c.sender_call_us = 20;
 	c.sender_frame_us = 1;
@@ -587,6 +587,31 @@ static void test_sender_thread(void **state)
 	run_ok(&c, &r);
 	assert_near(r.sender_sleeps_per_s / r.sender_bursts_per_s, 2.0 / 3,
 		    3 / (r.seconds * r.sender_bursts_per_s), "sleeps per burst, by the sleep's length");
+
+	/* A sleep under 16 us with a lateness under 32.8 us never switches out. Woken 60-62 us
+	 * late in general, 10-12 us after sleeps under 16 us, context switches at 1 us each: a
+	 * burst after a 60-62 us wake-up ends 92-94 us after its deadline, a 6-8 us sleep that
+	 * spins until 10-12 us past the next deadline (no switch), a burst ending 42-44 us past
+	 * it, then a 56-58 us sleep that switches out (the switch back to the sender inside its
+	 * lateness). So every burst follows a sleep, half of them spins, and the context switches
+	 * are two per sleep that switched out, at 1 us each. */
+	burst_config(&c, 0);
+	c.sender_call_us = 20;
+	c.sender_frame_us = 1;
+	c.cal.stage[STAGE_CS].per_call_ns = 1000;
+	assert_int_equal(ushist_parse("60:1", c.sender_wake_hist, err, sizeof(err)), 0);
+	c.has_sender_wake_hist = 1;
+	assert_int_equal(ushist_parse("10:1", c.sender_wake_by_sleep[0], err, sizeof(err)), 0);
+	c.has_sender_wake_by_sleep[0] = 1;
+	run_ok(&c, &r);
+	assert_near(r.sender_sleeps_per_s / r.sender_bursts_per_s, 1,
+		    2 / (r.seconds * r.sender_bursts_per_s), "sleeps per burst, spins included");
+	assert_near(r.sender_spins_per_s / r.sender_sleeps_per_s, 0.5,
+		    2 / (r.seconds * r.sender_sleeps_per_s), "spins per sleep");
+	assert_near(r.cs_per_s, 2 * (r.sender_sleeps_per_s - r.sender_spins_per_s), 3 / r.seconds,
+		    "context switches: two per sleep that switched out");
+	assert_near(r.stage[STAGE_CS].cpu_ns_per_s, 1000 * r.cs_per_s, 1,
+		    "context switch time, 1 us each");
 }
 
 /* Cold polls (docs/model.md): a poll's first frame pays cold_ns x min(1, gap / cold_after_us)
