@@ -425,6 +425,31 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 				   (r->core_util[c->app_cpu][CTX_APP] +
 				    r->core_util[c->app_cpu][CTX_SCHED]) * sec * 1e9 : 0;
 
+	/* the sender thread (traffic.sender_call_us), as rxcalibrate's columns 34, 48-53: its CPU
+	 * with the NET_RX and switches on its core, its bursts and sleeps, the lateness drawn for
+	 * them, and its time in sends (their CPU and the NET_RX run on top of them) */
+	static char txh[USHIST_TEXT], txc[SLEEP_CLASSES * USHIST_TEXT];
+	int snd = r->sender_bursts_per_s > 0 && c->sender_cpu >= 0 && c->sender_cpu < r->cores;
+	double snd_rx = snd ? r->core_util[c->sender_cpu][CTX_SOFTIRQ] * sec * 1e9 : 0;
+	double tx_thread = snd ? r->sender_cpu_ns_per_s * sec + snd_rx +
+					 r->core_util[c->sender_cpu][CTX_SCHED] * sec * 1e9 : 0;
+
+	txh[0] = txc[0] = 0;
+	if (snd && r->sender_sleeps_per_s > 0) {
+		if (ushist_format(r->sender_late_hist, txh, sizeof(txh)) < 0)
+			txh[0] = 0;
+		for (int k = 0; k < SLEEP_CLASSES; k++) {
+			size_t used = strlen(txc);
+
+			if (k)
+				txc[used++] = '|';
+			txc[used] = 0;
+			if (ushist_format(r->sender_late_by_sleep[k], txc + used, sizeof(txc) - used) < 0) {
+				txc[0] = 0;
+				break;
+			}
+		}
+	}
 	if (loghist_format(r->app_wake_hist, hist, sizeof(hist)) < 0)
 		hist[0] = 0;
 	for (int st = 0; st < STAGE_COUNT; st++) {
@@ -433,7 +458,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 
 		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
 			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f,%.0f,%.0f,%.0f,"
-			   "%.0f,%s,%.0f\n",
+			   "%.0f,%s,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%s\n",
 			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
 			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
 			(unsigned long long)r->delivered, sec,
@@ -447,7 +472,9 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			(unsigned long long)(r->dropped[DROP_RULE] + r->dropped[DROP_SOCKET]),
 			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0, napi_thread,
 			r->app_wakeups_per_s * sec, r->app_wakeups_per_s * sec, r->app_wake_latency_ns,
-			r->app_wake_latency_sd_ns, hist, rx_thread);
+			r->app_wake_latency_sd_ns, hist, rx_thread, tx_thread,
+			r->sender_bursts_per_s * sec, r->sender_sleeps_per_s * sec, txh,
+			snd ? r->sender_send_ns_per_s * sec + snd_rx : 0, txc);
 	}
 }
 
@@ -484,7 +511,8 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 			   "drops_socket,drops_kfree,probe_ns_per_event,inferred_ns_per_s,"
 			   "inferred_iter_per_s,inferred_baseline_iter_per_s,napi_thread_ns,"
 			   "rx_thread_runs,rx_wakeups,rx_wake_latency_ns,rx_wake_latency_sd_ns,"
-			   "rx_wake_hist,rx_thread_ns\n");
+			   "rx_wake_hist,rx_thread_ns,tx_thread_ns,tx_bursts,tx_sleeps,tx_wake_hist,"
+			   "tx_send_ns,tx_wake_by_sleep\n");
 		for (int i = 0; i < n; i++)
 			measurements_rows(f, i + 1, &runs[i]);
 		break;

@@ -1078,6 +1078,12 @@ static void sender_step(struct sim *s, struct core *c, struct thread *th)
 			t = s->sender_wake_by_sleep[s->snd_class] ? s->sender_wake_by_sleep[s->snd_class]
 								    : s->sender_wake_table;
 			s->snd_late = t ? ushist_draw(s, t) : -1;
+			if (s->measuring && s->snd_late >= 0) {
+				int bin = ushist_bin(s->snd_late);
+
+				s->n.sender_late_hist[bin]++;
+				s->n.sender_late_by_sleep[s->snd_class][bin]++;
+			}
 			if (s->snd_class == 0 && s->snd_late >= 0 &&
 			    s->snd_late < SENDER_NO_SWITCH_NS) {
 				/* a sleep this short whose wake-up is this fast never switched out:
@@ -1108,6 +1114,8 @@ static void sender_step(struct sim *s, struct core *c, struct thread *th)
 		if (s->measuring)
 			s->n.sender_bursts++;
 	}
+	if (s->measuring)
+		s->n.sender_send_ns += cost;
 	tot = cost + c->carry;
 	th->work_left = (uint64_t)tot;
 	c->carry = tot - (double)th->work_left;
@@ -1696,6 +1704,12 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	r->sender_bursts_per_s = (double)s->n.sender_bursts / sec;
 	r->sender_sleeps_per_s = (double)s->n.sender_sleeps / sec;
 	r->sender_spins_per_s = (double)s->n.sender_spins / sec;
+	r->sender_send_ns_per_s = s->n.sender_send_ns / sec;
+	r->sender_cpu_ns_per_s = s->sender_thread >= 0 ?
+					 s->busy_ns[c->sender_cpu][CTX_BG] / sec : 0;
+	memcpy(r->sender_late_hist, s->n.sender_late_hist, sizeof(r->sender_late_hist));
+	memcpy(r->sender_late_by_sleep, s->n.sender_late_by_sleep,
+	       sizeof(r->sender_late_by_sleep));
 	r->remote_wakeups_per_s = (double)s->n.remote_wakeups / sec;
 	r->app_wakeups_per_s = (double)s->n.app_wakes / sec;
 	if (s->n.app_wakes) {

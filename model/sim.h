@@ -186,6 +186,11 @@ struct sim_counters {
 	uint64_t bg_chunks;
 	uint64_t sender_bursts, sender_sleeps;	/* traffic.sender_call_us: the sender thread's */
 	uint64_t sender_spins;	/* its sleeps that never switched out */
+	double sender_send_ns;	/* the CPU of its sends (calls and frames) */
+	/* the lateness drawn for its sleeps, 2 us bins (model/loghist.h ushist), and by the
+	 * sleep's length */
+	uint64_t sender_late_hist[USHIST_BINS];
+	uint64_t sender_late_by_sleep[SLEEP_CLASSES][USHIST_BINS];
 	double wait_sum, soj_sum, ring_soj_sum;
 	uint64_t wait_n, soj_n, ring_soj_n;
 };
@@ -294,6 +299,11 @@ struct sim_results {
 	 * without the sender thread */
 	double sender_bursts_per_s, sender_sleeps_per_s;
 	double sender_spins_per_s;	/* of those sleeps, the ones that never switched out */
+	/* the CPU of its sends and on its core in all (background: the sends, spins and the
+	 * sleeps' switches), ns/s; its lateness draws (measurements.csv columns 51, 53) */
+	double sender_send_ns_per_s, sender_cpu_ns_per_s;
+	uint64_t sender_late_hist[USHIST_BINS];
+	uint64_t sender_late_by_sleep[SLEEP_CLASSES][USHIST_BINS];
 	double metric_ns_per_s[METRIC_COUNT];
 	double total_ip_ns_per_s;	/* sum of the paper's four receive metrics */
 	double total_rx_ns_per_s, total_rx_se_ns_per_s;	/* every stage but app and cs */
