@@ -487,7 +487,7 @@ static void thread_wake(struct sim *s, int idx)
 			c->need_resched = 1;
 		} else {
 			/* an idle core runs the woken thread once it has left its idle state; the
-			 * sender thread's timer wake-up takes its measured distribution, if given */
+			 * sender thread's timer wake-up takes the lateness drawn for it, if any */
 			int deep = core_halted(s, c, s->now);
 			uint64_t ready;
 
@@ -1060,9 +1060,11 @@ static void app_call(struct sim *s, struct core *c, struct thread *th)
 }
 
 /* traffic.sender_call_us: one step of the paced sender thread, as calibrate/traffic.c's loop:
- * ahead of its schedule it sleeps until the next burst's time (a timer, EV_TIMER, whose
- * wake-up takes the core's idle exit); a burst due starts with the call's CPU, and every frame
- * takes sender_frame_us before it leaves (sender_emit()). */
+ * ahead of its schedule it sleeps until the next burst's time (a timer, EV_TIMER), its
+ * lateness drawn now from the measured histogram of the sleep's length class (else the core's
+ * idle exit at the wake-up), or spins through a short sleep that never switched out; a burst
+ * due starts with the call's CPU, and every frame takes sender_frame_us before it leaves
+ * (sender_emit()). */
 static void sender_step(struct sim *s, struct core *c, struct thread *th)
 {
 	double cost = s->cfg.sender_frame_us * 1e3, tot;
