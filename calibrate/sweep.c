@@ -582,19 +582,13 @@ static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct 
 		m->tx_wake_hist[0] = 0;
 	/* by the sleep's length: the classes' histograms joined by '|' ("" without a sleep) */
 	m->tx_wake_by_sleep[0] = 0;
-	for (int c = 0; c < SLEEP_CLASSES && m->tx_sleeps > 0; c++) {
-		size_t used = strlen(m->tx_wake_by_sleep);
+	if (m->tx_sleeps > 0) {
+		uint64_t hc[SLEEP_CLASSES][USHIST_BINS];
 
-		for (int k = 0; k < USHIST_BINS; k++)
-			h[k] = b->tx_late_by_sleep[c][k] - a->tx_late_by_sleep[c][k];
-		if (c)
-			m->tx_wake_by_sleep[used++] = '|';
-		m->tx_wake_by_sleep[used] = 0;
-		if (ushist_format(h, m->tx_wake_by_sleep + used,
-				  sizeof(m->tx_wake_by_sleep) - used) < 0) {
-			m->tx_wake_by_sleep[0] = 0;
-			break;
-		}
+		for (int c = 0; c < SLEEP_CLASSES; c++)
+			for (int k = 0; k < USHIST_BINS; k++)
+				hc[c][k] = b->tx_late_by_sleep[c][k] - a->tx_late_by_sleep[c][k];
+		ushist_format_classes(hc, m->tx_wake_by_sleep, sizeof(m->tx_wake_by_sleep));
 	}
 }
 

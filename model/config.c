@@ -272,6 +272,20 @@ static int get_int_array(struct config_err *l, const config_setting_t *s, int lo
 	return 0;
 }
 
+/* A histogram given as text (model/loghist.h): parsed by @parse into @w; @has says it is set */
+static int get_hist(struct config_err *l, const config_setting_t *s,
+		    int (*parse)(const char *, double *, char *, size_t), double *w, int *has)
+{
+	const char *v = NULL;
+	char msg[160], p[128];
+	int err = get_str(l, s, &v);
+
+	if (!err && parse(v, w, msg, sizeof(msg)))
+		err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
+	*has = !err;
+	return err;
+}
+
 /* traffic.sender_wake_by_sleep: a list of SLEEP_CLASSES strings, each a linear histogram or
  * "" (none for sleeps of that length) */
 static int get_wake_by_sleep(struct config_err *l, const config_setting_t *s,
@@ -809,15 +823,9 @@ static int load_cpu(struct config_err *l, config_setting_t *g, struct model_conf
 			err = get_nonneg(l, s, &c->idle_exit_deep_us);
 		else if (KEY("idle_exit_deep_after_us"))
 			err = get_nonneg(l, s, &c->idle_exit_deep_after_us);
-		else if (KEY("idle_exit_hist")) {
-			const char *v = NULL;
-			char msg[160], p[128];
-
-			err = get_str(l, s, &v);
-			if (!err && loghist_parse(v, c->idle_exit_hist, msg, sizeof(msg)))
-				err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
-			c->has_idle_exit_hist = !err;
-		} else if (KEY("halt_poll_us"))
+		else if (KEY("idle_exit_hist"))
+			err = get_hist(l, s, loghist_parse, c->idle_exit_hist, &c->has_idle_exit_hist);
+		else if (KEY("halt_poll_us"))
 			err = get_nonneg(l, s, &c->halt_poll_us);
 		else if (KEY("halt_poll_grow"))
 			err = get_int(l, s, 0, 1000, &c->halt_poll_grow);
@@ -994,15 +1002,9 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 			err = get_nonneg(l, s, &c->sender_call_us);
 		else if (KEY("sender_frame_us"))
 			err = get_nonneg(l, s, &c->sender_frame_us);
-		else if (KEY("sender_wake_hist")) {
-			const char *v = NULL;
-			char msg[160], p[128];
-
-			err = get_str(l, s, &v);
-			if (!err && ushist_parse(v, c->sender_wake_hist, msg, sizeof(msg)))
-				err = config_fail(l, s, "%s: %s", path_of(s, p, sizeof(p)), msg);
-			c->has_sender_wake_hist = !err;
-		} else if (KEY("sender_wake_by_sleep"))
+		else if (KEY("sender_wake_hist"))
+			err = get_hist(l, s, ushist_parse, c->sender_wake_hist, &c->has_sender_wake_hist);
+		else if (KEY("sender_wake_by_sleep"))
 			err = get_wake_by_sleep(l, s, c);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {

@@ -164,6 +164,33 @@ int ushist_parse_classes(const char *s, double (*w)[USHIST_BINS], int *present, 
 	return 0;
 }
 
+int ushist_format_classes(const uint64_t (*n)[USHIST_BINS], char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = 0;
+	for (int c = 0; c < SLEEP_CLASSES; c++) {
+		int m;
+
+		if (c) {
+			if (used + 1 >= len)
+				goto nospc;
+			buf[used++] = '|';
+			buf[used] = 0;
+		}
+		m = ushist_format(n[c], buf + used, len - used);
+		if (m < 0)
+			goto nospc;
+		used += (size_t)m;
+	}
+	return (int)used;
+nospc:
+	buf[0] = 0;
+	return -ENOSPC;
+}
+
 int sleep_class(double ns)
 {
 	return !(ns >= 16e3) ? 0 : ns < 32e3 ? 1 : ns < 64e3 ? 2 : 3;

@@ -57,5 +57,8 @@ int sleep_class(double ns);
  * length); "" is all absent. 0, or -EINVAL with a message naming the class. */
 int ushist_parse_classes(const char *s, double (*w)[USHIST_BINS], int *present, char *err,
 			 size_t len);
+/* Writes SLEEP_CLASSES histograms @n joined by '|' into @buf (the text the above parses);
+ * the length, or -ENOSPC (then "") */
+int ushist_format_classes(const uint64_t (*n)[USHIST_BINS], char *buf, size_t len);
 
 #endif

@@ -438,17 +438,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 	if (snd && r->sender_sleeps_per_s > 0) {
 		if (ushist_format(r->sender_late_hist, txh, sizeof(txh)) < 0)
 			txh[0] = 0;
-		for (int k = 0; k < SLEEP_CLASSES; k++) {
-			size_t used = strlen(txc);
-
-			if (k)
-				txc[used++] = '|';
-			txc[used] = 0;
-			if (ushist_format(r->sender_late_by_sleep[k], txc + used, sizeof(txc) - used) < 0) {
-				txc[0] = 0;
-				break;
-			}
-		}
+		ushist_format_classes(r->sender_late_by_sleep, txc, sizeof(txc));
 	}
 	if (loghist_format(r->app_wake_hist, hist, sizeof(hist)) < 0)
 		hist[0] = 0;
