@@ -28,6 +28,7 @@ void run_opts_defaults(struct run_opts *o, int ncpus)
 	memset(o, 0, sizeof(*o));
 	o->duration_ns = 2000000000ull;
 	o->warmup_ns = 500000000ull;
+	o->canary_ns = 150000000ull;
 	o->napi = NAPI_SOFTIRQ;
 	o->out = "measurements.csv";
 	o->tx_cpu = 0;
@@ -61,7 +62,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
        O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR, O_VARIANT, O_RX_BUSY,
-       O_NETRX_EVERY, O_PROBES, O_SAMPLER };
+       O_NETRX_EVERY, O_PROBES, O_SAMPLER, O_CANARY };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -69,6 +70,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		{ "rates", required_argument, NULL, O_RATES },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "canary", required_argument, NULL, O_CANARY },
 		{ "napi", required_argument, NULL, O_NAPI },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "dev", required_argument, NULL, O_DEV },
@@ -122,6 +124,12 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *e
 		case O_WARMUP:
 			if (parse_duration_ns(optarg, &o->warmup_ns, 1))
 				FAIL("--warmup: '%s' is not a duration (e.g. 0.5, 200ms, 0)",
+				     optarg);
+			break;
+		case O_CANARY:
+			if (parse_duration_ns(optarg, &o->canary_ns, 1) ||
+			    (o->canary_ns && o->canary_ns < 10000000ull) || o->canary_ns > 2000000000ull)
+				FAIL("--canary: '%s' is not 0 or a duration from 10ms to 2s (e.g. 150ms)",
 				     optarg);
 			break;
 		case O_NAPI:

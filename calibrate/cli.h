@@ -35,6 +35,8 @@ struct run_opts {
 	double rates[RXC_MAX_RATES];	/* UDP payload bits/s */
 	int nrates;
 	uint64_t duration_ns, warmup_ns;
+	/* the speed canary's time on each testbed CPU between steps (canary.h; 0: off) */
+	uint64_t canary_ns;
 	enum napi_mode napi;
 	enum rxc_generator generator;
 	const char *out;

@@ -62,6 +62,10 @@ struct meas_row {
 	 * four histograms joined by '|' (an empty part for a class without sleeps; "" without
 	 * any sleep) */
 	char tx_wake_by_sleep[SLEEP_CLASSES * USHIST_TEXT];
+	/* the speed canary (canary.h) on the CPU of the receive path (NET_RX in softirq mode, the
+	 * NAPI kthread in threaded mode), the receiving application's and the sender's: ns per
+	 * iteration, the mean of its runs just before and just after the step (0: not run) */
+	double canary_rx_ns, canary_app_ns, canary_tx_ns;
 };
 
 extern const char meas_csv_header[];

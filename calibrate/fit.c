@@ -59,7 +59,7 @@ enum col {
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
 	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NAPI_THREAD,
 	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_TX_THREAD, C_TX_BURSTS, C_TX_SLEEPS,
-	C_TX_WAKE_HIST, C_TX_SEND, C_TX_BY_SLEEP, C_NCOLS
+	C_TX_WAKE_HIST, C_TX_SEND, C_TX_BY_SLEEP, C_CANARY_RX, C_CANARY_APP, C_CANARY_TX, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -77,6 +77,8 @@ static const char *const col_name[C_NCOLS] = {
 	[C_NAPI_WAKE_HIST] = "napi_wake_hist", [C_TX_THREAD] = "tx_thread_ns",
 	[C_TX_BURSTS] = "tx_bursts", [C_TX_SLEEPS] = "tx_sleeps", [C_TX_WAKE_HIST] = "tx_wake_hist",
 	[C_TX_SEND] = "tx_send_ns", [C_TX_BY_SLEEP] = "tx_wake_by_sleep",
+	[C_CANARY_RX] = "canary_rx_ns", [C_CANARY_APP] = "canary_app_ns",
+	[C_CANARY_TX] = "canary_tx_ns",
 };
 
 #define MAX_FIELDS 64
@@ -122,6 +124,37 @@ static int num_field(const char *path, int line, const char *col, const char *s,
 	}
 	*out = v;
 	return 0;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES])
+{
+	double *v = malloc((size_t)(d->nsteps ? d->nsteps : 1) * sizeof(*v));
+	int n = 0;
+
+	if (!v)
+		return 0;
+	for (int r = 0; r < CANARY_ROLES; r++) {
+		n = 0;
+		for (int i = 0; i < d->nsteps; i++) {
+			const double *c = d->step[i].canary_ns;
+
+			if (c[0] > 0 && c[1] > 0 && c[2] > 0)
+				v[n++] = c[r];
+		}
+		if (!n)
+			break;
+		qsort(v, (size_t)n, sizeof(*v), cmp_dbl);
+		ref[r] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	}
+	free(v);
+	return n;
 }
 
 int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
@@ -258,6 +291,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->tx_bursts = idx[C_TX_BURSTS] >= 0 ? v[C_TX_BURSTS] : 0;
 			sp->tx_sleeps = idx[C_TX_SLEEPS] >= 0 ? v[C_TX_SLEEPS] : 0;
 			sp->tx_send_ns = idx[C_TX_SEND] >= 0 ? v[C_TX_SEND] : 0;
+			for (int r = 0; r < CANARY_ROLES; r++)
+				sp->canary_ns[r] = idx[C_CANARY_RX + r] >= 0 ? v[C_CANARY_RX + r] : 0;
 			if (idx[C_TX_BY_SLEEP] >= 0 && strchr(f[idx[C_TX_BY_SLEEP]], ':')) {
 				int present[SLEEP_CLASSES];
 				char herr[200];
@@ -1077,6 +1112,16 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "    dev_weight = %ld;\n    netdev_max_backlog = %ld;\n",
 		h->netdev_budget, h->netdev_budget_usecs, h->dev_weight, h->netdev_max_backlog);
 	fprintf(f, "    napi_mode = \"%s\";\n", napi);
+	{
+		double ref[CANARY_ROLES];
+		int n = fit_canary_reference(d, ref);
+
+		if (n)
+			fprintf(f, "    canary_rx_ns = %s;\n    canary_app_ns = %s;\n"
+				   "    canary_tx_ns = %s;\n    canary_steps = %d;\n",
+				flt(b1, sizeof(b1), ref[0]), flt(b2, sizeof(b2), ref[1]),
+				flt(b3, sizeof(b3), ref[2]), n);
+	}
 	fprintf(f, "    rates_requested_bps = [");
 	for (int i = 0; i < d->nsteps; i++)
 		fprintf(f, "%s%s", i ? ", " : " ", flt(b1, sizeof(b1), d->step[i].rate_requested_bps));
@@ -1644,6 +1689,15 @@ int fit_main(const struct fit_opts *o)
 		if (fs.steps)
 			printf("\n");
 		put_sender(stdout, "", &fs);
+	}
+	{
+		double ref[CANARY_ROLES];
+		int n = fit_canary_reference(d, ref);
+
+		if (n)
+			printf("\nspeed canary (median of %d steps, ns per iteration; provenance, for "
+			       "rxcalibrate validate's at-speed lines): receive path %.2f, application "
+			       "%.2f, sender %.2f\n", n, ref[0], ref[1], ref[2]);
 	}
 	if (fit_write_calibration(o->out, o->name ? o->name : "measured", d, res, err,
 				  sizeof(err))) {

@@ -55,6 +55,9 @@ struct fit_opts {
 };
 
 /* One rate step of the CSV (the columns shared by all its rows). */
+/* The speed canary's roles, in column order: receive path, application, sender. */
+#define CANARY_ROLES 3
+
 struct fit_step {
 	int step;
 	double rate_requested_bps, offered_bps, offered_pps;
@@ -90,6 +93,9 @@ struct fit_step {
 	double tx_send_ns;	/* its time inside sendmmsg (tx_send_ns; 0: unknown) */
 	/* tx_wake_hist by the sleep's length (tx_wake_by_sleep; all 0: none) */
 	double tx_wake_by_sleep[SLEEP_CLASSES][USHIST_BINS];
+	/* the speed canary on the CPUs of the receive path, the application and the sender
+	 * (canary_rx_ns, canary_app_ns, canary_tx_ns; 0: not run) */
+	double canary_ns[CANARY_ROLES];
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
 	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
 	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
@@ -177,6 +183,11 @@ struct fit_result {
 
 /* Reads @path into @d (allocated by the caller, ~150 kB: use the heap). */
 int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
+
+/* The machine's usual speed in @d: per canary role, the median over the steps whose three
+ * canary columns are all > 0 (a step the host slowed moves a median little). Returns how many
+ * steps that is (0: none ran the canary; @ref untouched). */
+int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES]);
 /* The regressors of stage @stage in step @i (enum fit_coef order): what the fit multiplies the
  * unit costs by, and what validate's "at measured counts" multiplies a calibration's costs by. */
 void fit_regressors(const struct fit_data *d, int stage, int i, double x[COEF_COUNT]);

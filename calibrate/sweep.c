@@ -19,6 +19,7 @@
 #include "loghist.h"
 #include "afile.h"
 #include "csv.h"
+#include "canary.h"
 #include "inferred.h"
 #include "iperf.h"
 #include "methods.h"
@@ -81,6 +82,13 @@ struct sweep {
 	/* built-in workload: CPU it did not get (ns/s, from its schedstat), and its iterations per
 	 * CPU-second it kept, against the baseline's */
 	double inf_taken[RXC_MAX_RATES], inf_speed[RXC_MAX_RATES];
+	/* the speed canary (--canary): on the CPUs of the receive path, the application and the
+	 * sender; its last run (before the current step), and the current step's values (the
+	 * mean of the runs before and after it) */
+	struct canary can;
+	bool canary_on;
+	double can_last[CANARY_MAX_CPUS];
+	double can_rx, can_app, can_tx;
 	/* the highest rate the generator reached (offered_bps), its step, steps short of theirs */
 	double max_offered;
 	int max_step, nshort;
@@ -632,6 +640,9 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->napi_thread_ns = (double)(b->thread_ns[RXS_TH_NAPI] - a->thread_ns[RXS_TH_NAPI]);
 		m->rx_thread_runs = rx_sleeps(a, b);
 		tx_wakes(a, b, m);
+		m->canary_rx_ns = w->can_rx;
+		m->canary_app_ns = w->can_app;
+		m->canary_tx_ns = w->can_tx;
 		if (r) {
 			m->calls = r->calls[s];
 			m->cpu_ns = r->cpu[s];
@@ -704,6 +715,12 @@ static void print_inferred(struct sweep *w, int k, double dur, const struct step
 			w->inf_taken[k] / 1e6, 100 * w->inf_speed[k]);
 }
 
+/* The CPU whose NET_RX or NAPI kthread runs the receive path. */
+static int rx_path_cpu(const struct run_opts *o)
+{
+	return o->napi == NAPI_THREADED ? o->napi_cpu : o->tx_cpu;
+}
+
 static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,
 		       const struct sys_snap *b, const struct step_result *r)
 {
@@ -739,6 +756,11 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 			"%.1f us after its time on average\n", (double)n / dur, 100.0 * (double)z / (double)n,
 			z ? (double)(b->tx_late_ns - a->tx_late_ns) / (double)z / 1e3 : 0.0);
 	}
+	if (w->canary_on)
+		fprintf(stderr, "  canary: %.1f ns per iteration on the receive path's CPU %d, %.1f "
+			"on the application's %d, %.1f on the sender's %d (before and after the "
+			"step)\n", w->can_rx, rx_path_cpu(w->o), w->can_app, w->o->rx_cpu, w->can_tx,
+			w->o->tx_cpu);
 	if (!r)
 		return;
 	for (int t = 0; t < RXS_WAKED; t++) {
@@ -1295,6 +1317,57 @@ static int keep_off_measured_cpu(const struct run_opts *o)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : pick;
 }
 
+/* --canary on the built-in testbed (not beside --inferred's workload, which holds a CPU): set up
+ * and run once before the first step. 0 or an exit status. */
+static int canary_start(struct sweep *w)
+{
+	const struct run_opts *o = w->o;
+	int cpus[3] = { rx_path_cpu(o), o->rx_cpu, o->tx_cpu }, err;
+
+	if (!o->canary_ns || !w->have_tb || o->inferred)
+		return 0;
+	err = canary_init(&w->can, cpus, 3);
+	if (!err)
+		err = canary_measure(&w->can, o->canary_ns, w->can_last);
+	if (err) {
+		fprintf(stderr, "rxcalibrate: --canary: %s\n", strerror(-err));
+		canary_free(&w->can);
+		return 1;
+	}
+	w->canary_on = true;
+	return 0;
+}
+
+/* After a step: traffic paused (the built-in sender idles; iperf3's client has exited), the
+ * canary again; the step's values are the means of this run and the one before it. 0 or an
+ * exit status. */
+static int canary_after_step(struct sweep *w)
+{
+	const struct run_opts *o = w->o;
+	double now[CANARY_MAX_CPUS], mean[CANARY_MAX_CPUS];
+	int err;
+
+	if (!w->canary_on)
+		return 0;
+	if (!w->iperf)
+		sender__set_rate(&w->tx, 0);
+	if (!wait_ns(20000000ull))	/* the last sends' NAPI, wake-ups and copies */
+		return 0;
+	err = canary_measure(&w->can, o->canary_ns, now);
+	if (err) {
+		fprintf(stderr, "rxcalibrate: --canary: %s\n", strerror(-err));
+		return 1;
+	}
+	for (int i = 0; i < w->can.ncpus; i++) {
+		mean[i] = (w->can_last[i] + now[i]) / 2;
+		w->can_last[i] = now[i];
+	}
+	w->can_rx = canary_of(&w->can, mean, rx_path_cpu(o));
+	w->can_app = canary_of(&w->can, mean, o->rx_cpu);
+	w->can_tx = canary_of(&w->can, mean, o->tx_cpu);
+	return 0;
+}
+
 int sweep_run(const struct run_opts *o)
 {
 	struct sweep w = { .o = o };
@@ -1353,6 +1426,8 @@ int sweep_run(const struct run_opts *o)
 		anchor_threads(&w);
 	if (!status && o->inferred && !rxc_stop)
 		status = inferred_baseline(&w);
+	if (!status && !rxc_stop)
+		status = canary_start(&w);
 	for (int i = 0; i < nsteps && !status && !rxc_stop; i++) {
 		double rate = o->passive ? 0 : o->rates[i];
 		struct probes_snap pa, pb;
@@ -1449,6 +1524,9 @@ int sweep_run(const struct run_opts *o)
 		}
 		if (o->inferred)
 			w.inf_ns[i] = inferred_stolen_ns_per_s(w.inf_rate[i], w.inf_base);
+		status = canary_after_step(&w);
+		if (status || rxc_stop)
+			break;
 		if (w.probes)
 			compute_stages(&w, &pa, &pb, &a, &b, &r);
 		err = add_rows(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
@@ -1469,6 +1547,7 @@ int sweep_run(const struct run_opts *o)
 			print_drop_reasons(&w, &r);
 	}
 	teardown(&w);
+	canary_free(&w.can);
 	if (!status && !rxc_stop) {
 		err = write_csv(&w, o->out);
 		if (err == -EINTR && rxc_stop) {

@@ -31,7 +31,11 @@ static const char usage_validate[] =
 	"                      configs/testbed-threaded.cfg after the steps' NAPI mode)\n"
 	"  --out FILE          comparison CSV (default validation.csv), written atomically\n"
 	"  --duration TIME     simulated time per step (default 1s)\n"
-	"  --seed N            simulation seed (default 1)\n\n"
+	"  --seed N            simulation seed (default 1)\n"
+	"  --canary-tol PCT    with speed canaries in both files (rxcalibrate run --canary):\n"
+	"                      a step is at the calibration's speed if each canary is within\n"
+	"                      +PCT % of the calibration's (default 15); the totals are\n"
+	"                      printed again over those steps only\n\n"
 	"Targets (issue 4), printed with each step: baseline: receive total within 10 %, each stage\n"
 	"within 15 %; a variant: receive total within 20 %.\n\n"
 	"Examples:\n"
@@ -180,6 +184,33 @@ static void print_by_rate(const struct fit_data *d, const double *m_step, const 
 	       "error %.1f %%\n", med_m, med_p, pct(med_p, med_m));
 }
 
+/* Whether step @st ran slower than the calibration's machine: one of its canaries above
+ * (1 + tol %) times the calibration's. */
+static bool step_slowed(const struct fit_step *st, const struct calibration *cal, double tol)
+{
+	for (int k = 0; k < CANARY_ROLES; k++)
+		if (st->canary_ns[k] > cal->canary_ns[k] * (1 + tol / 100))
+			return true;
+	return false;
+}
+
+/* Prints step @st's canaries against the calibration's; false (nothing printed) if either has
+ * none. */
+static bool canary_speed(const struct fit_step *st, const struct calibration *cal, double tol,
+			 const char *rate)
+{
+	for (int k = 0; k < CANARY_ROLES; k++)
+		if (!(st->canary_ns[k] > 0 && cal->canary_ns[k] > 0))
+			return false;
+	printf("%-5d %9sb canary against the calibration's: receive path x%.2f, application "
+	       "x%.2f, sender x%.2f: %s\n", st->step, rate,
+	       st->canary_ns[0] / cal->canary_ns[0], st->canary_ns[1] / cal->canary_ns[1],
+	       st->canary_ns[2] / cal->canary_ns[2],
+	       step_slowed(st, cal, tol) ? "SLOWED by the host (left out of the at-speed lines)" :
+					  "at its speed");
+	return true;
+}
+
 int validate_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -190,6 +221,7 @@ int validate_main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "variant", required_argument, NULL, 'V' },
+		{ "canary-tol", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -207,6 +239,12 @@ int validate_main(int argc, char **argv)
 	double m_step[FIT_MAX_STEPS], p_step[FIT_MAX_STEPS], k_step[FIT_MAX_STEPS];
 	double tot_k = 0;
 	bool baseline;
+	/* the speed canary: a step is at the calibration's speed if each of its canaries is within
+	 * +canary_tol % of the calibration's (the fit's median); the totals of those steps */
+	double canary_tol = 15, fast_m_step[FIT_MAX_STEPS], fast_p_step[FIT_MAX_STEPS];
+	double fast_k_step[FIT_MAX_STEPS], fast_m = 0, fast_p = 0, fast_st_m[STAGE_COUNT] = { 0 };
+	double fast_st_p[STAGE_COUNT] = { 0 };
+	int canary_known = 0, canary_fast = 0, fast_met = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -248,6 +286,17 @@ int validate_main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'T': {
+			char *end;
+
+			canary_tol = strtod(optarg, &end);
+			if (!*optarg || *end || !(canary_tol >= 0 && canary_tol <= 1000)) {
+				fprintf(stderr, "rxcalibrate validate: --canary-tol %s: not a share "
+						"in %% from 0 to 1000\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			fputs(usage_validate, stdout);
 			return 0;
@@ -278,7 +327,8 @@ int validate_main(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < FIT_MAX_STEPS; i++)
-		m_step[i] = p_step[i] = k_step[i] = NAN;
+		m_step[i] = p_step[i] = k_step[i] = fast_m_step[i] = fast_p_step[i] =
+			fast_k_step[i] = NAN;
 	if (!variant)
 		variant = d->variant[0] ? d->variant : "baseline";
 	baseline = !strcmp(variant, "baseline");
@@ -411,7 +461,7 @@ int validate_main(int argc, char **argv)
 		 * (all reasons and devices: the socket's drops are in it, XDP_DROP on veth frees the
 		 * skb as NOT_SPECIFIED) */
 		printf("%-5d %9sb drops/s: predicted rule %.0f, ring %.0f, socket %.0f; measured "
-		       "kfree_skb %.0f\n\n", st->step, rate,
+		       "kfree_skb %.0f\n", st->step, rate,
 		       (double)r->dropped[DROP_RULE] / r->seconds,
 		       (double)r->dropped[DROP_RING] / r->seconds,
 		       (double)r->dropped[DROP_SOCKET] / r->seconds,
@@ -420,6 +470,26 @@ int validate_main(int argc, char **argv)
 		tot_m += m_sum;
 		tot_p += p_sum;
 		tot_se2 += se2;
+		if (canary_speed(st, &c.cal, canary_tol, rate)) {
+			canary_known++;
+			if (!step_slowed(st, &c.cal, canary_tol)) {
+				canary_fast++;
+				fast_met += fabs(e) <= rows[nrows - 1].target;
+				fast_m_step[i] = m_sum;
+				fast_p_step[i] = p_sum;
+				fast_k_step[i] = k_step[i];
+				fast_m += m_sum;
+				fast_p += p_sum;
+				for (int s = 0; s < STAGE_COUNT; s++) {
+					if (!d->present[s] || !strcmp(d->method[s], "none") ||
+					    st->duration_s <= 0)
+						continue;
+					fast_st_m[s] += d->obs[s][i].cpu_ns / st->duration_s;
+					fast_st_p[s] += r->stage[s].cpu_ns_per_s;
+				}
+			}
+		}
+		putchar('\n');
 		free(r);
 	}
 	printf("all steps: receive-path CPU measured %.0f ns/s, predicted %.0f ± %.0f ns/s, error "
@@ -438,6 +508,26 @@ int validate_main(int argc, char **argv)
 		printf("all steps at measured counts (calibration's costs × the steps' own calls, "
 		       "packets, bytes): %.0f ns/s, error %.1f %%\n", tot_k, pct(tot_k, tot_m));
 	print_by_rate(d, m_step, p_step, k_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
+	if (canary_known) {
+		printf("\nat the calibration's speed: the %d of %d steps whose speed canaries (before "
+		       "and after the step, on each testbed CPU) were within +%.0f %% of the "
+		       "calibration's; the other %d ran while the host slowed a vCPU, which no model "
+		       "of the guest predicts\n", canary_fast, canary_known, canary_tol,
+		       canary_known - canary_fast);
+		if (canary_fast) {
+			printf("at speed, all steps: receive-path CPU measured %.0f ns/s, predicted "
+			       "%.0f ns/s, error %.1f %%; target met in %d of %d steps\n", fast_m,
+			       fast_p, pct(fast_p, fast_m), fast_met, canary_fast);
+			printf("at speed, per stage (error %%):");
+			for (int s = 0; s < STAGE_COUNT; s++)
+				if (fast_st_m[s] > 0)
+					printf(" %s %+.1f", stage_name(s),
+					       pct(fast_st_p[s], fast_st_m[s]));
+			printf("\nat speed, ");
+			print_by_rate(d, fast_m_step, fast_p_step, fast_k_step,
+				      baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
+		}
+	}
 	if (write_rows(out, rows, nrows, variant, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate validate: %s\n", err);
 		goto out;

@@ -514,6 +514,14 @@ static int load_calibration_group(struct config_err *l, config_setting_t *cal, s
 			if ((v = config_setting_get_member(s, "cpu")) &&
 			    (err = copy_str(l, v, out->cpu, sizeof(out->cpu))))
 				return err;
+			for (int r = 0; r < 3; r++) {
+				static const char *const key[3] = { "canary_rx_ns", "canary_app_ns",
+								    "canary_tx_ns" };
+
+				if ((v = config_setting_get_member(s, key[r])) &&
+				    (err = get_nonneg(l, v, &out->canary_ns[r])))
+					return err;
+			}
 		} else if (KEY("stages")) {
 			if (need_group(l, s))
 				return -EINVAL;

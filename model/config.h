@@ -55,6 +55,9 @@ struct calibration {
 	char method[NAME_LEN];
 	char kernel[128];
 	char cpu[128];
+	/* the speed canary's medians over the fit's steps (provenance canary_rx_ns, canary_app_ns,
+	 * canary_tx_ns; rxcalibrate's calibrate/canary.h), 0: not recorded */
+	double canary_ns[3];
 	struct stage_cost stage[STAGE_COUNT];
 };
 

@@ -83,6 +83,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		ncls[st] = split($c["tx_wake_by_sleep"], cls, "|"); txc[st] = 0
 		for (j = 1; j <= ncls[st]; j++) { nh = split(cls[j], hs, " ")
 			for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); txc[st] += kv[2] } }
+		cr[st] = $c["canary_rx_ns"]; ca[st] = $c["canary_app_ns"]; ct[st] = $c["canary_tx_ns"]
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -131,6 +132,12 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			if (txz[st] > 0 && !(txl[st] > 0 && txl[st] < 1e7)) { print "  sender lateness after a sleep not in (0, 10 ms)"; bad = 1 }
 			if (!(txs[st] > 0 && txs[st] < dur[st] * 1e9)) { print "  sender time inside sendmmsg " txs[st] " ns not in (0, the window)"; bad = 1 }
 			if ((txz[st] > 0 && ncls[st] != 4) || abs(txc[st] - txz[st]) > 2) { print "  sender lateness by sleep: " ncls[st] " classes counting " txc[st] " sleeps, not 4 and " txz[st]; bad = 1 }
+			# the speed canary (on by default): ns per iteration on each testbed CPU; the
+			# receive path runs on the CPU of the sender (0) in softirq mode, on that of the
+			# receiver (1) in threaded mode, and a CPU has one value
+			if (!(cr[st] > 0 && ca[st] > 0 && ct[st] > 0 && cr[st] < 1e6 && ca[st] < 1e6 && ct[st] < 1e6)) { print "  canary " cr[st] " " ca[st] " " ct[st] " ns not all in (0, 1 ms)"; bad = 1 }
+			if (mode != "threaded" && cr[st] != ct[st]) { print "  softirq: the receive path'"'"'s canary " cr[st] " is not the sender'"'"'s " ct[st] " (both CPU 0)"; bad = 1 }
+			if (mode == "threaded" && cr[st] != ca[st]) { print "  threaded: the receive path'"'"'s canary " cr[st] " is not the receiver'"'"'s " ca[st] " (both CPU 1)"; bad = 1 }
 		}
 		exit bad
 	}' "$2"

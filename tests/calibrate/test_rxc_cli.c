@@ -40,6 +40,7 @@ static void defaults_and_rates(void **state)
 	assert_true(o.rates[2] == 800e3);
 	assert_true(o.duration_ns == 2000000000ull);
 	assert_true(o.warmup_ns == 500000000ull);
+	assert_true(o.canary_ns == 150000000ull);
 	assert_int_equal(o.napi, NAPI_SOFTIRQ);
 	assert_string_equal(o.out, "measurements.csv");
 	assert_int_equal(o.payload, 1472);
@@ -75,6 +76,10 @@ static void all_options(void **state)
 	assert_int_equal(o.sample_hz, 2000);
 	assert_true(o.verbose);
 	assert_string_equal(napi_mode_name(o.napi), "threaded");
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--canary", "0"), 0);
+	assert_true(o.canary_ns == 0);
+	assert_int_equal(parse(&o, err, 5, "--rates", "1G", "--canary", "50ms"), 0);
+	assert_true(o.canary_ns == 50000000ull);
 }
 
 static void expect_error(int argc, const char *a1, const char *a2, const char *a3,
@@ -98,6 +103,9 @@ static void bad_input_names_the_option(void **state)
 	expect_error(3, "--rates", "0", NULL, "--rates");
 	expect_error(4, "--rates", "1G", "--duration", "--duration");
 	expect_error(3, "--duration", "10ms", NULL, "--duration");
+	expect_error(3, "--canary", "5ms", NULL, "--canary");	/* 0 or 10ms..2s */
+	expect_error(3, "--canary", "3s", NULL, "--canary");
+	expect_error(3, "--canary", "often", NULL, "--canary");
 	expect_error(3, "--napi", "busy", NULL, "--napi");
 	expect_error(3, "--tx-cpu", "2", NULL, "--tx-cpu");	/* 2 CPUs: 0..1 */
 	expect_error(3, "--size", "9000", NULL, "--size");

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The speed canary's arithmetic, without privileges, on measurements the model itself produced
+# (rxmodel --format measurements) with canary columns added:
+#  - rxcalibrate fit writes, per role, the median of its steps' canaries (five steps, one of them
+#    slowed: 41 42 90 44 45 -> 44) and how many steps had them;
+#  - rxcalibrate validate marks a step SLOWED when a canary is above (1 + tol) times the
+#    calibration's, and prints the totals again over the other steps. The steps are the model's
+#    own, so every error there is 0; with --canary-tol 10, 15 and 40 the steps at x1.00, x1.36
+#    and x1.14 leave 1, 2 and 3 steps at speed.
+# Bad input: --canary-tol out of range, one message naming the option, exit 2, nothing written.
+set -u
+out=${1:-.output}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cal=configs/calibration-published.cfg
+fail() { echo "FAIL: $*"; exit 1; }
+
+# addcanary IN OUT V...: the three canary columns, step k getting "rx app tx" from the k-th V
+addcanary() {
+	local in=$1 o=$2
+	shift 2
+	awk -F, -v OFS=, -v vals="$*" 'BEGIN { n = split(vals, v, " ") }
+		NR == 1 { print $0, "canary_rx_ns", "canary_app_ns", "canary_tx_ns"; next }
+		{ k = 3 * ($1 - 1); print $0, v[k + 1], v[k + 2], v[k + 3] }' "$in" >"$o"
+}
+
+"$out/rxmodel" -c configs/testbed.cfg -C $cal --sweep 50M,100M,200M,300M,400M -f measurements \
+	-q -o "$tmp/f0.csv" || fail "rxmodel (fit rates)"
+addcanary "$tmp/f0.csv" "$tmp/fit.csv" 41 50 60 42 50 60 90 51 61 44 49 59 45 50 60
+"$out/rxcalibrate" fit --in "$tmp/fit.csv" --out "$tmp/fit.cfg" --name canary >"$tmp/fit.log" 2>&1 ||
+	{ cat "$tmp/fit.log"; fail "rxcalibrate fit"; }
+for kv in canary_rx_ns=44.0 canary_app_ns=50.0 canary_tx_ns=60.0 canary_steps=5; do
+	grep -q "^ *${kv%=*} = ${kv#*=};" "$tmp/fit.cfg" ||
+		fail "fit: no '${kv%=*} = ${kv#*=}' in provenance: $(grep canary "$tmp/fit.cfg")"
+done
+echo "ok   fit: the canaries' medians 44 / 50 / 60 ns over 5 steps in provenance"
+
+# the published calibration with a canary reference of 44 / 50 / 60 ns
+awk '{ print } /^ *provenance:$/ { p = 1; next }
+	p && /^ *{ *$/ { print "    canary_rx_ns = 44.0;\n    canary_app_ns = 50.0;\n    canary_tx_ns = 60.0;"; p = 0 }' \
+	$cal >"$tmp/cal.cfg"
+grep -q "canary_rx_ns = 44.0" "$tmp/cal.cfg" || fail "could not add the canary to $cal"
+"$out/rxmodel" -c configs/testbed.cfg -C $cal --sweep 150M,450M,150M -f measurements -q \
+	-o "$tmp/h0.csv" || fail "rxmodel (held-out rates)"
+addcanary "$tmp/h0.csv" "$tmp/held.csv" 44 50 60 60 50 60 50 50 60
+for tc in 10:1 15:2 40:3; do
+	tol=${tc%:*}
+	want=${tc#*:}
+	"$out/rxcalibrate" validate --measured "$tmp/held.csv" --calibration "$tmp/cal.cfg" \
+		--config configs/testbed.cfg --canary-tol "$tol" --out "$tmp/v.csv" >"$tmp/v.log" 2>&1 ||
+		{ cat "$tmp/v.log"; fail "validate --canary-tol $tol"; }
+	grep -q "^at the calibration's speed: the $want of 3 steps .* within +$tol %" "$tmp/v.log" ||
+		fail "--canary-tol $tol: not $want of 3 steps at speed: $(grep "^at the" "$tmp/v.log")"
+	slowed=$(grep -c "canary against the calibration's.*SLOWED" "$tmp/v.log")
+	[ "$slowed" -eq $((3 - want)) ] || fail "--canary-tol $tol: $slowed steps SLOWED, not $((3 - want))"
+	awk '/^at speed, all steps:/ { for (i = 1; i <= NF; i++) if ($i == "error") e = $(i + 1) }
+		END { exit !(e == "0.0" || e == "-0.0") }' "$tmp/v.log" ||
+		fail "--canary-tol $tol: at-speed error is not 0: $(grep '^at speed, all' "$tmp/v.log")"
+	[ "$tol" = 15 ] || continue
+	grep -q "^2 .*receive path x1.36, application x1.00, sender x1.00: SLOWED" "$tmp/v.log" ||
+		fail "step 2's ratios: $(grep '^2 .*canary' "$tmp/v.log")"
+done
+echo "ok   validate: 1 / 2 / 3 of 3 steps at speed with --canary-tol 10 / 15 / 40, error 0 there"
+
+# without a reference in the calibration: no canary lines
+"$out/rxcalibrate" validate --measured "$tmp/held.csv" --calibration $cal \
+	--config configs/testbed.cfg --out "$tmp/v.csv" >"$tmp/v.log" 2>&1 || fail "validate"
+grep -q "canary\|at speed" "$tmp/v.log" && fail "canary lines without a reference"
+echo "ok   no canary lines against a calibration without one"
+
+for bad in -1 abc 2000; do
+	rm -f "$tmp/x.csv"
+	"$out/rxcalibrate" validate --measured "$tmp/held.csv" --calibration "$tmp/cal.cfg" \
+		--canary-tol "$bad" --out "$tmp/x.csv" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] || fail "--canary-tol $bad: exit $rc, not 2"
+	grep -q -- "--canary-tol $bad" "$tmp/err" || fail "--canary-tol $bad: $(cat "$tmp/err")"
+	[ -e "$tmp/x.csv" ] && fail "--canary-tol $bad: output written"
+done
+echo "ok   bad --canary-tol rejected"
