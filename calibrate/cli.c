@@ -355,6 +355,7 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 		{ "in", required_argument, NULL, O_IN },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "name", required_argument, NULL, O_NAME },
+		{ "canary-tol", required_argument, NULL, O_CANARY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -365,6 +366,7 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 	o->in = "measurements.csv";
 	o->out = "calibration.cfg";
 	o->name = "measured";
+	o->canary_tol = -1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
@@ -385,6 +387,14 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 				     optarg);
 			o->name = optarg;
 			break;
+		case O_CANARY: {
+			char *end;
+
+			o->canary_tol = strtod(optarg, &end);
+			if (!*optarg || *end || !(o->canary_tol >= 0 && o->canary_tol <= 1000))
+				FAIL("--canary-tol: '%s' is not a share in %% from 0 to 1000", optarg);
+			break;
+		}
 		case 'v':
 			o->verbose = true;
 			break;

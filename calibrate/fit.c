@@ -157,6 +157,28 @@ int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES])
 	return n;
 }
 
+int fit_drop_slowed(struct fit_data *d, const double ref[CANARY_ROLES], double tol)
+{
+	int k = 0, n = d->nsteps;
+
+	for (int i = 0; i < n; i++) {
+		bool slowed = false;
+
+		for (int r = 0; r < CANARY_ROLES; r++)
+			slowed |= d->step[i].canary_ns[r] > ref[r] * (1 + tol / 100);
+		if (slowed)
+			continue;
+		if (k != i) {
+			d->step[k] = d->step[i];
+			for (int s = 0; s < STAGE_COUNT; s++)
+				d->obs[s][k] = d->obs[s][i];
+		}
+		k++;
+	}
+	d->nsteps = k;
+	return n - k;
+}
+
 int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 {
 	int idx[C_NCOLS], ncols, lineno = 1, ret = 0, nrows = 0;
@@ -1625,6 +1647,22 @@ int fit_main(const struct fit_opts *o)
 			"fitted to baseline measurements only (validate the variant against it: "
 			"rxcalibrate validate --measured %s)\n", o->in, d->variant, o->in);
 		goto out;
+	}
+	if (o->canary_tol >= 0) {
+		double ref[CANARY_ROLES];
+		int n0 = d->nsteps, n = fit_canary_reference(d, ref), gone;
+
+		if (!n) {
+			fprintf(stderr, "rxcalibrate fit: --canary-tol: no step of %s has the speed "
+				"canary's columns (rxcalibrate run --canary)\n", o->in);
+			ret = 2;
+			goto out;
+		}
+		gone = fit_drop_slowed(d, ref, o->canary_tol);
+		printf("--canary-tol %g: left out %d of %d steps whose speed canary was more than "
+		       "%g %% above the steps' median (receive path %.2f, application %.2f, sender "
+		       "%.2f ns): the host slowed a vCPU there\n\n", o->canary_tol, gone, n0,
+		       o->canary_tol, ref[0], ref[1], ref[2]);
 	}
 	if (fit_all(d, res, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate fit: %s\n", err);

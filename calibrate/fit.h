@@ -51,13 +51,16 @@ struct fit_opts {
 	const char *in;		/* measurements.csv */
 	const char *out;	/* calibration file */
 	const char *name;	/* calibration name (default "measured") */
+	/* --canary-tol: leave out the steps with a canary above (1 + canary_tol %) times the
+	 * steps' median (< 0: keep every step) */
+	double canary_tol;
 	bool verbose;
 };
 
-/* One rate step of the CSV (the columns shared by all its rows). */
 /* The speed canary's roles, in column order: receive path, application, sender. */
 #define CANARY_ROLES 3
 
+/* One rate step of the CSV (the columns shared by all its rows). */
 struct fit_step {
 	int step;
 	double rate_requested_bps, offered_bps, offered_pps;
@@ -188,6 +191,10 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
  * canary columns are all > 0 (a step the host slowed moves a median little). Returns how many
  * steps that is (0: none ran the canary; @ref untouched). */
 int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES]);
+
+/* Drops from @d the steps with a canary above (1 + @tol %) times @ref (steps without canaries
+ * stay); returns how many went. */
+int fit_drop_slowed(struct fit_data *d, const double ref[CANARY_ROLES], double tol);
 /* The regressors of stage @stage in step @i (enum fit_coef order): what the fit multiplies the
  * unit costs by, and what validate's "at measured counts" multiplies a calibration's costs by. */
 void fit_regressors(const struct fit_data *d, int stage, int i, double x[COEF_COUNT]);

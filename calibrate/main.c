@@ -136,7 +136,7 @@ static const char usage_cleanup[] =
 	"  rxcalibrate cleanup -v\n";
 
 static const char usage_fit[] =
-	"Usage: rxcalibrate fit [--in FILE] [--out FILE] [--name NAME] [-v]\n"
+	"Usage: rxcalibrate fit [--in FILE] [--out FILE] [--name NAME] [--canary-tol PCT] [-v]\n"
 	"Fit per-stage unit costs to the rate steps of measurements.csv by weighted, non-negative\n"
 	"least squares (GSL): cpu_ns = per_call*calls + per_packet*packets + per_byte*bytes, bytes =\n"
 	"packets * (payload + 46); in softirq-mode steps also the receiver's wake-ups (transport)\n"
@@ -148,6 +148,8 @@ static const char usage_fit[] =
 	"  --in FILE       measurements (default measurements.csv, from rxcalibrate run)\n"
 	"  --out FILE      calibration file (default calibration.cfg), written atomically\n"
 	"  --name NAME     calibration name (default measured)\n"
+	"  --canary-tol PCT  leave out the steps whose speed canary (rxcalibrate run --canary)\n"
+	"                  is more than PCT % above the steps' median: the host slowed a vCPU\n"
 	"  -v, --verbose   also the standard deviation assumed for each step's cpu_ns (its weight)\n\n"
 	"Examples:\n"
 	"  rxcalibrate fit\n"

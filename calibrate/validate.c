@@ -35,7 +35,9 @@ static const char usage_validate[] =
 	"  --canary-tol PCT    with speed canaries in both files (rxcalibrate run --canary):\n"
 	"                      a step is at the calibration's speed if each canary is within\n"
 	"                      +PCT % of the calibration's (default 15); the totals are\n"
-	"                      printed again over those steps only\n\n"
+	"                      printed again over those steps only\n"
+	"  --canary-ref FILE   the speed to compare with: the medians of FILE's canaries (a\n"
+	"                      measurements.csv, e.g. the fit's) instead of the calibration's\n\n"
 	"Targets (issue 4), printed with each step: baseline: receive total within 10 %, each stage\n"
 	"within 15 %; a variant: receive total within 20 %.\n\n"
 	"Examples:\n"
@@ -184,29 +186,28 @@ static void print_by_rate(const struct fit_data *d, const double *m_step, const 
 	       "error %.1f %%\n", med_m, med_p, pct(med_p, med_m));
 }
 
-/* Whether step @st ran slower than the calibration's machine: one of its canaries above
- * (1 + tol %) times the calibration's. */
-static bool step_slowed(const struct fit_step *st, const struct calibration *cal, double tol)
+/* Whether step @st ran slower than the reference machine: one of its canaries above (1 + tol %)
+ * times the reference's (@ref: the calibration's or --canary-ref's, in CANARY_ROLES order). */
+static bool step_slowed(const struct fit_step *st, const double *ref, double tol)
 {
 	for (int k = 0; k < CANARY_ROLES; k++)
-		if (st->canary_ns[k] > cal->canary_ns[k] * (1 + tol / 100))
+		if (st->canary_ns[k] > ref[k] * (1 + tol / 100))
 			return true;
 	return false;
 }
 
-/* Prints step @st's canaries against the calibration's; false (nothing printed) if either has
+/* Prints step @st's canaries against the reference's; false (nothing printed) if either has
  * none. */
-static bool canary_speed(const struct fit_step *st, const struct calibration *cal, double tol,
-			 const char *rate)
+static bool canary_speed(const struct fit_step *st, const double *ref, const char *whose,
+			 double tol, const char *rate)
 {
 	for (int k = 0; k < CANARY_ROLES; k++)
-		if (!(st->canary_ns[k] > 0 && cal->canary_ns[k] > 0))
+		if (!(st->canary_ns[k] > 0 && ref[k] > 0))
 			return false;
-	printf("%-5d %9sb canary against the calibration's: receive path x%.2f, application "
-	       "x%.2f, sender x%.2f: %s\n", st->step, rate,
-	       st->canary_ns[0] / cal->canary_ns[0], st->canary_ns[1] / cal->canary_ns[1],
-	       st->canary_ns[2] / cal->canary_ns[2],
-	       step_slowed(st, cal, tol) ? "SLOWED by the host (left out of the at-speed lines)" :
+	printf("%-5d %9sb canary against the %s: receive path x%.2f, application x%.2f, sender "
+	       "x%.2f: %s\n", st->step, rate, whose, st->canary_ns[0] / ref[0],
+	       st->canary_ns[1] / ref[1], st->canary_ns[2] / ref[2],
+	       step_slowed(st, ref, tol) ? "SLOWED by the host (left out of the at-speed lines)" :
 					  "at its speed");
 	return true;
 }
@@ -222,6 +223,7 @@ int validate_main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "variant", required_argument, NULL, 'V' },
 		{ "canary-tol", required_argument, NULL, 'T' },
+		{ "canary-ref", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -245,6 +247,10 @@ int validate_main(int argc, char **argv)
 	double fast_k_step[FIT_MAX_STEPS], fast_m = 0, fast_p = 0, fast_st_m[STAGE_COUNT] = { 0 };
 	double fast_st_p[STAGE_COUNT] = { 0 };
 	int canary_known = 0, canary_fast = 0, fast_met = 0;
+	/* --canary-ref FILE: the medians of FILE's steps instead of the calibration's */
+	const char *canary_ref = NULL;
+	double ref[CANARY_ROLES] = { 0 };
+	bool have_ref = false;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -297,6 +303,9 @@ int validate_main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'R':
+			canary_ref = optarg;
+			break;
 		case 'h':
 			fputs(usage_validate, stdout);
 			return 0;
@@ -319,6 +328,28 @@ int validate_main(int argc, char **argv)
 	if (fit_read_csv(measured, d, err, sizeof(err))) {
 		fprintf(stderr, "rxcalibrate validate: %s\n", err);
 		goto out;
+	}
+	if (canary_ref) {
+		struct fit_data *rd = calloc(1, sizeof(*rd));
+
+		if (!rd) {
+			fprintf(stderr, "rxcalibrate validate: out of memory\n");
+			goto out;
+		}
+		if (fit_read_csv(canary_ref, rd, err, sizeof(err))) {
+			fprintf(stderr, "rxcalibrate validate: --canary-ref %s\n", err);
+			free(rd);
+			ret = 2;
+			goto out;
+		}
+		have_ref = fit_canary_reference(rd, ref) > 0;
+		free(rd);
+		if (!have_ref) {
+			fprintf(stderr, "rxcalibrate validate: --canary-ref %s: no step has the speed "
+					"canary's columns (rxcalibrate run --canary)\n", canary_ref);
+			ret = 2;
+			goto out;
+		}
 	}
 	if (variant && d->variant[0] && strcmp(variant, d->variant)) {
 		fprintf(stderr, "rxcalibrate validate: --variant %s: %s was measured with variant "
@@ -470,9 +501,10 @@ int validate_main(int argc, char **argv)
 		tot_m += m_sum;
 		tot_p += p_sum;
 		tot_se2 += se2;
-		if (canary_speed(st, &c.cal, canary_tol, rate)) {
+		if (canary_speed(st, have_ref ? ref : c.cal.canary_ns,
+				 have_ref ? "reference's" : "calibration's", canary_tol, rate)) {
 			canary_known++;
-			if (!step_slowed(st, &c.cal, canary_tol)) {
+			if (!step_slowed(st, have_ref ? ref : c.cal.canary_ns, canary_tol)) {
 				canary_fast++;
 				fast_met += fabs(e) <= rows[nrows - 1].target;
 				fast_m_step[i] = m_sum;
@@ -509,11 +541,12 @@ int validate_main(int argc, char **argv)
 		       "packets, bytes): %.0f ns/s, error %.1f %%\n", tot_k, pct(tot_k, tot_m));
 	print_by_rate(d, m_step, p_step, k_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
 	if (canary_known) {
-		printf("\nat the calibration's speed: the %d of %d steps whose speed canaries (before "
-		       "and after the step, on each testbed CPU) were within +%.0f %% of the "
-		       "calibration's; the other %d ran while the host slowed a vCPU, which no model "
-		       "of the guest predicts\n", canary_fast, canary_known, canary_tol,
-		       canary_known - canary_fast);
+		printf("\nat the %s speed: the %d of %d steps whose speed canaries (before and "
+		       "after the step, on each testbed CPU) were within +%.0f %% of the %s; the "
+		       "other %d ran while the host slowed a vCPU, which no model of the guest "
+		       "predicts\n", have_ref ? "reference's" : "calibration's", canary_fast,
+		       canary_known, canary_tol, have_ref ? "medians of --canary-ref" :
+		       "calibration's", canary_known - canary_fast);
 		if (canary_fast) {
 			printf("at speed, all steps: receive-path CPU measured %.0f ns/s, predicted "
 			       "%.0f ns/s, error %.1f %%; target met in %d of %d steps\n", fast_m,

@@ -2,12 +2,15 @@
 # The speed canary's arithmetic, without privileges, on measurements the model itself produced
 # (rxmodel --format measurements) with canary columns added:
 #  - rxcalibrate fit writes, per role, the median of its steps' canaries (five steps, one of them
-#    slowed: 41 42 90 44 45 -> 44) and how many steps had them;
+#    slowed: 41 42 90 44 45 -> 44) and how many steps had them; with --canary-tol 15 it leaves
+#    the slowed step out;
 #  - rxcalibrate validate marks a step SLOWED when a canary is above (1 + tol) times the
 #    calibration's, and prints the totals again over the other steps. The steps are the model's
 #    own, so every error there is 0; with --canary-tol 10, 15 and 40 the steps at x1.00, x1.36
 #    and x1.14 leave 1, 2 and 3 steps at speed.
-# Bad input: --canary-tol out of range, one message naming the option, exit 2, nothing written.
+# --canary-ref takes the reference from a measurements file instead of the calibration.
+# Bad input: --canary-tol out of range, --canary-ref without canaries: one message naming the
+# option, exit 2, nothing written.
 set -u
 out=${1:-.output}
 tmp=$(mktemp -d)
@@ -34,6 +37,20 @@ for kv in canary_rx_ns=44.0 canary_app_ns=50.0 canary_tx_ns=60.0 canary_steps=5;
 		fail "fit: no '${kv%=*} = ${kv#*=}' in provenance: $(grep canary "$tmp/fit.cfg")"
 done
 echo "ok   fit: the canaries' medians 44 / 50 / 60 ns over 5 steps in provenance"
+
+# fit --canary-tol 15: the step at 90 ns (over 1.15 x 44) is left out; the reference is then the
+# median of the other four (41 42 44 45 -> 43)
+"$out/rxcalibrate" fit --in "$tmp/fit.csv" --out "$tmp/fast.cfg" --canary-tol 15 >"$tmp/fast.log" 2>&1 ||
+	{ cat "$tmp/fast.log"; fail "rxcalibrate fit --canary-tol 15"; }
+grep -q "^--canary-tol 15: left out 1 of 5 steps" "$tmp/fast.log" ||
+	fail "fit --canary-tol: $(head -2 "$tmp/fast.log")"
+grep -q "^ *canary_rx_ns = 43.0;" "$tmp/fast.cfg" && grep -q "^ *canary_steps = 4;" "$tmp/fast.cfg" ||
+	fail "fit --canary-tol: provenance $(grep canary "$tmp/fast.cfg")"
+"$out/rxcalibrate" fit --in "$tmp/f0.csv" --out "$tmp/x.cfg" --canary-tol 15 >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "no step of $tmp/f0.csv has the speed canary" "$tmp/err" && [ ! -e "$tmp/x.cfg" ] ||
+	fail "fit --canary-tol without canaries: exit $rc, $(cat "$tmp/err")"
+echo "ok   fit --canary-tol 15: 1 of 5 steps left out, reference 43 ns over 4; refused without canaries"
 
 # the published calibration with a canary reference of 44 / 50 / 60 ns
 awk '{ print } /^ *provenance:$/ { p = 1; next }
@@ -67,6 +84,21 @@ echo "ok   validate: 1 / 2 / 3 of 3 steps at speed with --canary-tol 10 / 15 / 4
 	--config configs/testbed.cfg --out "$tmp/v.csv" >"$tmp/v.log" 2>&1 || fail "validate"
 grep -q "canary\|at speed" "$tmp/v.log" && fail "canary lines without a reference"
 echo "ok   no canary lines against a calibration without one"
+
+# --canary-ref: the reference from a measurements file's medians (the fit's: 44 / 50 / 60 ns),
+# for a calibration without one
+"$out/rxcalibrate" validate --measured "$tmp/held.csv" --calibration $cal \
+	--config configs/testbed.cfg --canary-ref "$tmp/fit.csv" --out "$tmp/v.csv" >"$tmp/v.log" 2>&1 ||
+	{ cat "$tmp/v.log"; fail "validate --canary-ref"; }
+grep -q "^at the reference's speed: the 2 of 3 steps" "$tmp/v.log" ||
+	fail "--canary-ref: $(grep "^at the" "$tmp/v.log")"
+rm -f "$tmp/x.csv"
+"$out/rxcalibrate" validate --measured "$tmp/held.csv" --calibration $cal \
+	--canary-ref "$tmp/h0.csv" --out "$tmp/x.csv" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q -- "--canary-ref $tmp/h0.csv: no step has" "$tmp/err" && [ ! -e "$tmp/x.csv" ] ||
+	fail "--canary-ref without canaries: exit $rc, $(cat "$tmp/err")"
+echo "ok   --canary-ref: 2 of 3 steps at the medians of the fit's file; a file without canaries refused"
 
 for bad in -1 abc 2000; do
 	rm -f "$tmp/x.csv"
