@@ -20,9 +20,13 @@
 #   the fit and validations use them all; FOREIGN_MAX=S: leave out of the fit and the
 #   validations the steps in which other processes took more than S of the CPUs (default: none
 #   left out; the shares are in validate-MODE-*-foreign.csv); RUN_OPTS: more rxcalibrate run
-#   options for every live run (e.g. "--sampler perf --sample-hz 1000").
+#   options for every live run (e.g. "--sampler perf --sample-hz 1000"); SHIPPED: the
+#   calibration every step and variant is also validated against, out of sample (default
+#   the shipped configs/calibration-testbed[-softirq].cfg; none: skip), with the speed
+#   canary's reference from the fit steps (--canary-ref) when they carry it.
 # Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
 # validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
+# and DATA_DIR/oos/validation-MODE[-VARIANT].{csv,txt} against SHIPPED;
 # nothing in DATA_DIR changes unless every run, fit and validation succeeded.
 set -eu
 out=${1:?usage: $0 OUTPUT_DIR MODE [DATA_DIR]}
@@ -211,6 +215,27 @@ for v in xdp-drop netfilter-drop tc-drop; do
 		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$v.csv" \
 		>"$tmp/validation-$mode-$v.txt"
 done
+# out of sample: every step used and each variant against the shipped calibration (SHIPPED, or
+# none), the speed canary's reference from the fit steps if they carry it
+[ "$mode" = threaded ] && ship=configs/calibration-testbed.cfg ||
+	ship=configs/calibration-testbed-softirq.cfg
+ship=${SHIPPED:-$ship}
+if [ "$ship" != none ]; then
+	echo "== out of sample: $ship" >&2
+	mkdir "$tmp/oos"
+	ref=()
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "canary_rx_ns") c = i; next }
+		c && $c > 0 { found = 1 } END { exit !found }' "$tmp/validate-$mode-fit.csv" &&
+		ref=(--canary-ref "$tmp/validate-$mode-fit.csv")
+	for v in all xdp-drop netfilter-drop tc-drop; do
+		[ "$v" = all ] && in=$tmp/all-used.csv o=$tmp/oos/validation-$mode ||
+			in=$tmp/validate-$mode-$v-used.csv o=$tmp/oos/validation-$mode-$v
+		"$bin" validate --measured "$in" --calibration "$ship" "${ref[@]}" --out "$o.csv" \
+			>"$o.txt"
+	done
+	sed -i "s|$tmp/all-used.csv|$data/validate-$mode-all.csv (steps used)|g; s|$tmp/|$data/|g" \
+		"$tmp"/oos/*.txt
+fi
 # the calibration keeps the paths it was fitted from: name the files of DATA_DIR
 sed -i "s|$tmp/|$data/|g" "$tmp/calibration-$mode.cfg" "$tmp"/*.txt
 # keep: the runs' steps and their foreign shares (NAME-foreign.csv), the steps used, fit, results
@@ -218,6 +243,11 @@ for f in "$tmp"/validate-"$mode"-*.csv.foreign; do
 	[ ! -e "$f" ] || mv "$f" "${f%.csv.foreign}-foreign.csv"
 done
 rm -f "$tmp"/run*.csv* "$tmp"/prev-* "$tmp"/all-used.csv
+if [ -d "$tmp/oos" ]; then
+	mkdir -p "$data/oos"
+	mv "$tmp"/oos/* "$data/oos/"
+	rmdir "$tmp/oos"
+fi
 mv "$tmp"/* "$data"/
 cat "$data/validation-$mode.txt"
 for v in xdp-drop netfilter-drop tc-drop; do tail -n 4 "$data/validation-$mode-$v.txt"; done
