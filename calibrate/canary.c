@@ -25,6 +25,7 @@ struct work {
 
 struct job {
 	struct work *w;
+	const volatile int *stop;
 	int cpu;
 	uint64_t ns;
 	double ns_per_iter;
@@ -108,7 +109,7 @@ static void *job_main(void *p)
 		}
 		iters += ITERS_PER_CHECK;
 		t = mono_ns();
-	} while (t - t0 < j->ns);
+	} while (t - t0 < j->ns && !*j->stop);
 	sink = acc;
 	(void)sink;
 	j->ns_per_iter = (double)(t - t0) / (double)iters;
@@ -135,12 +136,12 @@ int canary_init(struct canary *c, const int *cpus, int ncpus)
 	return 0;
 }
 
-int canary_measure(struct canary *c, uint64_t ns, double *ns_per_iter)
+int canary_measure(struct canary *c, uint64_t ns, const volatile int *stop, double *ns_per_iter)
 {
 	/* one CPU at a time: on a VM whose vCPUs share a core or its caches, two canaries at once
 	 * would time each other */
 	for (int i = 0; i < c->ncpus; i++) {
-		struct job j = { .w = c->work[i], .cpu = c->cpu[i], .ns = ns };
+		struct job j = { .w = c->work[i], .stop = stop, .cpu = c->cpu[i], .ns = ns };
 		pthread_t th;
 		int err = -pthread_create(&th, NULL, job_main, &j);
 
@@ -149,6 +150,8 @@ int canary_measure(struct canary *c, uint64_t ns, double *ns_per_iter)
 		pthread_join(th, NULL);
 		if (j.err)
 			return j.err;
+		if (*stop)
+			return -EINTR;
 		ns_per_iter[i] = j.ns_per_iter;
 	}
 	return 0;

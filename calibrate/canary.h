@@ -25,8 +25,9 @@ struct canary {
 int canary_init(struct canary *c, const int *cpus, int ncpus);
 
 /* Runs the work on each CPU in turn, in a thread pinned there, for @ns of wall time each;
- * ns_per_iter[i] is CPU c->cpu[i]'s mean wall time per iteration. 0 or -errno. */
-int canary_measure(struct canary *c, uint64_t ns, double *ns_per_iter);
+ * ns_per_iter[i] is CPU c->cpu[i]'s mean wall time per iteration. Stops early, returning
+ * -EINTR, once *@stop is non-zero (a signal). 0 or -errno. */
+int canary_measure(struct canary *c, uint64_t ns, const volatile int *stop, double *ns_per_iter);
 
 /* The value for @cpu from a canary_measure() result, 0 if @cpu is not measured. */
 double canary_of(const struct canary *c, const double *ns_per_iter, int cpu);

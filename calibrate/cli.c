@@ -366,7 +366,6 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 	o->in = "measurements.csv";
 	o->out = "calibration.cfg";
 	o->name = "measured";
-	o->canary_tol = -1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
@@ -391,8 +390,9 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 			char *end;
 
 			o->canary_tol = strtod(optarg, &end);
-			if (!*optarg || *end || !(o->canary_tol >= 0 && o->canary_tol <= 1000))
-				FAIL("--canary-tol: '%s' is not a share in %% from 0 to 1000", optarg);
+			if (!*optarg || *end || !(o->canary_tol > 0 && o->canary_tol <= 1000))
+				FAIL("--canary-tol: '%s' is not a share in %% above 0, at most 1000",
+				     optarg);
 			break;
 		}
 		case 'v':

@@ -1648,7 +1648,7 @@ int fit_main(const struct fit_opts *o)
 			"rxcalibrate validate --measured %s)\n", o->in, d->variant, o->in);
 		goto out;
 	}
-	if (o->canary_tol >= 0) {
+	if (o->canary_tol > 0) {
 		double ref[CANARY_ROLES];
 		int n0 = d->nsteps, n = fit_canary_reference(d, ref), gone;
 
@@ -1659,6 +1659,13 @@ int fit_main(const struct fit_opts *o)
 			goto out;
 		}
 		gone = fit_drop_slowed(d, ref, o->canary_tol);
+		if (!d->nsteps) {
+			fprintf(stderr, "rxcalibrate fit: --canary-tol %g: every step of %s has a "
+				"canary more than %g %% above the steps' median; nothing left to fit\n",
+				o->canary_tol, o->in, o->canary_tol);
+			ret = 2;
+			goto out;
+		}
 		printf("--canary-tol %g: left out %d of %d steps whose speed canary was more than "
 		       "%g %% above the steps' median (receive path %.2f, application %.2f, sender "
 		       "%.2f ns): the host slowed a vCPU there\n\n", o->canary_tol, gone, n0,

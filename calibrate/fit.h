@@ -52,7 +52,7 @@ struct fit_opts {
 	const char *out;	/* calibration file */
 	const char *name;	/* calibration name (default "measured") */
 	/* --canary-tol: leave out the steps with a canary above (1 + canary_tol %) times the
-	 * steps' median (< 0: keep every step) */
+	 * steps' median (0: keep every step) */
 	double canary_tol;
 	bool verbose;
 };

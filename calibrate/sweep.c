@@ -640,9 +640,6 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		m->napi_thread_ns = (double)(b->thread_ns[RXS_TH_NAPI] - a->thread_ns[RXS_TH_NAPI]);
 		m->rx_thread_runs = rx_sleeps(a, b);
 		tx_wakes(a, b, m);
-		m->canary_rx_ns = w->can_rx;
-		m->canary_app_ns = w->can_app;
-		m->canary_tx_ns = w->can_tx;
 		if (r) {
 			m->calls = r->calls[s];
 			m->cpu_ns = r->cpu[s];
@@ -756,11 +753,6 @@ static void print_step(struct sweep *w, int step, double rate, const struct sys_
 			"%.1f us after its time on average\n", (double)n / dur, 100.0 * (double)z / (double)n,
 			z ? (double)(b->tx_late_ns - a->tx_late_ns) / (double)z / 1e3 : 0.0);
 	}
-	if (w->canary_on)
-		fprintf(stderr, "  canary: %.1f ns per iteration on the receive path's CPU %d, %.1f "
-			"on the application's %d, %.1f on the sender's %d (before and after the "
-			"step)\n", w->can_rx, rx_path_cpu(w->o), w->can_app, w->o->rx_cpu, w->can_tx,
-			w->o->tx_cpu);
 	if (!r)
 		return;
 	for (int t = 0; t < RXS_WAKED; t++) {
@@ -1317,6 +1309,24 @@ static int keep_off_measured_cpu(const struct run_opts *o)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : pick;
 }
 
+/* The canary with traffic paused: the built-in sender idles (iperf3's client has exited by
+ * then), the receiver stops busy-polling (--rx-busy) for the time; 20 ms for the last sends'
+ * NAPI, wake-ups and copies. 0, -EINTR on a signal, or -errno. */
+static int canary_paused(struct sweep *w, double *ns_per_iter)
+{
+	int err;
+
+	if (w->have_tb && !w->iperf)
+		sender__set_rate(&w->tx, 0);
+	if (w->o->rx_busy)
+		receiver__set_busy(&w->rx, false);
+	err = wait_ns(20000000ull) ? canary_measure(&w->can, w->o->canary_ns, &rxc_stop,
+						  ns_per_iter) : -EINTR;
+	if (w->o->rx_busy)
+		receiver__set_busy(&w->rx, true);
+	return err;
+}
+
 /* --canary on the built-in testbed (not beside --inferred's workload, which holds a CPU): set up
  * and run once before the first step. 0 or an exit status. */
 static int canary_start(struct sweep *w)
@@ -1328,7 +1338,9 @@ static int canary_start(struct sweep *w)
 		return 0;
 	err = canary_init(&w->can, cpus, 3);
 	if (!err)
-		err = canary_measure(&w->can, o->canary_ns, w->can_last);
+		err = canary_paused(w, w->can_last);
+	if (err == -EINTR)
+		return 0;	/* the caller sees rxc_stop */
 	if (err) {
 		fprintf(stderr, "rxcalibrate: --canary: %s\n", strerror(-err));
 		canary_free(&w->can);
@@ -1338,10 +1350,10 @@ static int canary_start(struct sweep *w)
 	return 0;
 }
 
-/* After a step: traffic paused (the built-in sender idles; iperf3's client has exited), the
- * canary again; the step's values are the means of this run and the one before it. 0 or an
- * exit status. */
-static int canary_after_step(struct sweep *w)
+/* After step @step (its rows already added, its line printed): the canary again; the step's
+ * values, written into its rows, are the means of this run and the one before it. 0 or an exit
+ * status. */
+static int canary_after_step(struct sweep *w, int step)
 {
 	const struct run_opts *o = w->o;
 	double now[CANARY_MAX_CPUS], mean[CANARY_MAX_CPUS];
@@ -1349,11 +1361,9 @@ static int canary_after_step(struct sweep *w)
 
 	if (!w->canary_on)
 		return 0;
-	if (!w->iperf)
-		sender__set_rate(&w->tx, 0);
-	if (!wait_ns(20000000ull))	/* the last sends' NAPI, wake-ups and copies */
+	err = canary_paused(w, now);
+	if (err == -EINTR)
 		return 0;
-	err = canary_measure(&w->can, o->canary_ns, now);
 	if (err) {
 		fprintf(stderr, "rxcalibrate: --canary: %s\n", strerror(-err));
 		return 1;
@@ -1365,6 +1375,20 @@ static int canary_after_step(struct sweep *w)
 	w->can_rx = canary_of(&w->can, mean, rx_path_cpu(o));
 	w->can_app = canary_of(&w->can, mean, o->rx_cpu);
 	w->can_tx = canary_of(&w->can, mean, o->tx_cpu);
+	for (size_t r = 0; r < w->nrows; r++) {
+		struct meas_row *m = &w->rows[r];
+
+		if (m->step != step)
+			continue;
+		m->canary_rx_ns = w->can_rx;
+		m->canary_app_ns = w->can_app;
+		m->canary_tx_ns = w->can_tx;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "  canary: %.1f ns per iteration on the receive path's CPU %d, "
+			"%.1f on the application's %d, %.1f on the sender's %d (before and after "
+			"the step)\n", w->can_rx, rx_path_cpu(o), w->can_app, o->rx_cpu, w->can_tx,
+			o->tx_cpu);
 	return 0;
 }
 
@@ -1524,9 +1548,6 @@ int sweep_run(const struct run_opts *o)
 		}
 		if (o->inferred)
 			w.inf_ns[i] = inferred_stolen_ns_per_s(w.inf_rate[i], w.inf_base);
-		status = canary_after_step(&w);
-		if (status || rxc_stop)
-			break;
 		if (w.probes)
 			compute_stages(&w, &pa, &pb, &a, &b, &r);
 		err = add_rows(&w, i + 1, rate, &a, &b, w.probes ? &r : NULL);
@@ -1545,6 +1566,7 @@ int sweep_run(const struct run_opts *o)
 		print_inferred(&w, i, (double)(b.t_ns - a.t_ns) / 1e9, w.probes ? &r : NULL);
 		if (w.probes)
 			print_drop_reasons(&w, &r);
+		status = canary_after_step(&w, i + 1);
 	}
 	teardown(&w);
 	canary_free(&w.can);

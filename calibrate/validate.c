@@ -118,16 +118,16 @@ static int cmp_double(const void *a, const void *b)
  * remove. Prints, per rate, the mean of the repeats against the mean prediction, with the
  * sample standard deviation of the measured totals and the standard error of their mean, both
  * in % of it, the error against their median and the error at measured counts (@k_step). */
-static void print_by_rate(const struct fit_data *d, const double *m_step, const double *p_step,
-			  const double *k_step, double target)
+static void print_by_rate(const char *prefix, const struct fit_data *d, const double *m_step,
+			  const double *p_step, const double *k_step, double target)
 {
 	bool done[FIT_MAX_STEPS] = { false };
 	double var_all = 0, m_all = 0; /* the sum over all steps and its variance from the repeats */
 	double med_m = 0, med_p = 0;	/* per rate: median measured, mean predicted; summed */
 	bool sd_all = true;
 
-	printf("per rate (repeated steps; spread = sample sd of the measured totals, se = sd/sqrt(n), "
-	       "in %% of their mean):\n");
+	printf("%sper rate (repeated steps; spread = sample sd of the measured totals, se = "
+	       "sd/sqrt(n), in %% of their mean):\n", prefix);
 	printf("%10s %3s %14s %14s %9s %9s %9s %-20s %-14s %-9s %s\n", "rate", "n",
 	       "measured ns/s", "predicted", "error %", "spread %", "se %", "range of steps %",
 	       "target", "median %", "at measured counts %");
@@ -180,10 +180,10 @@ static void print_by_rate(const struct fit_data *d, const double *m_step, const 
 		       p, e, 100 * sd / m, 100 * sd / sqrt(n) / m, range, tgt, pct(p, med), kc);
 	}
 	if (sd_all && m_all > 0)
-		printf("all steps: standard error of the measured sum from the repeats' spread: "
-		       "±%.1f %%\n", 100 * sqrt(var_all) / m_all);
-	printf("all rates, median of each rate's repeats: measured %.0f ns/s, predicted %.0f ns/s, "
-	       "error %.1f %%\n", med_m, med_p, pct(med_p, med_m));
+		printf("%sall steps: standard error of the measured sum from the repeats' spread: "
+		       "±%.1f %%\n", prefix, 100 * sqrt(var_all) / m_all);
+	printf("%sall rates, median of each rate's repeats: measured %.0f ns/s, predicted %.0f ns/s, "
+	       "error %.1f %%\n", prefix, med_m, med_p, pct(med_p, med_m));
 }
 
 /* Whether step @st ran slower than the reference machine: one of its canaries above (1 + tol %)
@@ -539,10 +539,10 @@ int validate_main(int argc, char **argv)
 	if (baseline)
 		printf("all steps at measured counts (calibration's costs × the steps' own calls, "
 		       "packets, bytes): %.0f ns/s, error %.1f %%\n", tot_k, pct(tot_k, tot_m));
-	print_by_rate(d, m_step, p_step, k_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
+	print_by_rate("", d, m_step, p_step, k_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
 	if (canary_known) {
 		printf("\nat the %s speed: the %d of %d steps whose speed canaries (before and "
-		       "after the step, on each testbed CPU) were within +%.0f %% of the %s; the "
+		       "after the step, on each testbed CPU) were within +%g %% of the %s; the "
 		       "other %d ran while the host slowed a vCPU, which no model of the guest "
 		       "predicts\n", have_ref ? "reference's" : "calibration's", canary_fast,
 		       canary_known, canary_tol, have_ref ? "medians of --canary-ref" :
@@ -556,8 +556,8 @@ int validate_main(int argc, char **argv)
 				if (fast_st_m[s] > 0)
 					printf(" %s %+.1f", stage_name(s),
 					       pct(fast_st_p[s], fast_st_m[s]));
-			printf("\nat speed, ");
-			print_by_rate(d, fast_m_step, fast_p_step, fast_k_step,
+			printf("\n");
+			print_by_rate("at speed, ", d, fast_m_step, fast_p_step, fast_k_step,
 				      baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
 		}
 	}

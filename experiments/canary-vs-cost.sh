@@ -9,7 +9,7 @@
 # Usage: experiments/canary-vs-cost.sh OUTPUT_DIR MODE N [RATE] >result.txt
 #   OUTPUT_DIR: where rxcalibrate was built (make OUTPUT=...); MODE: softirq or threaded.
 #   Each run holds the testbed lock (LOCK, default /tmp/rxlive.lock); root and BPF needed.
-set -eu
+set -eu -o pipefail
 out=$1 mode=$2 n=$3 rate=${4:-200M}
 lock=${LOCK:-/tmp/rxlive.lock}
 tmp=$(mktemp -d)
@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "# run canary_rx_ns canary_app_ns canary_tx_ns receive_ns_per_packet ($mode, $rate, 3 s steps)"
 for i in $(seq 1 "$n"); do
 	flock "$lock" "$out/rxcalibrate" run --napi "$mode" --rates "$rate" --duration 3 --quiet \
-		--out "$tmp/m.csv" 2>/dev/null
+		--out "$tmp/m.csv" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 	awk -F, -v i="$i" 'NR == 1 { for (k = 1; k <= NF; k++) c[$k] = k; next }
 		$c["stage"] != "app" && $c["stage"] != "cs" { t += $c["cpu_ns"] }
 		{ r = $c["canary_rx_ns"]; a = $c["canary_app_ns"]; x = $c["canary_tx_ns"]

@@ -250,4 +250,7 @@ if [ -d "$tmp/oos" ]; then
 fi
 mv "$tmp"/* "$data"/
 cat "$data/validation-$mode.txt"
-for v in xdp-drop netfilter-drop tc-drop; do tail -n 4 "$data/validation-$mode-$v.txt"; done
+for v in xdp-drop netfilter-drop tc-drop; do
+	grep -E '^(all steps: receive|target|all steps, per stage|at the |at speed, all steps: receive)' \
+		"$data/validation-$mode-$v.txt"
+done

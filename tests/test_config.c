@@ -190,6 +190,16 @@ static void test_bad_calibrations(void **state)
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "c6.cfg:2:"));
 	assert_non_null(strstr(err, "stages a poll runs"));
+	p = write_file("c7.cfg", "calibration: { provenance: { cpu = \"x\";\n"
+				 "  canary_rx_ns = -2.0; };\n stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c7.cfg:2:"));
+	assert_non_null(strstr(err, "must not be negative"));
+	p = write_file("c8.cfg", "calibration: { provenance: { canary_rx_ns = 44.5; canary_app_ns = 50;\n"
+				 "  canary_tx_ns = 60.25; canary_steps = 5; };\n"
+				 " stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
+	assert_true(cal.canary_ns[0] == 44.5 && cal.canary_ns[1] == 50 && cal.canary_ns[2] == 60.25);
 	p = write_file("c4.cfg", "stages: { };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a calibration file"));

@@ -50,7 +50,13 @@ grep -q "^ *canary_rx_ns = 43.0;" "$tmp/fast.cfg" && grep -q "^ *canary_steps = 
 rc=$?
 [ $rc -eq 2 ] && grep -q "no step of $tmp/f0.csv has the speed canary" "$tmp/err" && [ ! -e "$tmp/x.cfg" ] ||
 	fail "fit --canary-tol without canaries: exit $rc, $(cat "$tmp/err")"
-echo "ok   fit --canary-tol 15: 1 of 5 steps left out, reference 43 ns over 4; refused without canaries"
+for bad in 0 -5 x 2000; do
+	"$out/rxcalibrate" fit --in "$tmp/fit.csv" --out "$tmp/x.cfg" --canary-tol "$bad" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--canary-tol: '$bad'" "$tmp/err" && [ ! -e "$tmp/x.cfg" ] ||
+		fail "fit --canary-tol $bad: exit $rc, $(cat "$tmp/err")"
+done
+echo "ok   fit --canary-tol 15: 1 of 5 steps left out, reference 43 ns over 4; refused without canaries or with a bad share"
 
 # the published calibration with a canary reference of 44 / 50 / 60 ns
 awk '{ print } /^ *provenance:$/ { p = 1; next }
@@ -70,20 +76,29 @@ for tc in 10:1 15:2 40:3; do
 		fail "--canary-tol $tol: not $want of 3 steps at speed: $(grep "^at the" "$tmp/v.log")"
 	slowed=$(grep -c "canary against the calibration's.*SLOWED" "$tmp/v.log")
 	[ "$slowed" -eq $((3 - want)) ] || fail "--canary-tol $tol: $slowed steps SLOWED, not $((3 - want))"
-	awk '/^at speed, all steps:/ { for (i = 1; i <= NF; i++) if ($i == "error") e = $(i + 1) }
+	awk '/^at speed, all steps: receive-path/ { for (i = 1; i <= NF; i++) if ($i == "error") e = $(i + 1) }
 		END { exit !(e == "0.0" || e == "-0.0") }' "$tmp/v.log" ||
 		fail "--canary-tol $tol: at-speed error is not 0: $(grep '^at speed, all' "$tmp/v.log")"
 	[ "$tol" = 15 ] || continue
 	grep -q "^2 .*receive path x1.36, application x1.00, sender x1.00: SLOWED" "$tmp/v.log" ||
 		fail "step 2's ratios: $(grep '^2 .*canary' "$tmp/v.log")"
+	# at speed, per rate: 150M's two steps, no 450M row
+	awk '/^at speed, per rate/ { on = 1; next } on && $1 == "150Mb" { n150 = $2 }
+		on && $1 == "450Mb" { bad = 1 } END { exit !(n150 == 2 && !bad) }' "$tmp/v.log" ||
+		fail "at speed, per rate: $(sed -n '/^at speed, per rate/,/^at speed, all rates/p' "$tmp/v.log")"
+	grep -q "^at speed, all rates, median" "$tmp/v.log" || fail "at-speed lines without their prefix"
 done
 echo "ok   validate: 1 / 2 / 3 of 3 steps at speed with --canary-tol 10 / 15 / 40, error 0 there"
 
-# without a reference in the calibration: no canary lines
+# without a reference in the calibration: the output of the same steps without canary columns
 "$out/rxcalibrate" validate --measured "$tmp/held.csv" --calibration $cal \
 	--config configs/testbed.cfg --out "$tmp/v.csv" >"$tmp/v.log" 2>&1 || fail "validate"
-grep -q "canary\|at speed" "$tmp/v.log" && fail "canary lines without a reference"
-echo "ok   no canary lines against a calibration without one"
+"$out/rxcalibrate" validate --measured "$tmp/h0.csv" --calibration $cal \
+	--config configs/testbed.cfg --out "$tmp/v0.csv" >"$tmp/v0.log" 2>&1 || fail "validate"
+sed -i '/^wrote /d' "$tmp/v.log" "$tmp/v0.log"
+cmp -s "$tmp/v.log" "$tmp/v0.log" && cmp -s "$tmp/v.csv" "$tmp/v0.csv" ||
+	fail "canary columns without a reference changed validate's output: $(diff "$tmp/v0.log" "$tmp/v.log" | head -5)"
+echo "ok   no canary lines against a calibration without one: output byte-identical"
 
 # --canary-ref: the reference from a measurements file's medians (the fit's: 44 / 50 / 60 ns),
 # for a calibration without one
