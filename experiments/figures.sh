@@ -100,8 +100,15 @@ plimits=${PLACEMENT_LIMITS:-drop=0.1%,p99=500us}
 model model-placement-search.csv --placement configs/gilan-chain.cfg --bw "$pbw" \
 	--search "$plimits"
 
+# the speed canary's runs (experiments/canary-vs-cost.sh), as CSV
+for m in softirq threaded; do
+	awk 'BEGIN { print "run,canary_rx_ns,canary_app_ns,canary_tx_ns,receive_ns_per_packet" }
+		!/^#/ && NF == 5 { print $1 "," $2 "," $3 "," $4 "," $5 }' \
+		"$here/data/canary/canary-vs-cost-$m.txt" >"$fig/canary-$m.csv"
+done
+
 echo "== gnuplot" >&2
-for f in stages cs napi capacity variants-gilan variants-testbed placement; do
+for f in stages cs napi capacity variants-gilan variants-testbed placement canary; do
 	for fmt in svg png; do
 		gnuplot -e "figdir='$fig'; gpdir='$gp'; fmt='$fmt'; name='$f'; limit='drop=$limit'; limits='$plimits'" \
 			"$gp/$f.gp"
