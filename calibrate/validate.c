@@ -186,30 +186,19 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
 	       "error %.1f %%\n", prefix, med_m, med_p, pct(med_p, med_m));
 }
 
-/* Whether step @st ran slower than the reference machine: one of its canaries above (1 + tol %)
- * times the reference's (@ref: the calibration's or --canary-ref's, in CANARY_ROLES order). */
-static bool step_slowed(const struct fit_step *st, const double *ref, double tol)
+/* Step @st's speed against the reference machine (@ref: the calibration's or --canary-ref's
+ * canaries, in CANARY_ROLES order): -1 unknown (either has no canary), 1 slowed (one of its
+ * canaries above (1 + tol %) times the reference's), 0 at speed. */
+static int step_speed(const struct fit_step *st, const double *ref, double tol)
 {
-	for (int k = 0; k < CANARY_ROLES; k++)
-		if (st->canary_ns[k] > ref[k] * (1 + tol / 100))
-			return true;
-	return false;
-}
+	int slowed = 0;
 
-/* Prints step @st's canaries against the reference's; false (nothing printed) if either has
- * none. */
-static bool canary_speed(const struct fit_step *st, const double *ref, const char *whose,
-			 double tol, const char *rate)
-{
-	for (int k = 0; k < CANARY_ROLES; k++)
+	for (int k = 0; k < CANARY_ROLES; k++) {
 		if (!(st->canary_ns[k] > 0 && ref[k] > 0))
-			return false;
-	printf("%-5d %9sb canary against the %s: receive path x%.2f, application x%.2f, sender "
-	       "x%.2f: %s\n", st->step, rate, whose, st->canary_ns[0] / ref[0],
-	       st->canary_ns[1] / ref[1], st->canary_ns[2] / ref[2],
-	       step_slowed(st, ref, tol) ? "SLOWED by the host (left out of the at-speed lines)" :
-					  "at its speed");
-	return true;
+			return -1;
+		slowed |= st->canary_ns[k] > ref[k] * (1 + tol / 100);
+	}
+	return slowed;
 }
 
 int validate_main(int argc, char **argv)
@@ -250,7 +239,9 @@ int validate_main(int argc, char **argv)
 	/* --canary-ref FILE: the medians of FILE's steps instead of the calibration's */
 	const char *canary_ref = NULL;
 	double ref[CANARY_ROLES] = { 0 };
+	const double *cref;
 	bool have_ref = false;
+	int speed;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -434,6 +425,8 @@ int validate_main(int argc, char **argv)
 			goto out;
 		}
 		format_si(c.bw_bps, rate, sizeof(rate));
+		cref = have_ref ? ref : c.cal.canary_ns;
+		speed = step_speed(st, cref, canary_tol);
 		for (int s = 0; s < STAGE_COUNT; s++) {
 			struct row *w;
 
@@ -449,6 +442,10 @@ int validate_main(int argc, char **argv)
 			w->target = baseline ? TARGET_STAGE_PCT : NAN;
 			st_m[s] += w->measured;
 			st_p[s] += w->predicted;
+			if (!speed) {
+				fast_st_m[s] += w->measured;
+				fast_st_p[s] += w->predicted;
+			}
 			if (s != STAGE_APP && s != STAGE_CS) {
 				const struct stage_cost *sc = &c.cal.stage[s];
 				double x[COEF_COUNT];
@@ -501,25 +498,23 @@ int validate_main(int argc, char **argv)
 		tot_m += m_sum;
 		tot_p += p_sum;
 		tot_se2 += se2;
-		if (canary_speed(st, have_ref ? ref : c.cal.canary_ns,
-				 have_ref ? "reference's" : "calibration's", canary_tol, rate)) {
+		if (speed >= 0) {
+			printf("%-5d %9sb canary against the %s: receive path x%.2f, application "
+			       "x%.2f, sender x%.2f: %s\n", st->step, rate,
+			       have_ref ? "reference's" : "calibration's", st->canary_ns[0] / cref[0],
+			       st->canary_ns[1] / cref[1], st->canary_ns[2] / cref[2],
+			       speed ? "SLOWED by the host (left out of the at-speed lines)" :
+				       "at its speed");
 			canary_known++;
-			if (!step_slowed(st, have_ref ? ref : c.cal.canary_ns, canary_tol)) {
-				canary_fast++;
-				fast_met += fabs(e) <= rows[nrows - 1].target;
-				fast_m_step[i] = m_sum;
-				fast_p_step[i] = p_sum;
-				fast_k_step[i] = k_step[i];
-				fast_m += m_sum;
-				fast_p += p_sum;
-				for (int s = 0; s < STAGE_COUNT; s++) {
-					if (!d->present[s] || !strcmp(d->method[s], "none") ||
-					    st->duration_s <= 0)
-						continue;
-					fast_st_m[s] += d->obs[s][i].cpu_ns / st->duration_s;
-					fast_st_p[s] += r->stage[s].cpu_ns_per_s;
-				}
-			}
+		}
+		if (!speed) {
+			canary_fast++;
+			fast_met += fabs(e) <= rows[nrows - 1].target;
+			fast_m_step[i] = m_sum;
+			fast_p_step[i] = p_sum;
+			fast_k_step[i] = k_step[i];
+			fast_m += m_sum;
+			fast_p += p_sum;
 		}
 		putchar('\n');
 		free(r);
