@@ -82,13 +82,11 @@ struct sweep {
 	/* built-in workload: CPU it did not get (ns/s, from its schedstat), and its iterations per
 	 * CPU-second it kept, against the baseline's */
 	double inf_taken[RXC_MAX_RATES], inf_speed[RXC_MAX_RATES];
-	/* the speed canary (--canary): on the CPUs of the receive path, the application and the
-	 * sender; its last run (before the current step), and the current step's values (the
-	 * mean of the runs before and after it) */
+	/* the speed canary (--canary) on the CPUs of the receive path, the application and the
+	 * sender, and its last run (before the current step) */
 	struct canary can;
 	bool canary_on;
 	double can_last[CANARY_MAX_CPUS];
-	double can_rx, can_app, can_tx;
 	/* the highest rate the generator reached (offered_bps), its step, steps short of theirs */
 	double max_offered;
 	int max_step, nshort;
@@ -1356,7 +1354,7 @@ static int canary_start(struct sweep *w)
 static int canary_after_step(struct sweep *w, int step)
 {
 	const struct run_opts *o = w->o;
-	double now[CANARY_MAX_CPUS], mean[CANARY_MAX_CPUS];
+	double now[CANARY_MAX_CPUS], mean[CANARY_MAX_CPUS], rx, app, tx;
 	int err;
 
 	if (!w->canary_on)
@@ -1372,22 +1370,22 @@ static int canary_after_step(struct sweep *w, int step)
 		mean[i] = (w->can_last[i] + now[i]) / 2;
 		w->can_last[i] = now[i];
 	}
-	w->can_rx = canary_of(&w->can, mean, rx_path_cpu(o));
-	w->can_app = canary_of(&w->can, mean, o->rx_cpu);
-	w->can_tx = canary_of(&w->can, mean, o->tx_cpu);
+	rx = canary_of(&w->can, mean, rx_path_cpu(o));
+	app = canary_of(&w->can, mean, o->rx_cpu);
+	tx = canary_of(&w->can, mean, o->tx_cpu);
 	for (size_t r = 0; r < w->nrows; r++) {
 		struct meas_row *m = &w->rows[r];
 
 		if (m->step != step)
 			continue;
-		m->canary_rx_ns = w->can_rx;
-		m->canary_app_ns = w->can_app;
-		m->canary_tx_ns = w->can_tx;
+		m->canary_rx_ns = rx;
+		m->canary_app_ns = app;
+		m->canary_tx_ns = tx;
 	}
 	if (!o->quiet)
 		fprintf(stderr, "  canary: %.1f ns per iteration on the receive path's CPU %d, "
 			"%.1f on the application's %d, %.1f on the sender's %d (before and after "
-			"the step)\n", w->can_rx, rx_path_cpu(o), w->can_app, o->rx_cpu, w->can_tx,
+			"the step)\n", rx, rx_path_cpu(o), app, o->rx_cpu, tx,
 			o->tx_cpu);
 	return 0;
 }
