@@ -1307,6 +1307,66 @@ static int keep_off_measured_cpu(const struct run_opts *o)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : pick;
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* After the run, with --canary: the receive path's canary over the steps, and the steps whose
+ * canary on some CPU was more than 15 % above that CPU's median (rxcalibrate validate's default
+ * --canary-tol): the host slowed the VM then, which the stage times carry. */
+static void print_canary_summary(struct sweep *w)
+{
+	double v[3][RXC_MAX_RATES], med[3], lo = INFINITY, hi = 0;
+	char list[160] = "";
+	int n = 0, slow = 0;
+
+	if (!w->canary_on)
+		return;
+	for (size_t r = 0; r < w->nrows && n < RXC_MAX_RATES; r += STAGE_COUNT) {
+		const struct meas_row *m = &w->rows[r];
+
+		v[0][n] = m->canary_rx_ns;
+		v[1][n] = m->canary_app_ns;
+		v[2][n] = m->canary_tx_ns;
+		lo = fmin(lo, m->canary_rx_ns);
+		hi = fmax(hi, m->canary_rx_ns);
+		n++;
+	}
+	if (!n)
+		return;
+	for (int k = 0; k < 3; k++) {
+		double t[RXC_MAX_RATES];
+
+		memcpy(t, v[k], (size_t)n * sizeof(t[0]));
+		qsort(t, (size_t)n, sizeof(t[0]), cmp_dbl);
+		med[k] = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	}
+	for (int i = 0; i < n; i++) {
+		bool slowed = false;
+
+		for (int k = 0; k < 3; k++)
+			slowed |= v[k][i] > 1.15 * med[k];
+		if (!slowed)
+			continue;
+		if (strlen(list) < sizeof(list) - 16)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d",
+				 slow ? ", " : "", w->rows[(size_t)i * STAGE_COUNT].step);
+		slow++;
+	}
+	if (!w->o->quiet || slow)
+		fprintf(stderr, "speed canary: the receive path's CPU %.1f-%.1f ns per iteration "
+			"(median %.1f) over %d step%s", lo, hi, med[0], n, n == 1 ? "" : "s");
+	if (slow)
+		fprintf(stderr, "; %d step%s (%s) more than 15 %% above the median on some CPU: "
+			"the host slowed the VM then (rxcalibrate validate --canary-tol, "
+			"docs/rxcalibrate.md)\n", slow, slow == 1 ? "" : "s", list);
+	else if (!w->o->quiet)
+		fprintf(stderr, "; none more than 15 %% above it\n");
+}
+
 /* The canary with traffic paused: the built-in sender idles (iperf3's client has exited by
  * then), the receiver stops busy-polling (--rx-busy) for the time; 20 ms for the last sends'
  * NAPI, wake-ups and copies. 0, -EINTR on a signal, or -errno. */
@@ -1580,6 +1640,7 @@ int sweep_run(const struct run_opts *o)
 			rxc_stop = 0;	/* written whole: a signal now changes nothing */
 			print_summary(&w);
 			fprintf(stderr, "wrote %s (%zu rows)\n", o->out, w.nrows);
+			print_canary_summary(&w);
 			if (w.nshort)
 				fprintf(stderr, "rxcalibrate: %d of %d steps fell short of their rate; "
 					"the highest rate this machine reached: %.4gMbit/s "

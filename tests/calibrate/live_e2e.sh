@@ -157,6 +157,16 @@ checked() {
 }
 
 checked softirq "$tmp/m.csv" "$tmp/run.err" "softirq steps"
+# the run's last word on the canary: its range over the three steps, as in the CSV (to the
+# 0.1 ns it prints)
+line=$(grep "^speed canary: the receive path's CPU [0-9.]*-[0-9.]* ns per iteration (median [0-9.]*) over 3 steps" \
+	"$tmp/run.err") || fail "no canary summary line: $(tail -3 "$tmp/run.err")"
+awk -F, -v line="$line" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	{ v = $c["canary_rx_ns"]; if (lo == "" || v < lo) lo = v; if (v > hi) hi = v }
+	END { split(line, w, " "); split(w[7], r, "-")
+		d1 = r[1] - lo; d2 = r[2] - hi
+		exit !(d1 < 0.06 && d1 > -0.06 && d2 < 0.06 && d2 > -0.06) }' "$tmp/m.csv" ||
+	fail "canary summary '$line' is not the CSV's range"
 
 # 1b. the lean probe set, two softirq steps (enough samples that poll and transport get some in
 #     2 s windows, as in step 1)
