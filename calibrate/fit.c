@@ -14,6 +14,8 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_vector.h>
 
 #include "config.h"
@@ -126,13 +128,6 @@ static int num_field(const char *path, int line, const char *col, const char *s,
 	return 0;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES])
 {
 	double *v = malloc((size_t)(d->nsteps ? d->nsteps : 1) * sizeof(*v));
@@ -150,8 +145,8 @@ int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES])
 		}
 		if (!n)
 			break;
-		qsort(v, (size_t)n, sizeof(*v), cmp_dbl);
-		ref[r] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		gsl_sort(v, 1, (size_t)n);
+		ref[r] = gsl_stats_median_from_sorted_data(v, 1, (size_t)n);
 	}
 	free(v);
 	return n;

@@ -16,6 +16,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "loghist.h"
 #include "afile.h"
 #include "csv.h"
@@ -1307,13 +1310,6 @@ static int keep_off_measured_cpu(const struct run_opts *o)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : pick;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* After the run, with --canary: the receive path's canary over the steps, and the steps whose
  * canary on some CPU was more than 15 % above that CPU's median (rxcalibrate validate's default
  * --canary-tol): the host slowed the VM then, which the stage times carry. */
@@ -1341,8 +1337,8 @@ static void print_canary_summary(struct sweep *w)
 		double t[RXC_MAX_RATES];
 
 		memcpy(t, v[k], (size_t)n * sizeof(t[0]));
-		qsort(t, (size_t)n, sizeof(t[0]), cmp_dbl);
-		med[k] = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+		gsl_sort(t, 1, (size_t)n);
+		med[k] = gsl_stats_median_from_sorted_data(t, 1, (size_t)n);
 	}
 	for (int i = 0; i < n; i++) {
 		bool slowed = false;

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "afile.h"
 #include "config.h"
 #include "fit.h"
@@ -106,13 +109,6 @@ static const char *verdict(double err_pct, double target)
 	return fabs(err_pct) <= target ? "met" : "MISSED";
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Steps repeated at one requested rate: the spread of their measured receive totals is the
  * measurement's own noise (the VM's drift, other processes, sampling), which no model can
  * remove. Prints, per rate, the mean of the repeats against the mean prediction, with the
@@ -158,8 +154,8 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
 		k /= n;
 		/* host preemption of the vCPU only ever inflates a step's CPU time (no steal time
 		 * is visible in the guest): the median of the repeats resists such steps */
-		qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-		med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		gsl_sort(v, 1, (size_t)n);
+		med = gsl_stats_median_from_sorted_data(v, 1, (size_t)n);
 		med_m += med;
 		med_p += p;
 		for (int j = i; j < d->nsteps; j++)
