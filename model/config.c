@@ -428,10 +428,6 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			sc->dist = d;
 		} else if (KEY("skb_build_ns"))
 			err = get_nonneg(l, s, &sc->skb_build_ns);
-		else if (KEY("kthread_deep_ns"))
-			err = get_nonneg(l, s, &sc->kthread_deep_ns);
-		else if (KEY("kthread_deep_se"))
-			err = get_nonneg(l, s, &sc->kthread_deep_se);
 		else if (KEY("per_wake_ns"))
 			err = get_nonneg(l, s, &sc->per_wake_ns);
 		else if (KEY("per_wake_se"))
@@ -481,11 +477,6 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	     !strcmp(config_setting_name(g), "cs")))
 		return config_fail(l, g, "stage '%s': cold_ns belongs to the stages a poll runs for "
 				  "its packets", config_setting_name(g));
-	if ((sc->kthread_deep_ns > 0 || sc->kthread_deep_se > 0) &&
-	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
-	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
-		return config_fail(l, g, "stage '%s': kthread_deep_ns belongs to the stages the NAPI "
-				  "kthread's poll runs for its packets", config_setting_name(g));
 	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
 		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
 				  config_setting_name(g));

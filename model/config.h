@@ -45,10 +45,6 @@ struct stage_cost {
 	 * min(1, gap since that core's previous poll ended / cold_after_us) (caches and branch
 	 * predictors the code between polls has taken over; docs/model.md "Cold polls") */
 	double cold_ns, cold_se, cold_after_us;
-	/* threaded NAPI: more for the first packet of the kthread's first poll after it was woken
-	 * on a halted vCPU (a deep wake-up: cpu.halt_poll_us or idle_exit_deep_after_us decides,
-	 * as for its delay); docs/model.md "Deep kthread wake-ups" */
-	double kthread_deep_ns, kthread_deep_se;
 	int present;
 	char source[256];
 };

@@ -498,11 +498,6 @@ static void thread_wake(struct sim *s, int idx)
 					(uint64_t)fmax(0, s->snd_late - s->cost_call[STAGE_CS]);
 			else
 				ready = s->now + (uint64_t)idle_exit_draw(s, deep);
-			if (th->kind == TH_NAPI && deep) {
-				th->deep_woken = 1;
-				if (s->measuring)
-					s->n.kthread_deep_wakeups++;
-			}
 
 			if (c->t < ready)
 				c->t = ready;
@@ -690,7 +685,6 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 	p->work = 0;
 	p->ctx = ctx;
 	p->seen = 0;
-	p->deep = 0;
 	spend(s, c, STAGE_POLL, ctx, s->cost_call[STAGE_POLL]);
 	if (s->measuring) {
 		s->n.polls++;
@@ -742,11 +736,6 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 
 		if (sc->dist != DIST_FIXED)
 			cost = sample_cost(s, sc, cost);
-		if (p->deep && p->work == 1 && sc->kthread_deep_ns > 0) {
-			cost += sc->kthread_deep_ns;
-			if (meas)
-				s->n.kthread_deep[st]++;
-		}
 		spend(s, c, st, p->ctx, cost + cold_cost(s, c, st));
 		p->seen |= 1u << st;
 		if (meas) {
@@ -1184,8 +1173,6 @@ static void thread_step(struct sim *s, struct core *c, struct thread *th)
 		}
 		if (n->scheduled) {
 			poll_begin(s, c, th->napi, CTX_NAPI_THREAD);
-			c->poll.deep = th->deep_woken;
-			th->deep_woken = 0;
 			return;
 		}
 		thread_sleep(s, c);
@@ -1679,8 +1666,7 @@ static void fill_results(struct sim *s, struct sim_results *r)
 			var += pow((double)s->n.remote_wakeups * sc->per_wake_se, 2) +
 			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2) +
 			       pow(s->n.idle_wake_ramp * sc->wake_idle_se, 2);
-		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2) +
-		       pow((double)s->n.kthread_deep[st] * sc->kthread_deep_se, 2);
+		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2);
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)
@@ -1736,7 +1722,6 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	}
 	memcpy(r->app_wake_hist, s->n.app_wake_hist, sizeof(r->app_wake_hist));
 	r->deep_wakeups_per_s = (double)s->n.deep_wakeups / sec;
-	r->kthread_deep_wakeups_per_s = (double)s->n.kthread_deep_wakeups / sec;
 	r->time_squeeze_per_s = (double)s->n.time_squeeze / sec;
 	r->sock_mean_n = tavg_mean(&s->sock_occ, s->t_end, s->t_start);
 	for (int q = 0; q < c->queues; q++)

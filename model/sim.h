@@ -89,7 +89,6 @@ struct thread {
 	uint64_t seg_start;	/* when the current run of the item started */
 	int work_left_running;	/* a segment of the item is scheduled up to the core's time */
 	uint64_t woken_at;	/* when it was last woken from sleep; 0: not since it ran */
-	int deep_woken;		/* TH_NAPI: woken on a halted core, its next poll not begun */
 };
 
 /* net_rx_action / __do_softirq state of one core (inline softirq or ksoftirqd). */
@@ -115,7 +114,6 @@ struct poll_state {
 	int pending;		/* a packet's stage work is charged, its outcome not yet applied */
 	struct pkt pkt;
 	int pkt_fate;		/* -1 reached the path end, else the stage that dropped it */
-	int deep;		/* the kthread's first poll after a deep wake-up (kthread_deep_ns) */
 };
 
 struct core {
@@ -180,8 +178,6 @@ struct sim_counters {
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
 	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
-	uint64_t kthread_deep[STAGE_COUNT];	/* packets charged kthread_deep_ns */
-	uint64_t kthread_deep_wakeups;	/* the NAPI kthread's deep wake-ups */
 	uint64_t app_wakes;	/* the application's wake-ups that reached a core */
 	double app_wake_sum, app_wake_sq;	/* their latency, ns and ns^2 */
 	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* and its log2 histogram (model/loghist.h) */
@@ -294,7 +290,6 @@ struct sim_results {
 	/* the application woken on another core by a socket enqueue, and those of them after the
 	 * core was idle for transport.deep_wake_after_us or longer */
 	double remote_wakeups_per_s, deep_wakeups_per_s;
-	double kthread_deep_wakeups_per_s;	/* the NAPI kthread woken on a halted core */
 	/* the application's wake-ups: from thread_wake to running, mean and sd (rxcalibrate's
 	 * rx_wake_latency_ns: sched_waking to sched_switch) */
 	double app_wakeups_per_s, app_wake_latency_ns, app_wake_latency_sd_ns;

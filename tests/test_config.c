@@ -200,12 +200,6 @@ static void test_bad_calibrations(void **state)
 				 " stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
 	assert_true(cal.canary_ns[0] == 44.5 && cal.canary_ns[1] == 50 && cal.canary_ns[2] == 60.25);
-	p = write_file("c9.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
-				 "  kthread_deep_ns = 3000.0; };\n"
-				 "  app = { per_call_ns = 1.0; kthread_deep_ns = 5.0; }; }; };\n");
-	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "c9.cfg:3:"));
-	assert_non_null(strstr(err, "kthread_deep_ns belongs to the stages the NAPI kthread"));
 	p = write_file("c4.cfg", "stages: { };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a calibration file"));

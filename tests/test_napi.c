@@ -647,39 +647,6 @@ static void test_cold_polls(void **state)
 	cold_case(-1, 1000, 2022.7, 2023.0);
 }
 
-/* kthread_deep_ns: threaded NAPI, the kthread and the application on core 1, one frame every
- * 500 us (every kthread wake-up after 200 us or more of idle: deep) or every 100 us (none). The
- * first packet of the poll after a deep wake-up pays each stage's kthread_deep_ns: poll 100 +
- * 3000, transport 200 + 1000 ns per frame, else 100 and 200; one deep wake-up per frame. */
-static void kthread_deep_case(double pps, double deep)
-{
-	struct model_config c;
-	static struct sim_results r;
-	char what[96];
-
-	socket_config(&c, NAPI_THREADED, pps, 200);
-	c.idle_exit_us = 12;
-	c.idle_exit_deep_us = 60;
-	c.idle_exit_deep_after_us = 200;
-	c.cal.stage[STAGE_POLL].kthread_deep_ns = 3000;
-	c.cal.stage[STAGE_TRANSPORT].kthread_deep_ns = 1000;
-	run_ok(&c, &r);
-	snprintf(what, sizeof(what), "kthread deep wake-ups per frame, %.0f frames/s", pps);
-	assert_near(r.kthread_deep_wakeups_per_s / pps, deep, 2 / (r.seconds * pps), what);
-	snprintf(what, sizeof(what), "poll ns per frame, %.0f frames/s", pps);
-	assert_near(r.stage[STAGE_POLL].cpu_ns_per_s / r.delivered_pps, 100 + deep * 3000,
-		    2 * 3000 / (r.seconds * pps), what);
-	snprintf(what, sizeof(what), "transport ns per frame, %.0f frames/s", pps);
-	assert_near(r.stage[STAGE_TRANSPORT].cpu_ns_per_s / r.delivered_pps, 200 + deep * 1000,
-		    2 * 1000 / (r.seconds * pps), what);
-}
-
-static void test_kthread_deep(void **state)
-{
-	kthread_deep_case(2000, 1);
-	kthread_deep_case(10000, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,7 +656,6 @@ int main(void)
 		cmocka_unit_test(test_softirq_time_limit),
 		cmocka_unit_test(test_ksoftirqd_fair_share),
 		cmocka_unit_test(test_threaded_napi),
-		cmocka_unit_test(test_kthread_deep),
 		cmocka_unit_test(test_wake_idle_core),
 		cmocka_unit_test(test_idle_exit),
 		cmocka_unit_test(test_idle_exit_jitter),
