@@ -152,16 +152,20 @@ int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES])
 	return n;
 }
 
+bool fit_canary_slowed(const double *c, const double *ref, double tol_pct)
+{
+	for (int r = 0; r < CANARY_ROLES; r++)
+		if (c[r] > ref[r] * (1 + tol_pct / 100))
+			return true;
+	return false;
+}
+
 int fit_drop_slowed(struct fit_data *d, const double ref[CANARY_ROLES], double tol)
 {
 	int k = 0, n = d->nsteps;
 
 	for (int i = 0; i < n; i++) {
-		bool slowed = false;
-
-		for (int r = 0; r < CANARY_ROLES; r++)
-			slowed |= d->step[i].canary_ns[r] > ref[r] * (1 + tol / 100);
-		if (slowed)
+		if (fit_canary_slowed(d->step[i].canary_ns, ref, tol))
 			continue;
 		if (k != i) {
 			d->step[k] = d->step[i];

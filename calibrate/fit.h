@@ -59,6 +59,9 @@ struct fit_opts {
 
 /* The speed canary's roles, in column order: receive path, application, sender. */
 #define CANARY_ROLES 3
+/* A step ran on a slowed vCPU when one of its canaries is more than this share above the
+ * reference's (rxcalibrate validate's default --canary-tol; run's closing line) */
+#define CANARY_TOL_PCT 15.0
 
 /* One rate step of the CSV (the columns shared by all its rows). */
 struct fit_step {
@@ -191,6 +194,10 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
  * canary columns are all > 0 (a step the host slowed moves a median little). Returns how many
  * steps that is (0: none ran the canary; @ref untouched). */
 int fit_canary_reference(const struct fit_data *d, double ref[CANARY_ROLES]);
+
+/* Whether canaries @c (CANARY_ROLES of them) show a slowed vCPU: one of them above
+ * (1 + @tol_pct %) times @ref's. */
+bool fit_canary_slowed(const double *c, const double *ref, double tol_pct);
 
 /* Drops from @d the steps with a canary above (1 + @tol %) times @ref (steps without canaries
  * stay); returns how many went. */

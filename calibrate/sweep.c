@@ -22,6 +22,7 @@
 #include "loghist.h"
 #include "afile.h"
 #include "csv.h"
+#include "fit.h"
 #include "canary.h"
 #include "inferred.h"
 #include "iperf.h"
@@ -1315,7 +1316,7 @@ static int keep_off_measured_cpu(const struct run_opts *o)
  * --canary-tol): the host slowed the VM then, which the stage times carry. */
 static void print_canary_summary(struct sweep *w)
 {
-	double v[3][RXC_MAX_RATES], med[3], lo = INFINITY, hi = 0;
+	double v[RXC_MAX_RATES][CANARY_ROLES], med[CANARY_ROLES], lo = INFINITY, hi = 0;
 	char list[160] = "";
 	int n = 0, slow = 0;
 
@@ -1324,28 +1325,25 @@ static void print_canary_summary(struct sweep *w)
 	for (size_t r = 0; r < w->nrows && n < RXC_MAX_RATES; r += STAGE_COUNT) {
 		const struct meas_row *m = &w->rows[r];
 
-		v[0][n] = m->canary_rx_ns;
-		v[1][n] = m->canary_app_ns;
-		v[2][n] = m->canary_tx_ns;
+		v[n][0] = m->canary_rx_ns;
+		v[n][1] = m->canary_app_ns;
+		v[n][2] = m->canary_tx_ns;
 		lo = fmin(lo, m->canary_rx_ns);
 		hi = fmax(hi, m->canary_rx_ns);
 		n++;
 	}
 	if (!n)
 		return;
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < CANARY_ROLES; k++) {
 		double t[RXC_MAX_RATES];
 
-		memcpy(t, v[k], (size_t)n * sizeof(t[0]));
+		for (int i = 0; i < n; i++)
+			t[i] = v[i][k];
 		gsl_sort(t, 1, (size_t)n);
 		med[k] = gsl_stats_median_from_sorted_data(t, 1, (size_t)n);
 	}
 	for (int i = 0; i < n; i++) {
-		bool slowed = false;
-
-		for (int k = 0; k < 3; k++)
-			slowed |= v[k][i] > 1.15 * med[k];
-		if (!slowed)
+		if (!fit_canary_slowed(v[i], med, CANARY_TOL_PCT))
 			continue;
 		if (strlen(list) < sizeof(list) - 16)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d",
@@ -1356,11 +1354,11 @@ static void print_canary_summary(struct sweep *w)
 		fprintf(stderr, "speed canary: the receive path's CPU %.1f-%.1f ns per iteration "
 			"(median %.1f) over %d step%s", lo, hi, med[0], n, n == 1 ? "" : "s");
 	if (slow)
-		fprintf(stderr, "; %d step%s (%s) more than 15 %% above the median on some CPU: "
+		fprintf(stderr, "; %d step%s (%s) more than %g %% above the median on some CPU: "
 			"the host slowed the VM then (rxcalibrate validate --canary-tol, "
-			"docs/rxcalibrate.md)\n", slow, slow == 1 ? "" : "s", list);
+			"docs/rxcalibrate.md)\n", slow, slow == 1 ? "" : "s", list, CANARY_TOL_PCT);
 	else if (!w->o->quiet)
-		fprintf(stderr, "; none more than 15 %% above it\n");
+		fprintf(stderr, "; none more than %g %% above it\n", CANARY_TOL_PCT);
 }
 
 /* The canary with traffic paused: the built-in sender idles (iperf3's client has exited by

@@ -187,14 +187,10 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
  * canaries above (1 + tol %) times the reference's), 0 at speed. */
 static int step_speed(const struct fit_step *st, const double *ref, double tol)
 {
-	int slowed = 0;
-
-	for (int k = 0; k < CANARY_ROLES; k++) {
+	for (int k = 0; k < CANARY_ROLES; k++)
 		if (!(st->canary_ns[k] > 0 && ref[k] > 0))
 			return -1;
-		slowed |= st->canary_ns[k] > ref[k] * (1 + tol / 100);
-	}
-	return slowed;
+	return fit_canary_slowed(st->canary_ns, ref, tol);
 }
 
 int validate_main(int argc, char **argv)
@@ -228,7 +224,7 @@ int validate_main(int argc, char **argv)
 	bool baseline;
 	/* the speed canary: a step is at the calibration's speed if each of its canaries is within
 	 * +canary_tol % of the calibration's (the fit's median); the totals of those steps */
-	double canary_tol = 15, fast_m_step[FIT_MAX_STEPS], fast_p_step[FIT_MAX_STEPS];
+	double canary_tol = CANARY_TOL_PCT, fast_m_step[FIT_MAX_STEPS], fast_p_step[FIT_MAX_STEPS];
 	double fast_k_step[FIT_MAX_STEPS], fast_m = 0, fast_p = 0, fast_st_m[STAGE_COUNT] = { 0 };
 	double fast_st_p[STAGE_COUNT] = { 0 };
 	int canary_known = 0, canary_fast = 0, fast_met = 0;
