@@ -127,7 +127,7 @@ struct fit_data {
  * (docs/fit.md, "Idle exits for the model"): the receiver in softirq steps, the NAPI kthread in
  * threaded ones (its CPU idle but for it and the receiver). A step is deep when most of its wake-ups take
  * 2^FIT_DEEP_SLOT ns (32.8 us) or more, the host having stopped polling the halted vCPU. */
-#define FIT_DEEP_SLOT 15
+#define FIT_DEEP_SLOT LOGHIST_SLOW_SLOT
 struct fit_idle_exit {
 	int shallow, deep;		/* steps with a histogram, by kind */
 	double hist[LOGHIST_SLOTS];	/* the shallow steps' histograms, added up */

@@ -149,6 +149,17 @@ static void table_run(FILE *f, const struct run_record *rr)
 		fprintf(f, "app        woken %.0f/s, %.2f us (sd %.2f) from wake-up to running\n",
 			r->app_wakeups_per_s, r->app_wake_latency_ns / 1e3,
 			r->app_wake_latency_sd_ns / 1e3);
+	if (r->napi_wakeups_per_s > 0) {
+		double slow = 0;
+
+		for (int i = LOGHIST_SLOW_SLOT; i < LOGHIST_SLOTS; i++)
+			slow += (double)r->napi_wake_hist[i];
+		fprintf(f, "napi thread woken %.0f/s, %.2f us (sd %.2f) from wake-up to running; "
+			   "%.0f/s found the core halted, %.0f/s took %.1f us or more\n",
+			r->napi_wakeups_per_s, r->napi_wake_latency_ns / 1e3,
+			r->napi_wake_latency_sd_ns / 1e3, r->napi_halted_per_s, slow / r->seconds,
+			loghist_lo(LOGHIST_SLOW_SLOT) / 1e3);
+	}
 	if (r->sender_bursts_per_s > 0)
 		fprintf(f, "sender     %.0f bursts/s, asleep before %.0f/s (%.1f %%; two context "
 			   "switches each but the %.0f/s that never switched out)\n",
@@ -393,6 +404,10 @@ static void json_run(FILE *f, const struct run_record *rr)
 	json_num(f, r->deep_wakeups_per_s);
 	fprintf(f, ", \"app_wakeups\": ");
 	json_num(f, r->app_wakeups_per_s);
+	fprintf(f, ", \"napi_wakeups\": ");
+	json_num(f, r->napi_wakeups_per_s);
+	fprintf(f, ", \"napi_halted\": ");
+	json_num(f, r->napi_halted_per_s);
 	fprintf(f, "},\n     \"queues\": {\"ring_mean\": ");
 	json_num(f, r->ring_mean_n);
 	fprintf(f, ", \"socket_mean\": ");
@@ -419,7 +434,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			  sec;
 		napi_thread += r->stage[st].ctx_ns_per_s[CTX_NAPI_THREAD] * sec;
 	}
-	char hist[LOGHIST_TEXT];
+	char hist[LOGHIST_TEXT], napi_hist[LOGHIST_TEXT];
 	/* the application thread's CPU: its core's time in the application and in switches */
 	double rx_thread = c->app_enabled && c->app_cpu >= 0 && c->app_cpu < r->cores ?
 				   (r->core_util[c->app_cpu][CTX_APP] +
@@ -442,13 +457,15 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 	}
 	if (loghist_format(r->app_wake_hist, hist, sizeof(hist)) < 0)
 		hist[0] = 0;
+	if (loghist_format(r->napi_wake_hist, napi_hist, sizeof(napi_hist)) < 0)
+		napi_hist[0] = 0;
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct stage_result *s = &r->stage[st];
 		double calls = s->calls_per_s * sec, pk = s->pkts_per_s * sec, ns = s->cpu_ns_per_s * sec;
 
 		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
 			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f,%.0f,%.0f,%.0f,"
-			   "%.0f,%s,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%s\n",
+			   "%.0f,%s,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%s\n",
 			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
 			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
 			(unsigned long long)r->delivered, sec,
@@ -462,7 +479,9 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			(unsigned long long)(r->dropped[DROP_RULE] + r->dropped[DROP_SOCKET]),
 			r->inferred_ns_per_s > 0 ? r->inferred_ns_per_s : 0, napi_thread,
 			r->app_wakeups_per_s * sec, r->app_wakeups_per_s * sec, r->app_wake_latency_ns,
-			r->app_wake_latency_sd_ns, hist, rx_thread, tx_thread,
+			r->app_wake_latency_sd_ns, hist, r->napi_wakeups_per_s * sec,
+			r->napi_wake_latency_ns, r->napi_wake_latency_sd_ns, napi_hist, rx_thread,
+			tx_thread,
 			r->sender_bursts_per_s * sec, r->sender_sleeps_per_s * sec, txh,
 			snd ? r->sender_send_ns_per_s * sec + snd_rx : 0, txc);
 	}
@@ -501,7 +520,8 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 			   "drops_socket,drops_kfree,probe_ns_per_event,inferred_ns_per_s,"
 			   "inferred_iter_per_s,inferred_baseline_iter_per_s,napi_thread_ns,"
 			   "rx_thread_runs,rx_wakeups,rx_wake_latency_ns,rx_wake_latency_sd_ns,"
-			   "rx_wake_hist,rx_thread_ns,tx_thread_ns,tx_bursts,tx_sleeps,tx_wake_hist,"
+			   "rx_wake_hist,napi_wakeups,napi_wake_latency_ns,napi_wake_latency_sd_ns,"
+			   "napi_wake_hist,rx_thread_ns,tx_thread_ns,tx_bursts,tx_sleeps,tx_wake_hist,"
 			   "tx_send_ns,tx_wake_by_sleep\n");
 		for (int i = 0; i < n; i++)
 			measurements_rows(f, i + 1, &runs[i]);

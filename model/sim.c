@@ -379,13 +379,15 @@ static void switch_to(struct sim *s, struct core *c, int next)
 
 		th->state = TS_RUNNING;
 		th->run_start = c->t;
-		if (th->woken_at && c->t >= th->woken_at && next == s->app_thread && s->measuring) {
+		if (th->woken_at && c->t >= th->woken_at && s->measuring &&
+		    (next == s->app_thread || th->kind == TH_NAPI)) {
+			struct wake_acc *w = th->kind == TH_NAPI ? &s->n.napi_wake : &s->n.app_wake;
 			double lat = (double)(c->t - th->woken_at);
 
-			s->n.app_wakes++;
-			s->n.app_wake_sum += lat;
-			s->n.app_wake_sq += lat * lat;
-			s->n.app_wake_hist[loghist_slot(lat)]++;
+			w->n++;
+			w->sum += lat;
+			w->sq += lat * lat;
+			w->hist[loghist_slot(lat)]++;
 		}
 		th->woken_at = 0;
 	}
@@ -490,6 +492,9 @@ static void thread_wake(struct sim *s, int idx)
 			 * sender thread's timer wake-up takes the lateness drawn for it, if any */
 			int deep = core_halted(s, c, s->now);
 			uint64_t ready;
+
+			if (deep && th->kind == TH_NAPI && s->measuring)
+				s->n.napi_halted++;
 
 			/* the sender's lateness, drawn when it went to sleep (sender_step()), runs
 			 * until it runs again: the switch in that switch_to() charges is part of it */
@@ -1616,6 +1621,19 @@ static void lat_fill(const struct hist *h, double out[5])
 	out[4] = (double)hist_quantile(h, 0.999);
 }
 
+/* One kind of thread's wake-ups as results: per second, mean and sd of the latency (ns, 0
+ * without wake-ups), histogram. */
+static void wake_result(const struct wake_acc *w, double sec, double *per_s, double *mean,
+			double *sd, uint64_t hist[LOGHIST_SLOTS])
+{
+	*per_s = (double)w->n / sec;
+	if (w->n) {
+		*mean = w->sum / (double)w->n;
+		*sd = sqrt(fmax(0, w->sq / (double)w->n - *mean * *mean));
+	}
+	memcpy(hist, w->hist, sizeof(w->hist));
+}
+
 static void fill_results(struct sim *s, struct sim_results *r)
 {
 	const struct model_config *c = &s->cfg;
@@ -1713,14 +1731,11 @@ static void fill_results(struct sim *s, struct sim_results *r)
 	memcpy(r->sender_late_by_sleep, s->n.sender_late_by_sleep,
 	       sizeof(r->sender_late_by_sleep));
 	r->remote_wakeups_per_s = (double)s->n.remote_wakeups / sec;
-	r->app_wakeups_per_s = (double)s->n.app_wakes / sec;
-	if (s->n.app_wakes) {
-		double n = (double)s->n.app_wakes, mean = s->n.app_wake_sum / n;
-
-		r->app_wake_latency_ns = mean;
-		r->app_wake_latency_sd_ns = sqrt(fmax(0, s->n.app_wake_sq / n - mean * mean));
-	}
-	memcpy(r->app_wake_hist, s->n.app_wake_hist, sizeof(r->app_wake_hist));
+	wake_result(&s->n.app_wake, sec, &r->app_wakeups_per_s, &r->app_wake_latency_ns,
+		    &r->app_wake_latency_sd_ns, r->app_wake_hist);
+	wake_result(&s->n.napi_wake, sec, &r->napi_wakeups_per_s, &r->napi_wake_latency_ns,
+		    &r->napi_wake_latency_sd_ns, r->napi_wake_hist);
+	r->napi_halted_per_s = (double)s->n.napi_halted / sec;
 	r->deep_wakeups_per_s = (double)s->n.deep_wakeups / sec;
 	r->time_squeeze_per_s = (double)s->n.time_squeeze / sec;
 	r->sock_mean_n = tavg_mean(&s->sock_occ, s->t_end, s->t_start);

@@ -36,7 +36,7 @@ extern const char *const drop_names[DROP_COUNT];
 #define MAX_BATCHES 1000
 /* A sender's sleep under 16 us (sleep_class() 0) whose drawn lateness is below this never
  * switched out (sender_step()): 2^15 ns, the line between a shallow and a deep wake-up
- * (calibrate/fit.h FIT_DEEP_SLOT), where the testbed's lateness histograms have their gap */
+ * (model/loghist.h LOGHIST_SLOW_SLOT), where the testbed's lateness histograms have their gap */
 #define SENDER_NO_SWITCH_NS 32768.0
 #define MAX_WEIGHT 4096
 
@@ -171,6 +171,14 @@ struct batch {
 	double busy_ns;		/* poll core busy */
 };
 
+/* Wake-ups of one kind of thread: count, latency sum and sum of squares (ns), log2 histogram
+ * (model/loghist.h). */
+struct wake_acc {
+	uint64_t n;
+	double sum, sq;
+	uint64_t hist[LOGHIST_SLOTS];
+};
+
 struct sim_counters {
 	uint64_t arrivals, delivered, dropped[DROP_COUNT], drop_stage[STAGE_COUNT];
 	uint64_t sock_offered, sock_accepted;
@@ -178,9 +186,10 @@ struct sim_counters {
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
 	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
-	uint64_t app_wakes;	/* the application's wake-ups that reached a core */
-	double app_wake_sum, app_wake_sq;	/* their latency, ns and ns^2 */
-	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* and its log2 histogram (model/loghist.h) */
+	/* the wake-ups that reached a core, from thread_wake to running: the application's, and
+	 * the NAPI kthreads' (threaded mode) */
+	struct wake_acc app_wake, napi_wake;
+	uint64_t napi_halted;	/* of the NAPI kthreads' wake-ups, those of a halted core */
 	uint64_t stage_calls[STAGE_COUNT], stage_pkts[STAGE_COUNT], stage_bytes[STAGE_COUNT];
 	uint64_t poll_hist[MAX_WEIGHT + 1];
 	uint64_t bg_chunks;
@@ -294,6 +303,11 @@ struct sim_results {
 	 * rx_wake_latency_ns: sched_waking to sched_switch) */
 	double app_wakeups_per_s, app_wake_latency_ns, app_wake_latency_sd_ns;
 	uint64_t app_wake_hist[LOGHIST_SLOTS];	/* their latency, log2 slots of ns */
+	/* threaded NAPI: the kthreads' wake-ups likewise (rxcalibrate's columns 44-47), and those
+	 * of them that found their core halted (cpu.halt_poll_us) */
+	double napi_wakeups_per_s, napi_wake_latency_ns, napi_wake_latency_sd_ns;
+	uint64_t napi_wake_hist[LOGHIST_SLOTS];
+	double napi_halted_per_s;
 	/* traffic.sender_call_us: the sender thread's bursts and the sleeps before them (each
 	 * sleep is two of cs_per_s, but the spins: sender_sleeps_per_s counts those too); 0
 	 * without the sender thread */

@@ -366,6 +366,42 @@ static void test_halt_poll(void **state)
 	halt_poll_case(10000, 0);
 }
 
+/* The threaded NAPI kthread's wake-ups (rxcalibrate's columns 44-47): one frame every 500 us
+ * (2000/s) or 100 us (10000/s) wakes the kthread on idle core 1, where the application runs
+ * after it; halt polling as in halt_poll_case(). At 2000/s every halt exceeds 200 us: every
+ * wake-up finds the core halted and runs 89 us + the 300 ns switch later, all in the slow
+ * slots (32.8 us and up); at 10000/s none (12.3 us, no slow one). */
+static void napi_wake_case(double pps, double deep)
+{
+	struct model_config c;
+	static struct sim_results r;
+	double n, slow = 0;
+	char what[96];
+
+	socket_config(&c, NAPI_THREADED, pps, 200);
+	c.idle_exit_us = 12;
+	c.idle_exit_deep_us = 89;
+	c.halt_poll_us = 200;
+	run_ok(&c, &r);
+	n = r.napi_wakeups_per_s * r.seconds;
+	snprintf(what, sizeof(what), "kthread wake-ups, %.0f frames/s", pps);
+	assert_near(n, pps * r.seconds, 2, what);
+	snprintf(what, sizeof(what), "kthread wake-ups on a halted core, %.0f frames/s", pps);
+	assert_near(r.napi_halted_per_s * r.seconds, deep * n, 2, what);
+	snprintf(what, sizeof(what), "kthread wake-up to running, mean ns, %.0f frames/s", pps);
+	assert_near(r.napi_wake_latency_ns, deep ? 89300 : 12300, 1, what);
+	for (int i = LOGHIST_SLOW_SLOT; i < LOGHIST_SLOTS; i++)
+		slow += (double)r.napi_wake_hist[i];
+	snprintf(what, sizeof(what), "kthread wake-ups of 32.8 us or more, %.0f frames/s", pps);
+	assert_near(slow, deep * n, 2, what);
+}
+
+static void test_napi_wakes(void **state)
+{
+	napi_wake_case(2000, 1);
+	napi_wake_case(10000, 0);
+}
+
 /* transport.wake_idle_ns: a wake-up costs wake_idle_ns x min(1, idle / wake_idle_after_us) more
  * for the time the application's core idled. One frame every 50 us, softirq NAPI on core 0, the
  * application on core 1 busy 500 ns per call plus two 300 ns switches, so it idles between
@@ -661,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_idle_exit_jitter),
 		cmocka_unit_test(test_idle_exit_deep),
 		cmocka_unit_test(test_halt_poll),
+		cmocka_unit_test(test_napi_wakes),
 		cmocka_unit_test(test_idle_exit_hist),
 		cmocka_unit_test(test_wake_idle_ramp),
 		cmocka_unit_test(test_deferred_free),
