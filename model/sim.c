@@ -734,6 +734,10 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 		s->n.ring_soj_n++;
 	}
 	p->pkt_fate = -1;
+	/* the softirq stage's cold cost is net_rx_action's own, paid by a NET_RX poll's first
+	 * packet whatever becomes of it (the fit's regressor counts every poll: docs/fit.md) */
+	if (p->ctx != CTX_NAPI_THREAD && p->work == 1)
+		spend(s, c, STAGE_SOFTIRQ, p->ctx, cold_cost(s, c, STAGE_SOFTIRQ));
 	for (int i = 0; i < s->npath; i++) {
 		int st = s->path[i];
 		const struct stage_cost *sc = &s->cfg.cal.stage[st];
@@ -808,7 +812,7 @@ static void deferred_free(struct sim *s, struct core *c, enum ctx ctx)
 {
 	if (s->app_thread < 0 || &s->core[s->thread[s->app_thread].core] == c)
 		return;
-	spend(s, c, STAGE_SOFTIRQ, ctx, s->cost_pkt[STAGE_SOFTIRQ] + cold_cost(s, c, STAGE_SOFTIRQ));
+	spend(s, c, STAGE_SOFTIRQ, ctx, s->cost_pkt[STAGE_SOFTIRQ]);
 	if (s->measuring)
 		s->n.stage_pkts[STAGE_SOFTIRQ]++;
 }
