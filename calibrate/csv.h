@@ -66,6 +66,10 @@ struct meas_row {
 	 * NAPI kthread in threaded mode), the receiving application's and the sender's: ns per
 	 * iteration, the mean of its runs just before and just after the step (0: not run) */
 	double canary_rx_ns, canary_app_ns, canary_tx_ns;
+	/* the testbed's receiving application's CPU and the CPU whose NET_RX or NAPI kthread
+	 * polls the receiving veth (-1: --dev, unknown): on different CPUs the application's
+	 * reads pull each buffer's cache lines away from the CPU that recycles it */
+	int rx_cpu, napi_cpu;
 };
 
 extern const char meas_csv_header[];

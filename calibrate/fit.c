@@ -23,7 +23,8 @@
 #include "sysinfo.h"
 
 static const char *const coef_name[COEF_COUNT] = { "per_call", "per_packet", "per_byte",
-						    "deep_wake", "per_wake", "wake_idle", "cold" };
+						    "deep_wake", "per_wake", "wake_idle", "cold",
+						    "remote" };
 
 /* Below this ratio of smallest to largest singular value (columns scaled to unit norm) a set of
  * regressors is taken as collinear: exact proportionality gives ~1e-16, real near-collinearity
@@ -61,7 +62,8 @@ enum col {
 	C_RATE_REQ, C_OFFERED_PPS, C_DURATION, C_NAPI, C_UNIT, C_DROPS_KFREE, C_VARIANT, C_RX_THREAD,
 	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NAPI_THREAD,
 	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_TX_THREAD, C_TX_BURSTS, C_TX_SLEEPS,
-	C_TX_WAKE_HIST, C_TX_SEND, C_TX_BY_SLEEP, C_CANARY_RX, C_CANARY_APP, C_CANARY_TX, C_NCOLS
+	C_TX_WAKE_HIST, C_TX_SEND, C_TX_BY_SLEEP, C_CANARY_RX, C_CANARY_APP, C_CANARY_TX, C_RX_CPU,
+	C_NAPI_CPU, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -80,7 +82,7 @@ static const char *const col_name[C_NCOLS] = {
 	[C_TX_BURSTS] = "tx_bursts", [C_TX_SLEEPS] = "tx_sleeps", [C_TX_WAKE_HIST] = "tx_wake_hist",
 	[C_TX_SEND] = "tx_send_ns", [C_TX_BY_SLEEP] = "tx_wake_by_sleep",
 	[C_CANARY_RX] = "canary_rx_ns", [C_CANARY_APP] = "canary_app_ns",
-	[C_CANARY_TX] = "canary_tx_ns",
+	[C_CANARY_TX] = "canary_tx_ns", [C_RX_CPU] = "rx_cpu", [C_NAPI_CPU] = "napi_cpu",
 };
 
 #define MAX_FIELDS 64
@@ -103,6 +105,24 @@ static int split(char *line, char **f, int max)
 		p = c + 1;
 	}
 	return n;
+}
+
+/* A CPU number column: -1 (unknown) to 4095. */
+static int cpu_field(const char *path, int line, const char *col, const char *s, int *out,
+		     char *err, size_t len)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < -1 || v > 4095) {
+		set_err(err, len, "%s:%d: column '%s': '%s' is not a CPU number (-1: unknown, or 0 "
+			"to 4095)", path, line, col, s);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
 }
 
 static int num_field(const char *path, int line, const char *col, const char *s, double *out,
@@ -225,7 +245,7 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 	}
 	while (getline(&line, &cap, fp) >= 0) {
 		double v[C_NCOLS] = { 0 };
-		int n, st, k;
+		int n, st, k, rx_cpu, napi_cpu;
 		struct fit_step *sp;
 		struct fit_obs *ob;
 		const char *unit;
@@ -243,7 +263,7 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		for (int c = 0; c < C_NCOLS; c++) {
 			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
 			    c == C_VARIANT || c == C_WAKE_HIST || c == C_NAPI_WAKE_HIST ||
-			    c == C_TX_WAKE_HIST || c == C_TX_BY_SLEEP)
+			    c == C_TX_WAKE_HIST || c == C_TX_BY_SLEEP || c == C_RX_CPU || c == C_NAPI_CPU)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -279,6 +299,14 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			ret = -EINVAL;
 			goto out;
 		}
+		rx_cpu = napi_cpu = -1;
+		if ((idx[C_RX_CPU] >= 0 &&
+		     (ret = cpu_field(path, lineno, col_name[C_RX_CPU], f[idx[C_RX_CPU]], &rx_cpu, err,
+				      len))) ||
+		    (idx[C_NAPI_CPU] >= 0 &&
+		     (ret = cpu_field(path, lineno, col_name[C_NAPI_CPU], f[idx[C_NAPI_CPU]],
+				      &napi_cpu, err, len))))
+			goto out;
 		for (k = 0; k < d->nsteps; k++)
 			if (d->step[k].step == (int)v[C_STEP])
 				break;
@@ -298,6 +326,10 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->payload_bytes = (int)v[C_PAYLOAD];
 			snprintf(sp->napi_mode, sizeof(sp->napi_mode), "%s",
 				 idx[C_NAPI] >= 0 ? f[idx[C_NAPI]] : "?");
+			sp->rx_cpu = rx_cpu;
+			sp->napi_cpu = napi_cpu;
+			sp->remote = sp->rx_cpu >= 0 && sp->napi_cpu >= 0 ? sp->rx_cpu != sp->napi_cpu
+									 : !strcmp(sp->napi_mode, "softirq");
 			sp->drops_kfree = idx[C_DROPS_KFREE] >= 0 ? v[C_DROPS_KFREE] : NAN;
 			sp->rx_thread_ns = idx[C_RX_THREAD] >= 0 ? v[C_RX_THREAD] : 0;
 			sp->polls = idx[C_POLLS] >= 0 ? v[C_POLLS] : 0;
@@ -428,7 +460,11 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 
 		if (sp->rx_runs > 0 && wakes > 0)
 			wakes = sp->rx_runs;
-		sp->consumed = d->present[STAGE_APP] ? d->obs[STAGE_APP][k].packets : 0;
+		/* an application on the receive path's CPU frees its skbs itself and is woken
+		 * there: no deferred free, no wake-up across CPUs */
+		if (!sp->remote)
+			wakes = 0;
+		sp->consumed = d->present[STAGE_APP] && sp->remote ? d->obs[STAGE_APP][k].packets : 0;
 		/* cold polls, softirq mode: the mean gap stands for each gap, exact while every
 		 * gap is below FIT_COLD_US (the ramp is linear there), as between the sender's
 		 * bursts. In threaded mode nearly every poll follows a gap of that length or more,
@@ -597,10 +633,10 @@ out:
 static unsigned identifiable(const struct lsq *q, const bool *use, int stage, char *note,
 			     size_t nlen)
 {
-	static const int order_pkt[] = { COEF_PACKET, COEF_CALL, COEF_BYTE, COEF_DEEP,
-					 COEF_WAKE,   COEF_WAKE_IDLE, COEF_COLD };
+	static const int order_pkt[] = { COEF_PACKET, COEF_CALL,      COEF_BYTE, COEF_DEEP,
+					 COEF_WAKE,   COEF_WAKE_IDLE, COEF_COLD, COEF_REMOTE };
 	static const int order_call[] = { COEF_CALL, COEF_PACKET,    COEF_BYTE, COEF_DEEP,
-					  COEF_WAKE, COEF_WAKE_IDLE, COEF_COLD };
+					  COEF_WAKE, COEF_WAKE_IDLE, COEF_COLD, COEF_REMOTE };
 	/* softirq: the skb frees (per packet) are most of net_rx_action's own time when the
 	 * application runs on another CPU (docs/fit.md), so a per-packet cost is kept when calls
 	 * and packets cannot be told apart */
@@ -617,7 +653,7 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 
 	for (int k = 0; k < COEF_COUNT; k++) {
 		int j = order[k];
-		bool zero = true, same_payload = true, calls_eq_pkts;
+		bool zero = true, same_payload = true, calls_eq_pkts, local = false;
 		double rlo = INFINITY, rhi = 0;
 
 		for (int i = 0; i < q->n; i++) {
@@ -625,6 +661,8 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 				continue;
 			if (q->x[i][j] != 0)
 				zero = false;
+			else if (q->x[i][COEF_PACKET] > 0)
+				local = true;
 			if (first >= 0 && q->payload[i] != q->payload[first])
 				same_payload = false;
 			if (first < 0)
@@ -647,6 +685,13 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 			if (j == COEF_CALL || j == COEF_PACKET)
 				NOTE("%sno %s counted in any step: %s not identifiable", *note ? "; " : "",
 				     j == COEF_CALL ? "calls" : "packets", coef_name[j]);
+			continue;
+		}
+		/* packets read on another CPU in every step that has packets: the term is the
+		 * per-packet cost of those steps (the socket drops' share aside), not apart */
+		if (j == COEF_REMOTE && !local) {
+			NOTE("%sthe application on another CPU in every step: remote not identifiable "
+			     "(it is inside per_packet)", *note ? "; " : "");
 			continue;
 		}
 		if (j == COEF_BYTE && same_payload) {
@@ -776,7 +821,8 @@ static int popcount3(unsigned c)
  * the reason in @note, so that a short sweep still gets its per-packet and per-call costs. */
 static unsigned affordable(int n, unsigned cols, char *note, size_t nlen)
 {
-	static const int optional[] = { COEF_COLD, COEF_WAKE_IDLE, COEF_DEEP, COEF_WAKE };
+	static const int optional[] = { COEF_REMOTE, COEF_COLD, COEF_WAKE_IDLE, COEF_DEEP,
+					COEF_WAKE };
 
 	for (size_t k = 0; k < sizeof(optional) / sizeof(optional[0]); k++) {
 		int j = optional[k];
@@ -801,6 +847,16 @@ void fit_regressors(const struct fit_data *d, int st, int i, double x[COEF_COUNT
 	x[COEF_WAKE] = st == STAGE_TRANSPORT ? d->step[i].wakes : 0;
 	x[COEF_WAKE_IDLE] = st == STAGE_TRANSPORT ? d->step[i].wake_idle : 0;
 	x[COEF_COLD] = fit_cold_stage(st) ? d->step[i].cold : 0;
+	/* each datagram the application read on another CPU leaves its buffer to the next
+	 * packet polled (the stage's packets when the application's are not in the file) */
+	x[COEF_REMOTE] = !fit_remote_stage(st) || !d->step[i].remote ? 0 :
+			 d->present[STAGE_APP] ? fmin(d->obs[STAGE_APP][i].packets, d->obs[st][i].packets) :
+						 d->obs[st][i].packets;
+}
+
+bool fit_remote_stage(int st)
+{
+	return st == STAGE_TRANSPORT || (st != STAGE_SOFTIRQ && fit_cold_stage(st));
 }
 
 bool fit_cold_stage(int st)
@@ -1173,7 +1229,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "per_byte*packets*(payload+%d) [transport, softirq: + per_wake*wakes + "
 		   "wake_idle*wakes*min(1, idle/wake_idle_after_us) + deep_wake*deep_wakes; "
 		   "softirq: packets = datagrams the application received] [softirq, poll, xdp, "
-		   "gro, skb_prep, ip, ip_to_transport: + cold*polls*min(1, gap/cold_after_us)]\";\n",
+		   "gro, skb_prep, ip, ip_to_transport: + cold*polls*min(1, gap/cold_after_us)] "
+		   "[poll to transport: + remote*packets when the application is on another CPU]\";\n",
 		FIT_FRAME_OVERHEAD);
 	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
 		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");
@@ -1222,6 +1279,10 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 			fprintf(f, "      cold_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_COLD]));
 			fprintf(f, "cold_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_COLD]));
 			fprintf(f, "cold_after_us = %s;\n", flt(b1, sizeof(b1), FIT_COLD_US));
+		}
+		if (r->identifiable[COEF_REMOTE]) {
+			fprintf(f, "      remote_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_REMOTE]));
+			fprintf(f, "remote_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_REMOTE]));
 		}
 		if (r->identifiable[COEF_DEEP]) {
 			fprintf(f, "      deep_wake_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_DEEP]));
@@ -1335,6 +1396,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->per_wake_ns, r->coef[COEF_WAKE]) ||
 		    !close_to(sc->wake_idle_ns, r->coef[COEF_WAKE_IDLE]) ||
 		    !close_to(sc->cold_ns, r->coef[COEF_COLD]) ||
+		    !close_to(sc->remote_ns, r->coef[COEF_REMOTE]) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
@@ -1379,7 +1441,8 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 			printf("%s %s·%s", k++ ? " +" : "", coef_name[j],
 			       j == COEF_CALL ? "calls" : j == COEF_PACKET ? "packets" :
 			       j == COEF_BYTE ? "bytes" : j == COEF_DEEP ? "deep_wakes" :
-			       j == COEF_WAKE ? "wakes" : j == COEF_WAKE_IDLE ? "idle_wakes" : "cold_polls");
+			       j == COEF_WAKE ? "wakes" : j == COEF_WAKE_IDLE ? "idle_wakes" :
+			       j == COEF_COLD ? "cold_polls" : "remote_packets");
 	printf("; R² %.4f, chi²/dof %.3g (%d dof), LOO-CV RMS %.2f %%\n", r->r2,
 	       r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms);
 	if (r->note[0])
@@ -1709,6 +1772,11 @@ int fit_main(const struct fit_opts *o)
 			coef_cell(c1, sizeof(c1), r, COEF_COLD);
 			printf("%-16s %-10s %3s cold_ns %s (more for a poll's first packet after %.0f us "
 			       "without a poll, in proportion below)\n", "", "", "", c1, FIT_COLD_US);
+		}
+		if (r->identifiable[COEF_REMOTE]) {
+			coef_cell(c1, sizeof(c1), r, COEF_REMOTE);
+			printf("%-16s %-10s %3s remote_ns %s (more per packet when the application "
+			       "reads it on another CPU)\n", "", "", "", c1);
 		}
 		if (r->identifiable[COEF_DEEP]) {
 			coef_cell(c1, sizeof(c1), r, COEF_DEEP);

@@ -43,9 +43,11 @@
  * COEF_WAKE_IDLE: transport only, per wake-up after FIT_WAKE_IDLE_US of idle or more, in
  * proportion below (fit_step.wake_idle);
  * COEF_COLD: the stages fit_cold_stage() names, per poll after FIT_COLD_US without one or more,
- * in proportion below (fit_step.cold) */
+ * in proportion below (fit_step.cold);
+ * COEF_REMOTE: the stages fit_remote_stage() names, per packet of a step whose receiving
+ * application runs on another CPU than the receive path (fit_step.remote) */
 enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_WAKE_IDLE,
-		COEF_COLD, COEF_COUNT };
+		COEF_COLD, COEF_REMOTE, COEF_COUNT };
 
 struct fit_opts {
 	const char *in;		/* measurements.csv */
@@ -75,6 +77,11 @@ struct fit_step {
 	/* softirq testbed: the receiver's wake-ups (wakes) if their mean idle gap, (window -
 	 * rx_thread_ns) / wakes, is at least FIT_DEEP_WAKE_AFTER_US, else 0 */
 	double deep_wakes;
+	/* the receiving application's CPU and the receive path's (rx_cpu, napi_cpu; -1: not in
+	 * the file), and whether they differ: the columns' word, else the testbed's defaults
+	 * (softirq: the application on 1, NET_RX on the sender's 0; threaded: both on 1) */
+	int rx_cpu, napi_cpu;
+	bool remote;
 	double wakes;		/* softirq mode: the receiver's wake-ups (its sleeps, else recv calls) */
 	/* wakes x min(1, mean idle gap per wake-up / FIT_WAKE_IDLE_US) */
 	double wake_idle;
@@ -205,6 +212,9 @@ int fit_drop_slowed(struct fit_data *d, const double ref[CANARY_ROLES], double t
 /* The regressors of stage @stage in step @i (enum fit_coef order): what the fit multiplies the
  * unit costs by, and what validate's "at measured counts" multiplies a calibration's costs by. */
 void fit_regressors(const struct fit_data *d, int stage, int i, double x[COEF_COUNT]);
+/* The stages with a cost per packet consumed on another CPU (COEF_REMOTE): those the receive
+ * path runs for a packet after the softirq stage. */
+bool fit_remote_stage(int st);
 /* The stages with a cold cost (COEF_COLD): those a poll runs for its packets before the socket
  * enqueue, and the skb free (softirq). Transport's cold start is in its wake-up terms. */
 bool fit_cold_stage(int stage);

@@ -602,6 +602,12 @@ static void tx_wakes(const struct sys_snap *a, const struct sys_snap *b, struct 
 	}
 }
 
+/* The CPU whose NET_RX or NAPI kthread runs the receive path. */
+static int rx_path_cpu(const struct run_opts *o)
+{
+	return o->napi == NAPI_THREADED ? o->napi_cpu : o->tx_cpu;
+}
+
 static int add_rows(struct sweep *w, int step, double rate, const struct sys_snap *a,
 		    const struct sys_snap *b, const struct step_result *r)
 {
@@ -629,6 +635,8 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 		}
 		m->duration_s = dur;
 		m->napi_mode = w->have_tb ? napi_mode_name(w->o->napi) : "device";
+		m->rx_cpu = w->have_tb ? w->o->rx_cpu : -1;
+		m->napi_cpu = w->have_tb ? rx_path_cpu(w->o) : -1;
 		m->variant = tb_variant_name(w->o->variant);
 		m->payload_bytes = w->o->payload;
 		m->stage = stage_name(s);
@@ -712,12 +720,6 @@ static void print_inferred(struct sweep *w, int k, double dur, const struct step
 		fprintf(stderr, "  inferred split: the workload got %.2f ms/s less CPU (schedstat); "
 			"the CPU it kept ran at %.1f %% of its baseline speed\n",
 			w->inf_taken[k] / 1e6, 100 * w->inf_speed[k]);
-}
-
-/* The CPU whose NET_RX or NAPI kthread runs the receive path. */
-static int rx_path_cpu(const struct run_opts *o)
-{
-	return o->napi == NAPI_THREADED ? o->napi_cpu : o->tx_cpu;
 }
 
 static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,

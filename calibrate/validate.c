@@ -21,7 +21,9 @@ static const char usage_validate[] =
 	"Compare the model's prediction with live measurements, per stage and in total.\n"
 	"Measure first at rates the fit did not use (rxcalibrate run --rates ... --out FILE);\n"
 	"each step is simulated at the rate the sender achieved (the rate it was asked for with a\n"
-	"simulated sender thread, traffic.sender_call_us), with the step's payload size.\n\n"
+	"simulated sender thread, traffic.sender_call_us), with the step's payload size and, where\n"
+	"the file has them, its application's and threaded NAPI kthread's CPUs (rx_cpu,\n"
+	"napi_cpu).\n\n"
 	"  --measured FILE     measurements.csv of the held-out rates\n"
 	"  --calibration FILE  the calibration to test (from rxcalibrate fit)\n"
 	"  --variant NAME      the model variant the steps are predicted with (applied to the\n"
@@ -411,6 +413,13 @@ int validate_main(int argc, char **argv)
 		c.size_weight[0] = 1;
 		c.duration_ns = duration;
 		c.seed = seed;
+		/* the step's CPUs where the file has them (rx_cpu, napi_cpu): the application's,
+		 * and the threaded NAPI kthread's, as the run placed them */
+		if (c.app_enabled && st->rx_cpu >= 0 && st->rx_cpu < c.cores)
+			c.app_cpu = st->rx_cpu;
+		if (c.napi_mode == NAPI_THREADED && st->napi_cpu >= 0 && st->napi_cpu < c.cores)
+			for (int q = 0; q < c.n_thread_cpu; q++)
+				c.thread_cpu[q] = st->napi_cpu;
 		if (sim_simulate(&c, r, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: step %d: %s\n", st->step, err);
 			free(r);
@@ -449,7 +458,8 @@ int validate_main(int argc, char **argv)
 					  sc->deep_wake_ns * x[COEF_DEEP] +
 					  sc->per_wake_ns * x[COEF_WAKE] +
 					  sc->wake_idle_ns * x[COEF_WAKE_IDLE] +
-					  sc->cold_ns * x[COEF_COLD]) / st->duration_s;
+					  sc->cold_ns * x[COEF_COLD] +
+					  sc->remote_ns * x[COEF_REMOTE]) / st->duration_s;
 				m_sum += w->measured;
 				p_sum += w->predicted;
 				se2 += w->se * w->se;

@@ -23,7 +23,13 @@
 #   options for every live run (e.g. "--sampler perf --sample-hz 1000"); SHIPPED: the
 #   calibration every step and variant is also validated against, out of sample (default
 #   the shipped configs/calibration-testbed[-softirq].cfg; none: skip), with the speed
-#   canary's reference from the fit steps (--canary-ref) when they carry it.
+#   canary's reference from the fit steps (--canary-ref) when they carry it. LOCAL=1
+#   (softirq only): each repeat runs its rates a second time with the receiving application
+#   on the receive path's CPU (--rx-cpu 0; validate-MODE-local.csv), and the fit takes those
+#   fit steps too, so that it can tell the cost of buffers the application reads on another
+#   CPU (remote_ns, docs/fit.md "Buffers read on another CPU") from the rest; their held-out
+#   steps are validated apart (validation-MODE-local.{csv,txt}). With REFIT=1 the data's
+#   validate-MODE-local.csv is used when there is one.
 # Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
 # validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
 # and DATA_DIR/oos/validation-MODE[-VARIANT].{csv,txt} against SHIPPED;
@@ -45,6 +51,9 @@ lock=${LOCK:-/tmp/rxlive.lock}
 fmax=${FOREIGN_MAX:-1e9}
 run_opts=${RUN_OPTS:-}
 case $mode in softirq|threaded) ;; *) echo "$0: MODE must be softirq or threaded" >&2; exit 2 ;; esac
+local_runs=${LOCAL:-0}
+[ "$local_runs" = 0 ] || [ "$mode" = softirq ] ||
+	{ echo "$0: LOCAL=1 is for softirq mode (threaded runs the application on the kthread's CPU already)" >&2; exit 2; }
 [ -x "$bin" ] || { echo "$0: $bin not built (make OUTPUT=$out)" >&2; exit 2; }
 mkdir -p "$data"
 tmp=$(mktemp -d "$data/.validate-$mode.XXXXXX")
@@ -136,7 +145,7 @@ clean() {
 		!($1 in fs) || fs[$1] == "nan" || fs[$1] + 0 <= max + 0' "$1" >"$2"
 }
 
-runs=()
+runs=() lruns=()
 all=$tmp/validate-$mode-all.csv
 prev() {	# prev NAME [DIR]: DIR's (DATA_DIR's) NAME.csv and its foreign shares NAME-foreign.csv
 	# into $tmp as prev-NAME.csv (prev-K-NAME.csv for the K-th DIR of POOL)
@@ -147,21 +156,35 @@ prev() {	# prev NAME [DIR]: DIR's (DATA_DIR's) NAME.csv and its foreign shares N
 if [ "${REFIT:-0}" = 1 ]; then
 	# POOL="DIR1 DIR2 ...": the steps of those data directories, renumbered one after another
 	read -r -a pool <<<"${POOL:-$data}"
-	for v in all xdp-drop netfilter-drop tc-drop; do
+	for v in all xdp-drop netfilter-drop tc-drop local; do
 		files=()
 		for k in "${!pool[@]}"; do
+			[ "$v" != local ] || [ -e "${pool[k]}/validate-$mode-local.csv" ] || continue
 			prev "validate-$mode-$v" "${pool[k]}" "$k"
 			files+=("$tmp/prev-$k-validate-$mode-$v.csv")
 		done
-		cat_runs "$tmp/validate-$mode-$v.csv" "${files[@]}"
+		[ ${#files[@]} = 0 ] || cat_runs "$tmp/validate-$mode-$v.csv" "${files[@]}"
 	done
+	[ ! -e "$tmp/validate-$mode-local.csv" ] || local_runs=1
 else
 	for ((i = 0; i < reps; i++)); do
 		order=${orders[i % ${#orders[@]}]}
 		echo "== run $((i + 1))/$reps: $order ($mode NAPI, ${dur}s per step)" >&2
 		live "$tmp/run$i.csv" --rates "$order"
 		runs+=("$tmp/run$i.csv")
+		if [ "$local_runs" != 0 ]; then
+			echo "== run $((i + 1))/$reps, the application on CPU 0: $order" >&2
+			live "$tmp/local$i.csv" --rates "$order" --rx-cpu 0
+			lruns+=("$tmp/local$i.csv")
+		fi
 	done
+	if [ "$local_runs" != 0 ]; then
+		if [ "${APPEND:-0}" = 1 ] && [ -e "$data/validate-$mode-local.csv" ]; then
+			prev "validate-$mode-local"
+			lruns=("$tmp/prev-validate-$mode-local.csv" "${lruns[@]}")
+		fi
+		cat_runs "$tmp/validate-$mode-local.csv" "${lruns[@]}"
+	fi
 	if [ "${APPEND:-0}" = 1 ]; then
 		prev "validate-$mode-all"
 		cat_runs "$all" "$tmp/prev-validate-$mode-all.csv" "${runs[@]}"
@@ -170,13 +193,14 @@ else
 	fi
 fi
 
-split() {	# split RATES OUT: the header and the rows whose requested rate is in RATES
+split() {	# split RATES OUT [IN]: the header and the rows of IN (the steps used) whose
+	# requested rate is in RATES
 	awk -F, -v want="$1" 'BEGIN { n = split(want, r, " ")
 		for (i = 1; i <= n; i++) { v = r[i]; m = 1
 			if (v ~ /G$/) m = 1e9; else if (v ~ /M$/) m = 1e6; else if (v ~ /k$/) m = 1e3
 			sub(/[kMG]$/, "", v); keep[v * m] = 1 } }
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
-		($c["rate_requested_bps"] + 0) in keep' "$tmp/all-used.csv" >"$2"
+		($c["rate_requested_bps"] + 0) in keep' "${3:-$tmp/all-used.csv}" >"$2"
 }
 used() {	# used IN OUT: clean, and say how many steps it left out
 	clean "$1" "$2"
@@ -189,6 +213,15 @@ used() {	# used IN OUT: clean, and say how many steps it left out
 used "$all" "$tmp/all-used.csv"
 split "$fit_rates" "$tmp/validate-$mode-fit.csv"
 split "$held_rates" "$tmp/validate-$mode-heldout.csv"
+if [ "$local_runs" != 0 ]; then
+	# the fit takes both placements' fit steps, renumbered one after the other
+	used "$tmp/validate-$mode-local.csv" "$tmp/local-used.csv"
+	split "$fit_rates" "$tmp/local-fit.csv" "$tmp/local-used.csv"
+	split "$held_rates" "$tmp/validate-$mode-local-heldout.csv" "$tmp/local-used.csv"
+	mv "$tmp/validate-$mode-fit.csv" "$tmp/remote-fit.csv"
+	cat_runs "$tmp/validate-$mode-fit.csv" "$tmp/remote-fit.csv" "$tmp/local-fit.csv"
+	rm -f "$tmp/remote-fit.csv" "$tmp/local-fit.csv" "$tmp/validate-$mode-fit.csv.foreign"
+fi
 
 echo "== fit" >&2
 "$bin" fit --in "$tmp/validate-$mode-fit.csv" --out "$tmp/calibration-$mode.cfg" \
@@ -197,6 +230,12 @@ echo "== validate held-out rates" >&2
 "$bin" validate --measured "$tmp/validate-$mode-heldout.csv" \
 	--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode.csv" \
 	>"$tmp/validation-$mode.txt"
+if [ "$local_runs" != 0 ]; then
+	echo "== validate held-out rates, the application on CPU 0" >&2
+	"$bin" validate --measured "$tmp/validate-$mode-local-heldout.csv" \
+		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-local.csv" \
+		>"$tmp/validation-$mode-local.txt"
+fi
 vrates=$(printf "$variant_rate%.0s," $(seq "$reps"))
 for v in xdp-drop netfilter-drop tc-drop; do
 	if [ "${REFIT:-0}" != 1 ]; then
@@ -242,7 +281,7 @@ sed -i "s|$tmp/|$data/|g" "$tmp/calibration-$mode.cfg" "$tmp"/*.txt
 for f in "$tmp"/validate-"$mode"-*.csv.foreign; do
 	[ ! -e "$f" ] || mv "$f" "${f%.csv.foreign}-foreign.csv"
 done
-rm -f "$tmp"/run*.csv* "$tmp"/prev-* "$tmp"/all-used.csv
+rm -f "$tmp"/run*.csv* "$tmp"/local[0-9]*.csv* "$tmp"/prev-* "$tmp"/all-used.csv "$tmp"/local-used.csv
 if [ -d "$tmp/oos" ]; then
 	mkdir -p "$data/oos"
 	mv "$tmp"/oos/* "$data/oos/"
@@ -250,6 +289,8 @@ if [ -d "$tmp/oos" ]; then
 fi
 mv "$tmp"/* "$data"/
 cat "$data/validation-$mode.txt"
+[ "$local_runs" = 0 ] || grep -E '^(all steps: receive|all steps, per stage)' \
+	"$data/validation-$mode-local.txt"
 for v in xdp-drop netfilter-drop tc-drop; do
 	grep -E '^(all steps: receive|target|all steps, per stage|at the |at speed, all steps: receive)' \
 		"$data/validation-$mode-$v.txt"

@@ -444,6 +444,10 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			err = get_nonneg(l, s, &sc->wake_idle_se);
 		else if (KEY("wake_idle_after_us"))
 			err = get_nonneg(l, s, &sc->wake_idle_after_us);
+		else if (KEY("remote_ns"))
+			err = get_nonneg(l, s, &sc->remote_ns);
+		else if (KEY("remote_se"))
+			err = get_nonneg(l, s, &sc->remote_se);
 		else if (KEY("cold_ns"))
 			err = get_nonneg(l, s, &sc->cold_ns);
 		else if (KEY("cold_se"))
@@ -477,6 +481,11 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	     !strcmp(config_setting_name(g), "cs")))
 		return config_fail(l, g, "stage '%s': cold_ns belongs to the stages a poll runs for "
 				  "its packets", config_setting_name(g));
+	if ((sc->remote_ns > 0 || sc->remote_se > 0) &&
+	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
+	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
+		return config_fail(l, g, "stage '%s': remote_ns belongs to the stages a poll runs for "
+				  "its packets after the softirq stage", config_setting_name(g));
 	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
 		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
 				  config_setting_name(g));

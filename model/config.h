@@ -45,6 +45,10 @@ struct stage_cost {
 	 * min(1, gap since that core's previous poll ended / cold_after_us) (caches and branch
 	 * predictors the code between polls has taken over; docs/model.md "Cold polls") */
 	double cold_ns, cold_se, cold_after_us;
+	/* more per packet when the buffers its core recycles were last read by the application on
+	 * another core: the previous packet polled on the core went to such an application
+	 * (docs/model.md "Buffers read on another core") */
+	double remote_ns, remote_se;
 	int present;
 	char source[256];
 };

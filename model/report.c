@@ -435,6 +435,9 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 		napi_thread += r->stage[st].ctx_ns_per_s[CTX_NAPI_THREAD] * sec;
 	}
 	char hist[LOGHIST_TEXT], napi_hist[LOGHIST_TEXT];
+	/* the application's core and the one polling queue 0 (rxcalibrate's rx_cpu, napi_cpu) */
+	int rx_cpu = c->app_enabled && c->app_cpu >= 0 ? c->app_cpu : -1;
+	int napi_cpu = c->napi_mode == NAPI_THREADED ? c->thread_cpu[0] : c->irq_cpu[0];
 	/* the application thread's CPU: its core's time in the application and in switches */
 	double rx_thread = c->app_enabled && c->app_cpu >= 0 && c->app_cpu < r->cores ?
 				   (r->core_util[c->app_cpu][CTX_APP] +
@@ -465,7 +468,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 
 		fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.6g,%s,%.0f,%s,%s,%s,%.0f,%.0f,%.0f,0,"
 			   "%.0f,%.0f,0,%.6g,%.6g,%.0f,%llu,%llu,%llu,%llu,0,%.0f,0,0,%.0f,%.0f,%.0f,%.0f,"
-			   "%.0f,%s,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%s\n",
+			   "%.0f,%s,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%s,%d,%d\n",
 			step, c->pps > 0 ? 0 : c->bw_bps, r->offered_bw_bps, r->offered_pps,
 			r->delivered_bw_bps, r->delivered_pps, (unsigned long long)r->delivered,
 			(unsigned long long)r->delivered, sec,
@@ -483,7 +486,7 @@ static void measurements_rows(FILE *f, int step, const struct run_record *rr)
 			r->napi_wake_latency_ns, r->napi_wake_latency_sd_ns, napi_hist, rx_thread,
 			tx_thread,
 			r->sender_bursts_per_s * sec, r->sender_sleeps_per_s * sec, txh,
-			snd ? r->sender_send_ns_per_s * sec + snd_rx : 0, txc);
+			snd ? r->sender_send_ns_per_s * sec + snd_rx : 0, txc, rx_cpu, napi_cpu);
 	}
 }
 
@@ -522,7 +525,7 @@ void report_write(FILE *f, enum report_format fmt, const struct run_record *runs
 			   "rx_thread_runs,rx_wakeups,rx_wake_latency_ns,rx_wake_latency_sd_ns,"
 			   "rx_wake_hist,napi_wakeups,napi_wake_latency_ns,napi_wake_latency_sd_ns,"
 			   "napi_wake_hist,rx_thread_ns,tx_thread_ns,tx_bursts,tx_sleeps,tx_wake_hist,"
-			   "tx_send_ns,tx_wake_by_sleep\n");
+			   "tx_send_ns,tx_wake_by_sleep,rx_cpu,napi_cpu\n");
 		for (int i = 0; i < n; i++)
 			measurements_rows(f, i + 1, &runs[i]);
 		break;

@@ -745,6 +745,11 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 
 		if (sc->dist != DIST_FIXED)
 			cost = sample_cost(s, sc, cost);
+		if (c->remote_prev && sc->remote_ns > 0) {
+			cost += sc->remote_ns;
+			if (meas)
+				s->n.remote_pkts[st]++;
+		}
 		spend(s, c, st, p->ctx, cost + cold_cost(s, c, st));
 		p->seen |= 1u << st;
 		if (meas) {
@@ -823,6 +828,7 @@ static void poll_finish_packet(struct sim *s, struct core *c)
 	struct batch *b = cur_batch(s, c->t);
 
 	p->pending = 0;
+	c->remote_prev = 0;
 	if (p->pkt_fate >= 0) {
 		if (s->measuring) {
 			s->n.dropped[DROP_RULE]++;
@@ -835,8 +841,11 @@ static void poll_finish_packet(struct sim *s, struct core *c)
 	if (s->cfg.path_end == END_SOCKET) {
 		double wake = remote_wake_ns(s, c);
 
-		if (sock_enqueue(s, &p->pkt, c->t))
+		if (sock_enqueue(s, &p->pkt, c->t)) {
 			deferred_free(s, c, p->ctx);
+			c->remote_prev = s->app_thread >= 0 &&
+					 &s->core[s->thread[s->app_thread].core] != c;
+		}
 		spend(s, c, STAGE_TRANSPORT, p->ctx, wake);
 		return;
 	}
@@ -1688,7 +1697,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 			var += pow((double)s->n.remote_wakeups * sc->per_wake_se, 2) +
 			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2) +
 			       pow(s->n.idle_wake_ramp * sc->wake_idle_se, 2);
-		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2);
+		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2) +
+		       pow((double)s->n.remote_pkts[st] * sc->remote_se, 2);
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)

@@ -130,6 +130,8 @@ struct core {
 	uint64_t halt_seq;
 	int halted;
 	uint64_t poll_end;	/* when its last poll ended; 0: none yet */
+	/* the last packet polled here went to an application on another core (remote_ns) */
+	int remote_prev;
 	int in_softirq;		/* NET_RX runs on top of curr (or of idle) */
 	int softirq_pending;
 	int need_resched;
@@ -186,6 +188,7 @@ struct sim_counters {
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
 	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
+	uint64_t remote_pkts[STAGE_COUNT];	/* packets charged remote_ns */
 	/* the wake-ups that reached a core, from thread_wake to running: the application's, and
 	 * the NAPI kthreads' (threaded mode) */
 	struct wake_acc app_wake, napi_wake;

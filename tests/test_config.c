@@ -190,6 +190,16 @@ static void test_bad_calibrations(void **state)
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "c6.cfg:2:"));
 	assert_non_null(strstr(err, "stages a poll runs"));
+	p = write_file("c6b.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
+				  "  remote_ns = 600.0; remote_se = 20.0; };\n"
+				  "  softirq = { per_packet_ns = 1.0; remote_ns = 5.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6b.cfg:3:"));
+	assert_non_null(strstr(err, "remote_ns belongs to the stages a poll runs"));
+	p = write_file("c6c.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
+				  "  remote_ns = 600.0; remote_se = 20.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
+	assert_true(cal.stage[STAGE_POLL].remote_ns == 600.0 && cal.stage[STAGE_POLL].remote_se == 20.0);
 	p = write_file("c7.cfg", "calibration: { provenance: { cpu = \"x\";\n"
 				 "  canary_rx_ns = -2.0; };\n stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);

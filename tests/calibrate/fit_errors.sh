@@ -51,6 +51,12 @@ if [ -x "$rxm" ]; then
 			"$tmp/sim.csv" >"$tmp/mixed.csv"
 		check "mixed variants refused" 1 "mixed.csv:3: column 'variant': 'xdp-drop', but earlier rows say 'baseline'" \
 			--in "$tmp/mixed.csv" --out "$tmp/var.cfg"
+		# a CPU column that is no CPU number: refused with its line, nothing written
+		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rx_cpu") c = i }
+			NR == 4 { $c = "x1" } { print }' "$tmp/sim.csv" >"$tmp/cpu.csv"
+		check "bad rx_cpu refused" 1 "cpu.csv:4: column 'rx_cpu': 'x1' is not a CPU number" \
+			--in "$tmp/cpu.csv" --out "$tmp/cpu.cfg"
+		[ -e "$tmp/cpu.cfg" ] && { echo "FAIL: calibration written with a bad CPU column"; fail=$((fail + 1)); }
 		# unit costs come back to the 4th significant digit: the simulation charges them exactly
 		# "poll = { per_call_ns = X; per_packet_ns = Y; ...": X is field 6, Y field 9
 		if awk 'function abs(x) { return x < 0 ? -x : x }

@@ -84,6 +84,7 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 		for (j = 1; j <= ncls[st]; j++) { nh = split(cls[j], hs, " ")
 			for (i = 1; i <= nh; i++) { split(hs[i], kv, ":"); txc[st] += kv[2] } }
 		cr[st] = $c["canary_rx_ns"]; ca[st] = $c["canary_app_ns"]; ct[st] = $c["canary_tx_ns"]
+		rxcpu[st] = $c["rx_cpu"]; napicpu[st] = $c["napi_cpu"]
 		if (s ~ /^(softirq|poll|xdp|gro|skb_prep|ip|ip_to_transport|transport)$/)
 			sum[st] += $c["cpu_ns"]
 	}
@@ -140,6 +141,9 @@ check() {	# check CSV MODE: prints one line per step, exits non-zero on the firs
 			# receiver (1) in threaded mode, and a CPU has one value
 			if (!(cr[st] > 0 && ca[st] > 0 && ct[st] > 0 && cr[st] < 1e6 && ca[st] < 1e6 && ct[st] < 1e6)) { print "  canary " cr[st] " " ca[st] " " ct[st] " ns not all in (0, 1 ms)"; bad = 1 }
 			if (mode != "threaded" && cr[st] != ct[st]) { print "  softirq: the receive path'"'"'s canary " cr[st] " is not the sender'"'"'s " ct[st] " (both CPU 0)"; bad = 1 }
+			# the CPUs of the run (defaults): receiver on 1; NET_RX on 0 with the sender,
+			# the threaded kthread on 1 with the receiver
+			if (rxcpu[st] != 1 || napicpu[st] != (mode == "threaded" ? 1 : 0)) { print "  rx_cpu " rxcpu[st] ", napi_cpu " napicpu[st] ": not the run'"'"'s CPUs"; bad = 1 }
 			if (mode == "threaded" && cr[st] != ca[st]) { print "  threaded: the receive path'"'"'s canary " cr[st] " is not the receiver'"'"'s " ca[st] " (both CPU 1)"; bad = 1 }
 		}
 		exit bad
