@@ -263,7 +263,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		for (int c = 0; c < C_NCOLS; c++) {
 			if (idx[c] < 0 || c == C_STAGE || c == C_METHOD || c == C_NAPI || c == C_UNIT ||
 			    c == C_VARIANT || c == C_WAKE_HIST || c == C_NAPI_WAKE_HIST ||
-			    c == C_TX_WAKE_HIST || c == C_TX_BY_SLEEP || c == C_RX_CPU || c == C_NAPI_CPU)
+			    c == C_TX_WAKE_HIST || c == C_TX_BY_SLEEP || c == C_RX_CPU ||
+			    c == C_NAPI_CPU)
 				continue;
 			if ((ret = num_field(path, lineno, col_name[c], f[idx[c]], &v[c], err, len)))
 				goto out;
@@ -301,8 +302,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		}
 		rx_cpu = napi_cpu = -1;
 		if ((idx[C_RX_CPU] >= 0 &&
-		     (ret = cpu_field(path, lineno, col_name[C_RX_CPU], f[idx[C_RX_CPU]], &rx_cpu, err,
-				      len))) ||
+		     (ret = cpu_field(path, lineno, col_name[C_RX_CPU], f[idx[C_RX_CPU]], &rx_cpu,
+				      err, len))) ||
 		    (idx[C_NAPI_CPU] >= 0 &&
 		     (ret = cpu_field(path, lineno, col_name[C_NAPI_CPU], f[idx[C_NAPI_CPU]],
 				      &napi_cpu, err, len))))
@@ -328,8 +329,10 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 				 idx[C_NAPI] >= 0 ? f[idx[C_NAPI]] : "?");
 			sp->rx_cpu = rx_cpu;
 			sp->napi_cpu = napi_cpu;
-			sp->remote = sp->rx_cpu >= 0 && sp->napi_cpu >= 0 ? sp->rx_cpu != sp->napi_cpu
-									 : !strcmp(sp->napi_mode, "softirq");
+			if (sp->rx_cpu >= 0 && sp->napi_cpu >= 0)
+				sp->remote = sp->rx_cpu != sp->napi_cpu;
+			else
+				sp->remote = !strcmp(sp->napi_mode, "softirq");
 			sp->drops_kfree = idx[C_DROPS_KFREE] >= 0 ? v[C_DROPS_KFREE] : NAN;
 			sp->rx_thread_ns = idx[C_RX_THREAD] >= 0 ? v[C_RX_THREAD] : 0;
 			sp->polls = idx[C_POLLS] >= 0 ? v[C_POLLS] : 0;
@@ -464,7 +467,8 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		 * there: no deferred free, no wake-up across CPUs */
 		if (!sp->remote)
 			wakes = 0;
-		sp->consumed = d->present[STAGE_APP] && sp->remote ? d->obs[STAGE_APP][k].packets : 0;
+		sp->consumed = d->present[STAGE_APP] && sp->remote ? d->obs[STAGE_APP][k].packets
+								      : 0;
 		/* cold polls, softirq mode: the mean gap stands for each gap, exact while every
 		 * gap is below FIT_COLD_US (the ramp is linear there), as between the sender's
 		 * bursts. In threaded mode nearly every poll follows a gap of that length or more,
@@ -690,8 +694,8 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 		/* packets read on another CPU in every step that has packets: the term is the
 		 * per-packet cost of those steps (the socket drops' share aside), not apart */
 		if (j == COEF_REMOTE && !local) {
-			NOTE("%sthe application on another CPU in every step: remote not identifiable "
-			     "(it is inside per_packet)", *note ? "; " : "");
+			NOTE("%sthe application on another CPU in every step: remote not "
+			     "identifiable (it is inside per_packet)", *note ? "; " : "");
 			continue;
 		}
 		if (j == COEF_BYTE && same_payload) {
@@ -849,9 +853,11 @@ void fit_regressors(const struct fit_data *d, int st, int i, double x[COEF_COUNT
 	x[COEF_COLD] = fit_cold_stage(st) ? d->step[i].cold : 0;
 	/* each datagram the application read on another CPU leaves its buffer to the next
 	 * packet polled (the stage's packets when the application's are not in the file) */
-	x[COEF_REMOTE] = !fit_remote_stage(st) || !d->step[i].remote ? 0 :
-			 d->present[STAGE_APP] ? fmin(d->obs[STAGE_APP][i].packets, d->obs[st][i].packets) :
-						 d->obs[st][i].packets;
+	x[COEF_REMOTE] = 0;
+	if (fit_remote_stage(st) && d->step[i].remote)
+		x[COEF_REMOTE] = d->present[STAGE_APP] ? fmin(d->obs[STAGE_APP][i].packets,
+							      d->obs[st][i].packets)
+						       : d->obs[st][i].packets;
 }
 
 bool fit_remote_stage(int st)
@@ -1230,7 +1236,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "wake_idle*wakes*min(1, idle/wake_idle_after_us) + deep_wake*deep_wakes; "
 		   "softirq: packets = datagrams the application received] [softirq, poll, xdp, "
 		   "gro, skb_prep, ip, ip_to_transport: + cold*polls*min(1, gap/cold_after_us)] "
-		   "[poll to transport: + remote*packets when the application is on another CPU]\";\n",
+		   "[poll to transport: + remote*packets when the application is on another "
+		   "CPU]\";\n",
 		FIT_FRAME_OVERHEAD);
 	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
 		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");
@@ -1281,7 +1288,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 			fprintf(f, "cold_after_us = %s;\n", flt(b1, sizeof(b1), FIT_COLD_US));
 		}
 		if (r->identifiable[COEF_REMOTE]) {
-			fprintf(f, "      remote_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_REMOTE]));
+			fprintf(f, "      remote_ns = %s; ",
+				flt(b1, sizeof(b1), r->coef[COEF_REMOTE]));
 			fprintf(f, "remote_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_REMOTE]));
 		}
 		if (r->identifiable[COEF_DEEP]) {

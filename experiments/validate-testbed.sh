@@ -116,8 +116,9 @@ live() {
 
 cat_runs() {	# cat_runs OUT RUN.csv...: one file, steps renumbered 1.. across the runs; the runs'
 	# RUN.csv.foreign files (if any) likewise into OUT.foreign. Files written before a column
-	# was appended to measurements.csv get it as 0, or empty for the text columns *_wake_hist
-	# (the widest header is kept).
+	# was appended to measurements.csv get it as 0, empty for the text columns *_wake_hist, -1
+	# (unknown: the fit takes the testbed's default placement) for rx_cpu and napi_cpu (the
+	# widest header is kept).
 	local o=$1
 	shift
 	awk -F, -v OFS=, -v fo="$o.foreign" '
@@ -130,7 +131,7 @@ cat_runs() {	# cat_runs OUT RUN.csv...: one file, steps renumbered 1.. across th
 				if (a[1] ~ /^[0-9]+$/) { fs[a[1] + base] = a[2]; any = 1 } }
 			close(ff); next }
 		{ $1 = $1 + base; if ($1 > last) last = $1
-			for (k = NF + 1; k <= hn; k++) $k = wh[k] ~ /_wake_hist$/ ? "" : 0
+			for (k = NF + 1; k <= hn; k++) $k = wh[k] ~ /_wake_hist$/ ? "" : wh[k] ~ /^(rx|napi)_cpu$/ ? -1 : 0
 			print }
 		END { if (any) { print "step,foreign_share" >fo
 				for (k = 1; k <= last; k++) if (k in fs) print k "," fs[k] >fo } }' "$@" >"$o"
