@@ -440,16 +440,23 @@ static void test_wake_idle_ramp(void **state)
  * with it on core 0 (it frees the skb itself) and none when XDP drops every frame. Its cold_ns
  * is net_rx_action's own: 300 ns for each poll's first frame (every frame is polled alone,
  * 50 us after the previous poll, past the 1 us ramp) in all three cases. */
+/* Softirq NAPI on core 0 with XDP on the path dropping a share @xdp_drop of one frame every
+ * 50 us, the application on core @app_cpu. */
+static void placed_config(struct model_config *c, int app_cpu, double xdp_drop)
+{
+	socket_config(c, NAPI_SOFTIRQ, 20000, 200);
+	c->path_mask |= 1u << STAGE_XDP;
+	c->app_cpu = app_cpu;
+	c->drop[STAGE_XDP] = xdp_drop;
+}
+
 static void deferred_free_case(int app_cpu, double xdp_drop, double per_frame)
 {
 	struct model_config c;
 	static struct sim_results r;
 	char what[96];
 
-	socket_config(&c, NAPI_SOFTIRQ, 20000, 200);
-	c.path_mask |= 1u << STAGE_XDP;
-	c.app_cpu = app_cpu;
-	c.drop[STAGE_XDP] = xdp_drop;
+	placed_config(&c, app_cpu, xdp_drop);
 	c.cal.stage[STAGE_SOFTIRQ].per_packet_ns = 700;
 	c.cal.stage[STAGE_SOFTIRQ].cold_ns = 300;
 	c.cal.stage[STAGE_SOFTIRQ].cold_after_us = 1;
@@ -471,10 +478,7 @@ static void remote_case(int app_cpu, double xdp_drop, double per_frame)
 	static struct sim_results r;
 	char what[96];
 
-	socket_config(&c, NAPI_SOFTIRQ, 20000, 200);
-	c.path_mask |= 1u << STAGE_XDP;
-	c.app_cpu = app_cpu;
-	c.drop[STAGE_XDP] = xdp_drop;
+	placed_config(&c, app_cpu, xdp_drop);
 	c.cal.stage[STAGE_POLL].remote_ns = 500;
 	run_ok(&c, &r);
 	snprintf(what, sizeof(what), "poll ns per frame, app on core %d, xdp drop %.1f", app_cpu,
