@@ -380,6 +380,15 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 					goto out;
 				}
 			}
+		} else if (rx_cpu != d->step[k].rx_cpu || napi_cpu != d->step[k].napi_cpu) {
+			sp = &d->step[k];
+			set_err(err, len,
+				"%s:%d: step %d ran with rx_cpu %d and napi_cpu %d, but its earlier "
+				"rows say %d and %d (one placement per step; steps of two files "
+				"numbered alike?)",
+				path, lineno, sp->step, rx_cpu, napi_cpu, sp->rx_cpu, sp->napi_cpu);
+			ret = -EINVAL;
+			goto out;
 		}
 		if (idx[C_VARIANT] >= 0) {
 			const char *var = f[idx[C_VARIANT]];
@@ -858,6 +867,13 @@ void fit_regressors(const struct fit_data *d, int st, int i, double x[COEF_COUNT
 		x[COEF_REMOTE] = d->present[STAGE_APP] ? fmin(d->obs[STAGE_APP][i].packets,
 							      d->obs[st][i].packets)
 						       : d->obs[st][i].packets;
+}
+
+bool fit_moved(const struct fit_step *sp)
+{
+	if (!strcmp(sp->napi_mode, "softirq"))
+		return !sp->remote;
+	return !strcmp(sp->napi_mode, "threaded") && sp->remote;
 }
 
 bool fit_remote_stage(int st)
@@ -1503,6 +1519,10 @@ void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie)
 		}
 		if (!(n > 0) || (!threaded && strcmp(sp->napi_mode, "softirq")))
 			continue;
+		if (fit_moved(sp)) {
+			ie->moved++;
+			continue;
+		}
 		deep = slow > n / 2;
 		if (wakes > 0 && sp->rx_thread_ns > 0 && (!threaded || sp->napi_thread_ns > 0) &&
 		    sp->duration_s > 0)
@@ -1533,8 +1553,11 @@ static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *
 	if (!ie->shallow && !ie->deep)
 		return;
 	fprintf(f, "%sidle exits for rxmodel's cpu group, from the wake-ups of the receiver (softirq) "
-		"or the NAPI kthread (threaded) in %d shallow and %d deep steps (docs/fit.md):\n",
+		"or the NAPI kthread (threaded) in %d shallow and %d deep steps (docs/fit.md)",
 		pre, ie->shallow, ie->deep);
+	if (ie->moved)
+		fprintf(f, ", %d with the application moved left out", ie->moved);
+	fprintf(f, ":\n");
 	if (ie->shallow) {
 		for (int k = 0; k < LOGHIST_SLOTS; k++)
 			n[k] = (uint64_t)llround(ie->hist[k]);
@@ -1575,6 +1598,10 @@ void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs)
 			    (!softirq && strcmp(sp->napi_mode, "threaded")) ||
 			    (softirq && !isfinite(sp->net_rx_ns)))
 				continue;
+			if (fit_moved(sp)) {
+				fs->moved += pass;
+				continue;
+			}
 			if (!pass) {
 				fs->from_send &= sp->tx_send_ns > 0;
 				continue;
@@ -1646,7 +1673,10 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 		return;
 	}
 	fprintf(f, "%sthe built-in sender for rxmodel's traffic group (with sender_cpu), from %d "
-		"steps: asleep before %.1f %% of %.0f bursts (docs/fit.md):\n", pre, fs->steps,
+		"steps", pre, fs->steps);
+	if (fs->moved)
+		fprintf(f, " (%d with the application moved left out)", fs->moved);
+	fprintf(f, ": asleep before %.1f %% of %.0f bursts (docs/fit.md):\n",
 		fs->bursts > 0 ? 100 * fs->sleeps / fs->bursts : 0.0, fs->bursts);
 	if (fs->skipped)
 		fprintf(f, "%s  # %d steps left out: their sender time (less NET_RX in softirq mode) "

@@ -44,8 +44,9 @@
  * proportion below (fit_step.wake_idle);
  * COEF_COLD: the stages fit_cold_stage() names, per poll after FIT_COLD_US without one or more,
  * in proportion below (fit_step.cold);
- * COEF_REMOTE: the stages fit_remote_stage() names, per packet of a step whose receiving
- * application runs on another CPU than the receive path (fit_step.remote) */
+ * COEF_REMOTE: the stages fit_remote_stage() names, per datagram the application read (at
+ * most the stage's packets) in a step whose receiving application runs on another CPU than
+ * the receive path (fit_step.remote) */
 enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_WAKE_IDLE,
 		COEF_COLD, COEF_REMOTE, COEF_COUNT };
 
@@ -142,6 +143,7 @@ struct fit_idle_exit {
 	/* the mean halt before a wake-up, (window - receiver CPU) / wake-ups - mean latency:
 	 * the longest of a shallow step, the shortest of a deep one; NAN: no such step */
 	double halt_shallow_us, halt_deep_us;
+	int moved;	/* steps left out: the application not where the mode has it (fit_moved()) */
 };
 
 /* Fills @ie from the steps of @d that carry a histogram. */
@@ -166,8 +168,16 @@ struct fit_sender {
 	double hist[USHIST_BINS];	/* tx_wake_hist, added up */
 	double by_sleep[SLEEP_CLASSES][USHIST_BINS];	/* tx_wake_by_sleep, added up */
 	int by_sleep_steps;		/* steps that have it (or no sleep to have it for) */
+	int moved;	/* steps left out: the application not where the mode has it (fit_moved()) */
 };
 void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs);
+
+/* Whether step @sp ran with another placement than its NAPI mode's testbed default: softirq
+ * with the application on the receive path's CPU, threaded with the kthread on another CPU
+ * than the application. The idle-exit and sender lines describe the default placement (an
+ * idle CPU of the woken thread's own, a sender alone on its CPU), so they leave such steps
+ * out. */
+bool fit_moved(const struct fit_step *sp);
 
 struct fit_stage_result {
 	bool fitted;		/* false: not measured (method none or no calls), zero costs */

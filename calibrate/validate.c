@@ -413,13 +413,28 @@ int validate_main(int argc, char **argv)
 		c.size_weight[0] = 1;
 		c.duration_ns = duration;
 		c.seed = seed;
-		/* the step's CPUs where the file has them (rx_cpu, napi_cpu): the application's,
-		 * and the threaded NAPI kthread's, as the run placed them */
-		if (c.app_enabled && st->rx_cpu >= 0 && st->rx_cpu < c.cores)
+		/* the step's CPUs where the file has them (rx_cpu, napi_cpu), as the run placed
+		 * them: the application's, and, for a scenario of one queue as the testbed's, the
+		 * receive path's: the threaded NAPI kthread's, or in softirq mode the sender's,
+		 * whose sends run NET_RX */
+		if (st->rx_cpu >= c.cores || st->napi_cpu >= c.cores) {
+			fprintf(stderr, "rxcalibrate validate: %s: step %d ran on CPU %d, the scenario "
+					"has %d cores\n", measured, st->step,
+				st->rx_cpu > st->napi_cpu ? st->rx_cpu : st->napi_cpu, c.cores);
+			free(r);
+			goto out;
+		}
+		if (c.app_enabled && st->rx_cpu >= 0)
 			c.app_cpu = st->rx_cpu;
-		if (c.napi_mode == NAPI_THREADED && st->napi_cpu >= 0 && st->napi_cpu < c.cores)
+		if (st->napi_cpu >= 0 && c.queues == 1 && c.napi_mode == NAPI_THREADED) {
 			for (int q = 0; q < c.n_thread_cpu; q++)
 				c.thread_cpu[q] = st->napi_cpu;
+		} else if (st->napi_cpu >= 0 && c.queues == 1) {
+			for (int q = 0; q < c.n_irq_cpu; q++)
+				c.irq_cpu[q] = st->napi_cpu;
+			if (c.sender_cpu >= 0)
+				c.sender_cpu = st->napi_cpu;
+		}
 		if (sim_simulate(&c, r, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: step %d: %s\n", st->step, err);
 			free(r);

@@ -13,7 +13,8 @@ for f in "$@"; do
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		{ ns[$c["stage"]] += $c["cpu_ns"]; if (!($c["stage"] in order)) order[$c["stage"]] = ++n
 		  if ($c["stage"] == "poll") sent += $c["offered_pps"] * $c["duration_s"] }
-		END { printf "%s:", name
+		END { if (!(sent > 0)) { printf "%s: no poll rows with packets sent\n", name; exit 1 }
+			printf "%s:", name
 			for (s in order) st[order[s]] = s
 			for (i = 1; i <= n; i++) if (ns[st[i]] > 0) printf " %s %.0f", st[i], ns[st[i]] / sent
 			printf " (ns per sent packet, %.0f packets)\n", sent }' "$f"

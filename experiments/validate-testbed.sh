@@ -54,6 +54,8 @@ case $mode in softirq|threaded) ;; *) echo "$0: MODE must be softirq or threaded
 local_runs=${LOCAL:-0}
 [ "$local_runs" = 0 ] || [ "$mode" = softirq ] ||
 	{ echo "$0: LOCAL=1 is for softirq mode (threaded runs the application on the kthread's CPU already)" >&2; exit 2; }
+[ "${APPEND:-0}" != 1 ] || [ "$local_runs" != 0 ] || [ ! -e "$data/validate-$mode-local.csv" ] ||
+	{ echo "$0: $data has steps with the application moved (validate-$mode-local.csv): APPEND=1 needs LOCAL=1 there" >&2; exit 2; }
 [ -x "$bin" ] || { echo "$0: $bin not built (make OUTPUT=$out)" >&2; exit 2; }
 mkdir -p "$data"
 tmp=$(mktemp -d "$data/.validate-$mode.XXXXXX")
@@ -166,7 +168,12 @@ if [ "${REFIT:-0}" = 1 ]; then
 		done
 		[ ${#files[@]} = 0 ] || cat_runs "$tmp/validate-$mode-$v.csv" "${files[@]}"
 	done
-	[ ! -e "$tmp/validate-$mode-local.csv" ] || local_runs=1
+	if [ -e "$tmp/validate-$mode-local.csv" ]; then
+		local_runs=1
+	elif [ "$local_runs" != 0 ]; then
+		echo "$0: LOCAL=1: no validate-$mode-local.csv in ${pool[*]}" >&2
+		exit 2
+	fi
 else
 	for ((i = 0; i < reps; i++)); do
 		order=${orders[i % ${#orders[@]}]}

@@ -57,6 +57,24 @@ if [ -x "$rxm" ]; then
 		check "bad rx_cpu refused" 1 "cpu.csv:4: column 'rx_cpu': 'x1' is not a CPU number" \
 			--in "$tmp/cpu.csv" --out "$tmp/cpu.cfg"
 		[ -e "$tmp/cpu.cfg" ] && { echo "FAIL: calibration written with a bad CPU column"; fail=$((fail + 1)); }
+		# one row of a step with another placement than the step's first: refused
+		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rx_cpu") c = i }
+			NR == 4 { $c = $c + 1 } { print }' "$tmp/sim.csv" >"$tmp/place.csv"
+		check "placement changing within a step refused" 1 \
+			"place.csv:4: step 1 ran with rx_cpu .* but its earlier rows say" \
+			--in "$tmp/place.csv" --out "$tmp/place.cfg"
+		[ -e "$tmp/place.cfg" ] && { echo "FAIL: calibration written from mixed placements"; fail=$((fail + 1)); }
+		# validate: a step on a CPU the scenario does not have
+		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rx_cpu") c = i }
+			NR > 1 { $c = 7 } { print }' "$tmp/sim.csv" >"$tmp/cpu7.csv"
+		if "$rxc" validate --measured "$tmp/cpu7.csv" --calibration configs/calibration-published.cfg \
+			--config configs/gilan.cfg --out "$tmp/v7.csv" >/dev/null 2>"$tmp/v7.err" ||
+			! grep -q "cpu7.csv: step 1 ran on CPU 7, the scenario has" "$tmp/v7.err" ||
+			[ -e "$tmp/v7.csv" ]; then
+			echo "FAIL validate of a step on CPU 7: $(cat "$tmp/v7.err")"; fail=$((fail + 1))
+		else
+			echo "ok   validate refuses a step on CPU 7: $(cat "$tmp/v7.err")"; pass=$((pass + 1))
+		fi
 		# unit costs come back to the 4th significant digit: the simulation charges them exactly
 		# "poll = { per_call_ns = X; per_packet_ns = Y; ...": X is field 6, Y field 9
 		if awk 'function abs(x) { return x < 0 ? -x : x }

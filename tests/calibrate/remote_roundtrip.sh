@@ -9,7 +9,9 @@
 #    exact; the first packet of a run and those after a socket drop pay none, which the fit's
 #    regressor, the datagrams the application read, leaves out too);
 #  - the default placement alone: no remote_ns in the calibration (every step's application on
-#    another CPU: the term is inside per_packet), and the fit says so.
+#    another CPU: the term is inside per_packet), and the fit says so;
+#  - the idle-exit and sender lines, which describe the default placement, are the same from
+#    both files: the 5 steps with the application moved are left out of them and counted.
 set -u
 out=${1:-.output}
 tmp=$(mktemp -d)
@@ -50,11 +52,24 @@ for want in poll:600 ip:100; do
 done
 "$out/rxcalibrate" fit --in "$tmp/remote.csv" --out "$tmp/r.cfg" >"$tmp/rlog" ||
 	{ cat "$tmp/rlog"; exit 1; }
-if grep -q 'remote_ns' "$tmp/r.cfg"; then
+if grep -q 'remote_ns = ' "$tmp/r.cfg"; then
 	echo "FAIL: remote_ns fitted from steps that all read on another CPU"
 	bad=1
 fi
 grep -q 'the application on another CPU in every step: remote not identifiable' "$tmp/rlog" ||
 	{ echo "FAIL: the fit does not say why remote is left out"; bad=1; }
-[ $bad = 0 ] && echo "ok: remote_ns recovered; left out without steps of both placements"
+# the idle-exit and sender lines describe the default placement: the steps with the
+# application moved are left out of them (and counted), so both fits print the same lines
+for f in log rlog; do
+	sed -n '/^idle exits for/,/^$/p; /^the built-in sender for/,/^$/p' "$tmp/$f" |
+		sed 's/, 5 with the application moved left out//; s/ (5 with the application moved left out)//' \
+		>"$tmp/$f.lines"
+done
+grep -q ', 5 with the application moved left out:' "$tmp/log" &&
+	grep -q '(5 with the application moved left out)' "$tmp/log" ||
+	{ echo "FAIL: the fit does not count the 5 moved steps it leaves out of the idle-exit and sender lines"; bad=1; }
+[ -s "$tmp/rlog.lines" ] && cmp -s "$tmp/log.lines" "$tmp/rlog.lines" ||
+	{ echo "FAIL: idle-exit or sender lines differ with the moved steps in the file:"
+	  diff "$tmp/rlog.lines" "$tmp/log.lines" | head; bad=1; }
+[ $bad = 0 ] && echo "ok: remote_ns recovered; left out without steps of both placements; moved steps out of the idle-exit and sender lines"
 exit $bad

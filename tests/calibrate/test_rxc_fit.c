@@ -874,6 +874,8 @@ static void test_idle_exit(void **state)
 		step_row(&rows[k], k + 1, 100e6 * (k + 1), 8500 * (k + 1), 2, 17000 * (k + 1),
 			 17000 * (k + 1), 1472, STAGE_APP, true);
 		rows[k].napi_mode = mode[k];
+		if (!strcmp(mode[k], "threaded"))
+			rows[k].napi_cpu = 1;	/* the kthread on the receiver's CPU */
 		rows[k].calls = rows[k].packets;
 		rows[k].cpu_ns = 1e7;
 		rows[k].rx_wakeups = wakes[k];
@@ -951,6 +953,7 @@ static void test_sender(void **state)
 		step_row(&rows[k], k + 1, 100e6 * (k + 1), pps[k], 2, (uint64_t)frames,
 			 (uint64_t)frames, 1472, STAGE_APP, true);
 		rows[k].napi_mode = k == 3 ? "threaded" : "softirq";
+		rows[k].napi_cpu = k == 3 ? 1 : 0;	/* threaded: the kthread on the receiver's CPU */
 		rows[k].calls = rows[k].packets = (uint64_t)frames;
 		rows[k].cpu_ns = 1e7 * (k + 1);
 		rows[k].net_rx_softirq_ns = k == 3 ? 0 : 3e7 * (k + 1);
