@@ -1171,6 +1171,7 @@ static int load_variant(struct config_err *l, config_setting_t *g, struct varian
 		return -EINVAL;
 	memset(v, 0, sizeof(*v));
 	v->path_end = -1;
+	v->app_cpu = -1;
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		v->drop[s] = -1;
 		v->scale[s] = 1;
@@ -1208,7 +1209,9 @@ static int load_variant(struct config_err *l, config_setting_t *g, struct varian
 		} else if (KEY("end")) {
 			err = get_enum(l, s, end_names, &e);
 			v->path_end = e;
-		} else
+		} else if (KEY("app_cpu"))
+			err = get_int(l, s, 0, MAX_CORES - 1, &v->app_cpu);
+		else
 			err = unknown(l, s);
 		if (err)
 			return err;
@@ -1443,6 +1446,7 @@ static int builtin_variant(const char *name, struct variant *v)
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->path_end = -1;
+	v->app_cpu = -1;
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		v->drop[s] = -1;
 		v->scale[s] = 1;
@@ -1517,6 +1521,8 @@ int config_apply_variant(struct model_config *c, const char *name, char *err, in
 	}
 	if (v.path_end >= 0)
 		c->path_end = v.path_end;
+	if (v.app_cpu >= 0)
+		c->app_cpu = v.app_cpu;
 	if (c->path_end != END_SOCKET)
 		c->app_enabled = 0; /* no socket, nothing to read */
 	return 0;

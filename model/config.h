@@ -74,6 +74,7 @@ struct variant {
 	double scale[STAGE_COUNT];	/* per-packet cost factor, 1: unchanged */
 	int netfilter_off;	/* scale ip/ip_to_transport by (1 - netfilter_share) */
 	int path_end;		/* -1: unchanged */
+	int app_cpu;		/* the application's core; -1: unchanged */
 };
 
 struct model_config {

@@ -111,6 +111,8 @@ static void test_bad_scenarios(void **state)
 		     "within [0, 1]");
 	expect_error("calibration = \"cal.cfg\";\nvariants = ( { name = \"a\"; skip = [\"x\"]; } );\n",
 		     "s.cfg:2:", "unknown stage 'x'");
+	expect_error("calibration = \"cal.cfg\";\nvariants = ( { name = \"a\"; app_cpu = -1; } );\n",
+		     "s.cfg:2:", "out of range");
 	/* the deep idle exit and what decides it: a fixed threshold or the host's halt polling */
 	expect_error("calibration = \"cal.cfg\";\ncpu = { idle_exit_deep_us = 80.0; };\n", "s.cfg:2:",
 		     "goes with cpu.idle_exit_deep_after_us or cpu.halt_poll_us");
@@ -220,12 +222,17 @@ static void test_variants(void **state)
 	struct model_config c;
 	char err[ERR_LEN];
 
-	assert_string_equal(load("calibration = \"cal.cfg\";\n"
-				 "variants = ( { name = \"fw\"; drop = { ip = 0.5; }; } );\n",
+	assert_string_equal(load("calibration = \"cal.cfg\";\ncpu = { cores = 2; };\n"
+				 "app = { enabled = true; cpu = 1; };\n"
+				 "variants = ( { name = \"fw\"; drop = { ip = 0.5; }; },\n"
+				 "  { name = \"local\"; app_cpu = 0; } );\n",
 				 &c),
 			    "");
 	assert_int_equal(config_apply_variant(&c, "fw", err, sizeof(err)), 0);
 	assert_true(c.drop[STAGE_IP] == 0.5);
+	assert_int_equal(c.app_cpu, 1);	/* a variant without app_cpu leaves it */
+	assert_int_equal(config_apply_variant(&c, "local", err, sizeof(err)), 0);
+	assert_int_equal(c.app_cpu, 0);
 	assert_int_equal(config_apply_variant(&c, "no-netfilter", err, sizeof(err)), 0);
 	assert_true(c.cal.stage[STAGE_IP].per_packet_ns == 50);
 	assert_int_equal(config_apply_variant(&c, "gro-off", err, sizeof(err)), 0);
