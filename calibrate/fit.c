@@ -487,7 +487,9 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		    isfinite(sp->net_rx_ns) && sp->net_rx_ns > 0)
 			sp->cold = sp->polls * fmin(1, fmax(0, sp->duration_s * 1e9 - sp->net_rx_ns) /
 							   sp->polls / (FIT_COLD_US * 1e3));
-		if (strcmp(sp->napi_mode, "softirq") || !(wakes > 0))
+		/* the receiver's wake-ups across CPUs: softirq's default placement, and a
+		 * threaded kthread moved off the receiver's CPU */
+		if (!(wakes > 0))
 			continue;
 		sp->wakes = wakes;
 		if (!(sp->rx_thread_ns > 0) || !(sp->duration_s > 0))

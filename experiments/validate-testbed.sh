@@ -24,12 +24,14 @@
 #   calibration every step and variant is also validated against, out of sample (default
 #   the shipped configs/calibration-testbed[-softirq].cfg; none: skip), with the speed
 #   canary's reference from the fit steps (--canary-ref) when they carry it. LOCAL=1
-#   (softirq only): each repeat runs its rates a second time with the receiving application
-#   on the receive path's CPU (--rx-cpu 0; validate-MODE-local.csv), and the fit takes those
-#   fit steps too, so that it can tell the cost of buffers the application reads on another
-#   CPU (remote_ns, docs/fit.md "Buffers read on another CPU") from the rest; their held-out
-#   steps are validated apart (validation-MODE-local.{csv,txt}). With REFIT=1 the data's
-#   validate-MODE-local.csv is used when there is one.
+#   (softirq) / REMOTE=1 (threaded): each repeat runs its rates a second time in the other
+#   placement: softirq with the receiving application on the receive path's CPU (--rx-cpu 0;
+#   validate-softirq-local.csv), threaded with the NAPI kthread away from it (--napi-cpu 0;
+#   validate-threaded-remote.csv); the fit takes those fit steps too, so that it can tell the
+#   cost of buffers the application reads on another CPU (remote_ns, docs/fit.md "Buffers read
+#   on another CPU") and of its wake-ups across CPUs from the rest; their held-out steps are
+#   validated apart (validation-MODE-local|remote.{csv,txt}). With REFIT=1 the data's file of
+#   the other placement is used when there is one.
 # Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
 # validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
 # and DATA_DIR/oos/validation-MODE[-VARIANT].{csv,txt} against SHIPPED;
@@ -51,11 +53,17 @@ lock=${LOCK:-/tmp/rxlive.lock}
 fmax=${FOREIGN_MAX:-1e9}
 run_opts=${RUN_OPTS:-}
 case $mode in softirq|threaded) ;; *) echo "$0: MODE must be softirq or threaded" >&2; exit 2 ;; esac
-local_runs=${LOCAL:-0}
-[ "$local_runs" = 0 ] || [ "$mode" = softirq ] ||
-	{ echo "$0: LOCAL=1 is for softirq mode (threaded runs the application on the kthread's CPU already)" >&2; exit 2; }
-[ "${APPEND:-0}" != 1 ] || [ "$local_runs" != 0 ] || [ ! -e "$data/validate-$mode-local.csv" ] ||
-	{ echo "$0: $data has steps with the application moved (validate-$mode-local.csv): APPEND=1 needs LOCAL=1 there" >&2; exit 2; }
+# the other placement: softirq runs the receiver on the sender's CPU, which polls (LOCAL=1);
+# threaded runs the NAPI kthread there, away from the receiver (REMOTE=1)
+if [ "$mode" = softirq ]; then
+	alt=local alt_opt="--rx-cpu 0" alt_var=LOCAL local_runs=${LOCAL:-0}
+	[ "${REMOTE:-0}" = 0 ] || { echo "$0: REMOTE=1 is for threaded mode (softirq: LOCAL=1)" >&2; exit 2; }
+else
+	alt=remote alt_opt="--napi-cpu 0" alt_var=REMOTE local_runs=${REMOTE:-0}
+	[ "${LOCAL:-0}" = 0 ] || { echo "$0: LOCAL=1 is for softirq mode (threaded: REMOTE=1)" >&2; exit 2; }
+fi
+[ "${APPEND:-0}" != 1 ] || [ "$local_runs" != 0 ] || [ ! -e "$data/validate-$mode-$alt.csv" ] ||
+	{ echo "$0: $data has steps of the other placement (validate-$mode-$alt.csv): APPEND=1 needs $alt_var=1 there" >&2; exit 2; }
 [ -x "$bin" ] || { echo "$0: $bin not built (make OUTPUT=$out)" >&2; exit 2; }
 mkdir -p "$data"
 tmp=$(mktemp -d "$data/.validate-$mode.XXXXXX")
@@ -159,19 +167,19 @@ prev() {	# prev NAME [DIR]: DIR's (DATA_DIR's) NAME.csv and its foreign shares N
 if [ "${REFIT:-0}" = 1 ]; then
 	# POOL="DIR1 DIR2 ...": the steps of those data directories, renumbered one after another
 	read -r -a pool <<<"${POOL:-$data}"
-	for v in all xdp-drop netfilter-drop tc-drop local; do
+	for v in all xdp-drop netfilter-drop tc-drop "$alt"; do
 		files=()
 		for k in "${!pool[@]}"; do
-			[ "$v" != local ] || [ -e "${pool[k]}/validate-$mode-local.csv" ] || continue
+			[ "$v" != "$alt" ] || [ -e "${pool[k]}/validate-$mode-$alt.csv" ] || continue
 			prev "validate-$mode-$v" "${pool[k]}" "$k"
 			files+=("$tmp/prev-$k-validate-$mode-$v.csv")
 		done
 		[ ${#files[@]} = 0 ] || cat_runs "$tmp/validate-$mode-$v.csv" "${files[@]}"
 	done
-	if [ -e "$tmp/validate-$mode-local.csv" ]; then
+	if [ -e "$tmp/validate-$mode-$alt.csv" ]; then
 		local_runs=1
 	elif [ "$local_runs" != 0 ]; then
-		echo "$0: LOCAL=1: no validate-$mode-local.csv in ${pool[*]}" >&2
+		echo "$0: $alt_var=1: no validate-$mode-$alt.csv in ${pool[*]}" >&2
 		exit 2
 	fi
 else
@@ -181,17 +189,18 @@ else
 		live "$tmp/run$i.csv" --rates "$order"
 		runs+=("$tmp/run$i.csv")
 		if [ "$local_runs" != 0 ]; then
-			echo "== run $((i + 1))/$reps, the application on CPU 0: $order" >&2
-			live "$tmp/local$i.csv" --rates "$order" --rx-cpu 0
+			echo "== run $((i + 1))/$reps, $alt_opt: $order" >&2
+			# shellcheck disable=SC2086 # one option and its value
+			live "$tmp/local$i.csv" --rates "$order" $alt_opt
 			lruns+=("$tmp/local$i.csv")
 		fi
 	done
 	if [ "$local_runs" != 0 ]; then
-		if [ "${APPEND:-0}" = 1 ] && [ -e "$data/validate-$mode-local.csv" ]; then
-			prev "validate-$mode-local"
-			lruns=("$tmp/prev-validate-$mode-local.csv" "${lruns[@]}")
+		if [ "${APPEND:-0}" = 1 ] && [ -e "$data/validate-$mode-$alt.csv" ]; then
+			prev "validate-$mode-$alt"
+			lruns=("$tmp/prev-validate-$mode-$alt.csv" "${lruns[@]}")
 		fi
-		cat_runs "$tmp/validate-$mode-local.csv" "${lruns[@]}"
+		cat_runs "$tmp/validate-$mode-$alt.csv" "${lruns[@]}"
 	fi
 	if [ "${APPEND:-0}" = 1 ]; then
 		prev "validate-$mode-all"
@@ -223,12 +232,12 @@ split "$fit_rates" "$tmp/validate-$mode-fit.csv"
 split "$held_rates" "$tmp/validate-$mode-heldout.csv"
 if [ "$local_runs" != 0 ]; then
 	# the fit takes both placements' fit steps, renumbered one after the other
-	used "$tmp/validate-$mode-local.csv" "$tmp/local-used.csv"
-	split "$fit_rates" "$tmp/local-fit.csv" "$tmp/local-used.csv"
-	split "$held_rates" "$tmp/validate-$mode-local-heldout.csv" "$tmp/local-used.csv"
-	mv "$tmp/validate-$mode-fit.csv" "$tmp/remote-fit.csv"
-	cat_runs "$tmp/validate-$mode-fit.csv" "$tmp/remote-fit.csv" "$tmp/local-fit.csv"
-	rm -f "$tmp/remote-fit.csv" "$tmp/local-fit.csv" "$tmp/validate-$mode-fit.csv.foreign"
+	used "$tmp/validate-$mode-$alt.csv" "$tmp/local-used.csv"
+	split "$fit_rates" "$tmp/alt-fit.csv" "$tmp/local-used.csv"
+	split "$held_rates" "$tmp/validate-$mode-$alt-heldout.csv" "$tmp/local-used.csv"
+	mv "$tmp/validate-$mode-fit.csv" "$tmp/main-fit.csv"
+	cat_runs "$tmp/validate-$mode-fit.csv" "$tmp/main-fit.csv" "$tmp/alt-fit.csv"
+	rm -f "$tmp/main-fit.csv" "$tmp/alt-fit.csv" "$tmp/validate-$mode-fit.csv.foreign"
 fi
 
 echo "== fit" >&2
@@ -239,10 +248,10 @@ echo "== validate held-out rates" >&2
 	--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode.csv" \
 	>"$tmp/validation-$mode.txt"
 if [ "$local_runs" != 0 ]; then
-	echo "== validate held-out rates, the application on CPU 0" >&2
-	"$bin" validate --measured "$tmp/validate-$mode-local-heldout.csv" \
-		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-local.csv" \
-		>"$tmp/validation-$mode-local.txt"
+	echo "== validate held-out rates, $alt_opt" >&2
+	"$bin" validate --measured "$tmp/validate-$mode-$alt-heldout.csv" \
+		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$alt.csv" \
+		>"$tmp/validation-$mode-$alt.txt"
 fi
 vrates=$(printf "$variant_rate%.0s," $(seq "$reps"))
 for v in xdp-drop netfilter-drop tc-drop; do
@@ -298,7 +307,7 @@ fi
 mv "$tmp"/* "$data"/
 cat "$data/validation-$mode.txt"
 [ "$local_runs" = 0 ] || grep -E '^(all steps: receive|all steps, per stage)' \
-	"$data/validation-$mode-local.txt"
+	"$data/validation-$mode-$alt.txt"
 for v in xdp-drop netfilter-drop tc-drop; do
 	grep -E '^(all steps: receive|target|all steps, per stage|at the |at speed, all steps: receive)' \
 		"$data/validation-$mode-$v.txt"

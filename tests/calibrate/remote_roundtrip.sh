@@ -12,6 +12,8 @@
 #    another CPU: the term is inside per_packet), and the fit says so;
 #  - the idle-exit and sender lines, which describe the default placement, are the same from
 #    both files: the 5 steps with the application moved are left out of them and counted;
+#  - threaded, configs/testbed-threaded.cfg with the kthread on CPU 0 as well: transport's
+#    per_wake_ns (4000 given) recovered within 1 % from steps of both placements;
 #  - the shipped configs/calibration-testbed-softirq-placement.cfg with configs/testbed.cfg's
 #    variant app-on-rx-cpu at 200 Mbit/s: poll saves its remote_ns times the delivered share of
 #    frames, within 10 % (the move also changes the gaps the cold ramp sees).
@@ -92,5 +94,23 @@ awk -F, -v rn="${rn:-0}" '
 		exit !(rn > 0 && (b - l - want < 0 ? want - b + l : b - l - want) <= 0.1 * want) }' \
 	"$tmp/baseline.csv" "$tmp/app-on-rx-cpu.csv" ||
 	{ echo "FAIL: moving the receiver does not save poll its remote_ns"; bad=1; }
+# threaded: the kthread moved off the receiver's CPU (thread_cpus [0]) wakes it across CPUs,
+# so transport's per_wake (4000 ns given to the model) is fitted from steps of both placements
+sed 's/^\(    transport = { per_call_ns = [^;]*;\)/\1 per_wake_ns = 4000.0;/' \
+	configs/calibration-testbed.cfg >"$tmp/tcal.cfg"
+sed 's/^  thread_cpus = \[1\];/  thread_cpus = [0];/' configs/testbed-threaded.cfg >"$tmp/moved.cfg"
+grep -q 'per_wake_ns = 4000.0' "$tmp/tcal.cfg" && grep -q '^  thread_cpus = \[0\];' "$tmp/moved.cfg" ||
+	{ echo "FAIL: threaded test scenario not derived from the shipped files"; exit 1; }
+"$out/rxmodel" -c configs/testbed-threaded.cfg -C "$tmp/tcal.cfg" --sweep $rates -f measurements -q \
+	-o "$tmp/ta.csv" && "$out/rxmodel" -c "$tmp/moved.cfg" -C "$tmp/tcal.cfg" --sweep $rates \
+	-f measurements -q -o "$tmp/tb.csv" || exit 1
+{ cat "$tmp/ta.csv"; awk -F, -v OFS=, 'NR > 1 { $1 += 5; print }' "$tmp/tb.csv"; } >"$tmp/tboth.csv"
+"$out/rxcalibrate" fit --in "$tmp/tboth.csv" --out "$tmp/tc.cfg" >"$tmp/tlog" || { cat "$tmp/tlog"; exit 1; }
+pw=$(awk '$1 == "transport" && $4 == "per_call_ns" { p = 1 }
+	p && /per_wake_ns = / { sub(/.*per_wake_ns = /, ""); sub(/;.*/, ""); print; exit }
+	p && /source = / { exit }' "$tmp/tc.cfg")
+echo "threaded, kthread moved: transport per_wake_ns fitted ${pw:-none}, given 4000"
+awk -v g="${pw:-nan}" 'BEGIN { d = g - 4000; exit !(g == g + 0 && (d < 0 ? -d : d) <= 40) }' ||
+	{ echo "FAIL: threaded per_wake_ns not within 1 % of 4000"; bad=1; }
 [ $bad = 0 ] && echo "ok: remote_ns recovered; left out without steps of both placements; moved steps out of the idle-exit and sender lines"
 exit $bad
