@@ -1171,7 +1171,7 @@ static int load_variant(struct config_err *l, config_setting_t *g, struct varian
 		return -EINVAL;
 	memset(v, 0, sizeof(*v));
 	v->path_end = -1;
-	v->app_cpu = -1;
+	v->app_cpu = v->napi_cpu = -1;
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		v->drop[s] = -1;
 		v->scale[s] = 1;
@@ -1211,6 +1211,8 @@ static int load_variant(struct config_err *l, config_setting_t *g, struct varian
 			v->path_end = e;
 		} else if (KEY("app_cpu"))
 			err = get_int(l, s, 0, MAX_CORES - 1, &v->app_cpu);
+		else if (KEY("napi_cpu"))
+			err = get_int(l, s, 0, MAX_CORES - 1, &v->napi_cpu);
 		else
 			err = unknown(l, s);
 		if (err)
@@ -1446,7 +1448,7 @@ static int builtin_variant(const char *name, struct variant *v)
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->path_end = -1;
-	v->app_cpu = -1;
+	v->app_cpu = v->napi_cpu = -1;
 	for (int s = 0; s < STAGE_COUNT; s++) {
 		v->drop[s] = -1;
 		v->scale[s] = 1;
@@ -1523,6 +1525,13 @@ int config_apply_variant(struct model_config *c, const char *name, char *err, in
 		c->path_end = v.path_end;
 	if (v.app_cpu >= 0)
 		c->app_cpu = v.app_cpu;
+	if (v.napi_cpu >= 0) {
+		if (c->napi_mode != NAPI_THREADED)
+			return verr(err, errlen, "--variant %s: napi_cpu moves threaded NAPI kthreads, "
+				    "and the scenario's napi.mode is not threaded", name);
+		for (int q = 0; q < MAX_QUEUES; q++)
+			c->thread_cpu[q] = v.napi_cpu;
+	}
 	if (c->path_end != END_SOCKET)
 		c->app_enabled = 0; /* no socket, nothing to read */
 	return 0;

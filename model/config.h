@@ -75,6 +75,7 @@ struct variant {
 	int netfilter_off;	/* scale ip/ip_to_transport by (1 - netfilter_share) */
 	int path_end;		/* -1: unchanged */
 	int app_cpu;		/* the application's core; -1: unchanged */
+	int napi_cpu;		/* threaded: every NAPI kthread's core; -1: unchanged */
 };
 
 struct model_config {

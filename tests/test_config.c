@@ -225,7 +225,8 @@ static void test_variants(void **state)
 	assert_string_equal(load("calibration = \"cal.cfg\";\ncpu = { cores = 2; };\n"
 				 "app = { enabled = true; cpu = 1; };\n"
 				 "variants = ( { name = \"fw\"; drop = { ip = 0.5; }; },\n"
-				 "  { name = \"local\"; app_cpu = 0; } );\n",
+				 "  { name = \"local\"; app_cpu = 0; },\n"
+				 "  { name = \"kthread\"; napi_cpu = 0; } );\n",
 				 &c),
 			    "");
 	assert_int_equal(config_apply_variant(&c, "fw", err, sizeof(err)), 0);
@@ -233,6 +234,13 @@ static void test_variants(void **state)
 	assert_int_equal(c.app_cpu, 1);	/* a variant without app_cpu leaves it */
 	assert_int_equal(config_apply_variant(&c, "local", err, sizeof(err)), 0);
 	assert_int_equal(c.app_cpu, 0);
+	/* napi_cpu moves threaded kthreads; this scenario's NAPI is not threaded: refused */
+	assert_int_equal(config_apply_variant(&c, "kthread", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "napi_cpu moves threaded NAPI kthreads"));
+	c.napi_mode = NAPI_THREADED;
+	c.thread_cpu[0] = 1;
+	assert_int_equal(config_apply_variant(&c, "kthread", err, sizeof(err)), 0);
+	assert_int_equal(c.thread_cpu[0], 0);
 	assert_int_equal(config_apply_variant(&c, "no-netfilter", err, sizeof(err)), 0);
 	assert_true(c.cal.stage[STAGE_IP].per_packet_ns == 50);
 	assert_int_equal(config_apply_variant(&c, "gro-off", err, sizeof(err)), 0);

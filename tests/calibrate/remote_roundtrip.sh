@@ -16,7 +16,10 @@
 #    per_wake_ns (4000 given) recovered within 1 % from steps of both placements;
 #  - the shipped configs/calibration-testbed-softirq-placement.cfg with configs/testbed.cfg's
 #    variant app-on-rx-cpu at 200 Mbit/s: poll saves its remote_ns times the delivered share of
-#    frames, within 10 % (the move also changes the gaps the cold ramp sees).
+#    frames, within 10 % (the move also changes the gaps the cold ramp sees);
+#  - the shipped configs/calibration-testbed-placement.cfg with configs/testbed-threaded.cfg's
+#    variant napi-off-app-cpu: no wake-up across CPUs in the default placement, more than
+#    1000 per second with the kthread on CPU 0, and a per_wake_ns to charge them.
 set -u
 out=${1:-.output}
 tmp=$(mktemp -d)
@@ -112,5 +115,24 @@ pw=$(awk '$1 == "transport" && $4 == "per_call_ns" { p = 1 }
 echo "threaded, kthread moved: transport per_wake_ns fitted ${pw:-none}, given 4000"
 awk -v g="${pw:-nan}" 'BEGIN { d = g - 4000; exit !(g == g + 0 && (d < 0 ? -d : d) <= 40) }' ||
 	{ echo "FAIL: threaded per_wake_ns not within 1 % of 4000"; bad=1; }
+# the shipped threaded placement calibration with configs/testbed-threaded.cfg's variant
+# napi-off-app-cpu: the kthread on CPU 0 wakes the receiver on CPU 1 for nearly every burst,
+# so transport grows by at least per_wake_ns for each of the application's wake-ups
+tcal=configs/calibration-testbed-placement.cfg
+tw=$(awk '$1 == "transport" && $4 == "per_call_ns" { p = 1 }
+	p && /per_wake_ns = / { sub(/.*per_wake_ns = /, ""); sub(/;.*/, ""); print; exit }
+	p && /source = / { exit }' $tcal)
+for v in baseline napi-off-app-cpu; do
+	"$out/rxmodel" -c configs/testbed-threaded.cfg -C $tcal --bw 200M --variant $v -q -f json \
+		-o "$tmp/t-$v.json" || { echo "FAIL: rxmodel --variant $v with $tcal"; exit 1; }
+done
+awk -v pw="${tw:-0}" '
+	function num(key,   i, r) { i = index($0, "\"" key "\": "); if (!i) return -1
+		r = substr($0, i + length(key) + 4); return r + 0 }
+	FILENAME ~ /baseline/ && /"remote_wakeups"/ { bw = num("remote_wakeups") }
+	FILENAME !~ /baseline/ && /"remote_wakeups"/ { mw = num("remote_wakeups") }
+	END { printf "threaded placement calibration: remote wake-ups %.0f -> %.0f per s, per_wake_ns %.0f\n", bw, mw, pw
+		exit !(pw > 0 && bw == 0 && mw > 1000) }' "$tmp/t-baseline.json" "$tmp/t-napi-off-app-cpu.json" ||
+	{ echo "FAIL: the kthread moved off the receiver's CPU does not wake it across CPUs"; bad=1; }
 [ $bad = 0 ] && echo "ok: remote_ns recovered; left out without steps of both placements; moved steps out of the idle-exit and sender lines"
 exit $bad
