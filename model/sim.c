@@ -807,6 +807,12 @@ static double remote_wake_ns(struct sim *s, const struct core *c)
 	return ns;
 }
 
+/* Whether the application runs on another core than @c, the one that received its datagram. */
+static bool app_elsewhere(const struct sim *s, const struct core *c)
+{
+	return s->app_thread >= 0 && &s->core[s->thread[s->app_thread].core] != c;
+}
+
 /* The free of a datagram's skb once the application has copied it, when the application runs on
  * another core than @c, the one that received it: the kernel hands the skb back to @c
  * (skb_attempt_defer_free) and @c's net_rx_action frees it (skb_defer_free_flush), which is
@@ -815,7 +821,7 @@ static double remote_wake_ns(struct sim *s, const struct core *c)
  * application on the receiving core frees the skb itself, inside its own per-packet cost. */
 static void deferred_free(struct sim *s, struct core *c, enum ctx ctx)
 {
-	if (s->app_thread < 0 || &s->core[s->thread[s->app_thread].core] == c)
+	if (!app_elsewhere(s, c))
 		return;
 	spend(s, c, STAGE_SOFTIRQ, ctx, s->cost_pkt[STAGE_SOFTIRQ]);
 	if (s->measuring)
@@ -843,8 +849,7 @@ static void poll_finish_packet(struct sim *s, struct core *c)
 
 		if (sock_enqueue(s, &p->pkt, c->t)) {
 			deferred_free(s, c, p->ctx);
-			c->remote_prev = s->app_thread >= 0 &&
-					 &s->core[s->thread[s->app_thread].core] != c;
+			c->remote_prev = app_elsewhere(s, c);
 		}
 		spend(s, c, STAGE_TRANSPORT, p->ctx, wake);
 		return;
