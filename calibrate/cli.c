@@ -62,7 +62,7 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
        O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR, O_VARIANT, O_RX_BUSY,
-       O_NETRX_EVERY, O_PROBES, O_SAMPLER, O_CANARY };
+       O_NETRX_EVERY, O_PROBES, O_SAMPLER, O_CANARY, O_DROPS };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -356,6 +356,7 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 		{ "out", required_argument, NULL, O_OUT },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "canary-tol", required_argument, NULL, O_CANARY },
+		{ "drops", required_argument, NULL, O_DROPS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -379,6 +380,13 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 			if (!*optarg)
 				FAIL("--out: empty file name");
 			o->out = optarg;
+			break;
+		case O_DROPS:
+			if (!*optarg)
+				FAIL("--drops: empty file name");
+			if (o->ndrops >= FIT_MAX_DROP_FILES)
+				FAIL("--drops: more than %d files", FIT_MAX_DROP_FILES);
+			o->drops[o->ndrops++] = optarg;
 			break;
 		case O_NAME:
 			if (!*optarg || strlen(optarg) >= 64 || strpbrk(optarg, "\"\\\n"))
@@ -410,5 +418,8 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 		FAIL("'%s': unexpected argument", argv[optind]);
 	if (!strcmp(o->in, o->out))
 		FAIL("--out: '%s' is the input file", o->out);
+	for (int i = 0; i < o->ndrops; i++)
+		if (!strcmp(o->drops[i], o->out))
+			FAIL("--out: '%s' is a --drops file", o->out);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "fit.h"
 #include "sysinfo.h"
+#include "testbed.h"
 
 static const char *const coef_name[COEF_COUNT] = { "per_call", "per_packet", "per_byte",
 						    "deep_wake", "per_wake", "wake_idle", "cold",
@@ -1077,6 +1078,128 @@ int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t 
 	return 0;
 }
 
+/* ---- a drop's own work (--drops) ---------------------------------------------------------- */
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit_data *v,
+		 const double *ref, double tol, char *err, size_t len)
+{
+	enum tb_variant tv;
+	int drop, gone = 0;
+
+	if (!v->variant[0] || !strcmp(v->variant, "baseline")) {
+		set_err(err, len, "--drops %s: measured without a drop variant (column 'variant': "
+			"%s); it takes rxcalibrate run --variant measurements", v->path,
+			v->variant[0] ? v->variant : "absent");
+		return -EINVAL;
+	}
+	if (tb_variant_parse(v->variant, &tv) || (drop = tb_variant_drop_stage(tv)) < 0) {
+		set_err(err, len, "--drops %s: variant '%s' is not one rxcalibrate drops with (%s)",
+			v->path, v->variant, tb_variant_list());
+		return -EINVAL;
+	}
+	if (v->nsteps && base->nsteps &&
+	    strcmp(v->step[0].napi_mode, base->step[0].napi_mode)) {
+		set_err(err, len, "--drops %s: NAPI mode %s, the baseline measurements' is %s (one "
+			"calibration per mode)", v->path, v->step[0].napi_mode,
+			base->step[0].napi_mode);
+		return -EINVAL;
+	}
+	for (int st = 0; st < STAGE_COUNT; st++)
+		if (stage_holds_drop(drop, st) &&
+		    (!v->present[st] || !strcmp(v->method[st], "none") || !res->stage[st].fitted)) {
+			set_err(err, len, "--drops %s: stage %s, which holds %s's drops, is not "
+				"measured %s", v->path, stage_table[st].name, v->variant,
+				res->stage[st].fitted ? "in it" : "in the baseline");
+			return -EINVAL;
+		}
+	for (int i = 0; i < v->nsteps; i++)
+		if (!isfinite(v->step[i].drops_kfree)) {
+			set_err(err, len, "--drops %s: no column drops_kfree (the kernel's drop count "
+				"per step)", v->path);
+			return -EINVAL;
+		}
+	if (ref)
+		gone = fit_drop_slowed(v, ref, tol);
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_stage_result *r = &res->stage[st];
+		struct fit_drop *dr = &res->drop[st];
+		double cpu = 0, smp = 0, qn = 0;
+		int n = 0;
+		size_t l;
+
+		if (!stage_holds_drop(drop, st))
+			continue;
+		for (int i = 0; i < v->nsteps; i++) {
+			cpu += v->obs[st][i].cpu_ns;
+			smp += v->obs[st][i].samples;
+		}
+		if (!strcmp(v->method[st], "perf_event") && smp > 0 && cpu > 0)
+			qn = cpu / smp;
+		for (int i = 0; i < v->nsteps; i++) {
+			double x = v->step[i].drops_kfree, z[COEF_COUNT], y = v->obs[st][i].cpu_ns;
+			double var;
+
+			if (!(x > 0))
+				continue;
+			fit_regressors(v, st, i, z);
+			for (int j = 0; j < COEF_COUNT; j++)
+				y -= r->coef[j] * z[j];
+			/* as the baseline's weights (variances()): sampled, var = q x max(cpu_ns, q) */
+			var = qn > 0 ? qn * fmax(v->obs[st][i].cpu_ns, qn) : fmax(x, 1);
+			dr->relative |= !(qn > 0);
+			dr->sxx += x * x / var;
+			dr->sxy += x * y / var;
+			dr->syy += y * y / var;
+			for (int j = 0; j < COEF_COUNT; j++)
+				dr->sxz[j] += x * z[j] / var;
+			n++;
+		}
+		dr->n += n;
+		dr->files++;
+		l = strlen(dr->source);
+		snprintf(dr->source + l, sizeof(dr->source) - l, "%s%s (%s, %d steps%s)",
+			 l ? "; " : "", v->path, v->variant, n,
+			 gone ? ", slowed ones left out" : "");
+	}
+	return 0;
+}
+
+void fit_drop_finish(struct fit_result *res)
+{
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		struct fit_drop *dr = &res->drop[st];
+		const struct fit_stage_result *r = &res->stage[st];
+		double b, s2, base2 = 0;
+
+		if (!(dr->sxx > 0))
+			continue;
+		b = dr->sxy / dr->sxx;
+		dr->chi2 = fmax(0, dr->syy - dr->sxy * dr->sxy / dr->sxx);
+		dr->dof = dr->n - 1;
+		s2 = dr->dof > 0 ? dr->chi2 / dr->dof : 1;
+		/* absolute weights: scaled only when the scatter exceeds them (the host's slowing,
+		 * the baseline's own misfit); relative ones always */
+		if (!dr->relative)
+			s2 = fmax(1, s2);
+		/* the baseline costs' errors move every step's y together: b moves by
+		 * -sum_j dc_j sxz_j / sxx */
+		for (int j = 0; j < COEF_COUNT; j++)
+			base2 += pow(r->se[j] * dr->sxz[j] / dr->sxx, 2);
+		dr->se_base = sqrt(base2);
+		dr->se = sqrt(s2 / dr->sxx + base2);
+		dr->at_zero = b < 0;
+		dr->ns = fmax(0, b);
+		dr->fitted = true;
+	}
+}
+
 /* ---- writing the calibration ------------------------------------------------------------- */
 
 /* A libconfig float literal: always with a decimal point (42.0, 1.5e+08 -> 1.5e+08 is fine, but
@@ -1115,13 +1238,6 @@ static void put_str(FILE *f, const char *s)
 			fputc(*s, f);
 	}
 	fputc('"', f);
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
 }
 
 static void fmt_rate(char *buf, size_t len, double bps)
@@ -1237,11 +1353,19 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		fprintf(f, " %s = \"%s\";", stage_table[st].name, res->stage[st].method);
 	fprintf(f, " };\n    sources = ( ");
 	{
-		char s1[512];
+		char s1[700];
 
 		snprintf(s1, sizeof(s1), "measurements: %s, %d rate steps (rxcalibrate run)", d->path,
 			 d->nsteps);
 		put_str(f, s1);
+		for (int st = 0; st < STAGE_COUNT; st++) {
+			if (!res->drop[st].fitted)
+				continue;
+			snprintf(s1, sizeof(s1), "drops at %s (drop_ns): %s", stage_table[st].name,
+				 res->drop[st].source);
+			fprintf(f, ", ");
+			put_str(f, s1);
+		}
 	}
 	fprintf(f, " );\n    notes = ");
 	put_str(f, "Kernel, cpu, HZ and budgets were read from the machine rxcalibrate fit ran on, "
@@ -1255,7 +1379,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "softirq: packets = datagrams the application received] [softirq, poll, xdp, "
 		   "gro, skb_prep, ip, ip_to_transport: + cold*polls*min(1, gap/cold_after_us)] "
 		   "[poll to transport: + remote*packets when the application is on another "
-		   "CPU]\";\n",
+		   "CPU] [drop_ns, --drops: + drop*packets a rule drops in the stage, fitted to "
+		   "the drop variants' steps beyond the costs above at their counts]\";\n",
 		FIT_FRAME_OVERHEAD);
 	fprintf(f, "    weights = \"perf_event: 1/var, var = (ns per sample)^2 * samples; other "
 		   "methods: var ~ calls + packets, scaled by chi2/dof\";\n");
@@ -1310,6 +1435,13 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 				flt(b1, sizeof(b1), r->coef[COEF_REMOTE]));
 			fprintf(f, "remote_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_REMOTE]));
 		}
+		if (res->drop[st].fitted) {
+			fprintf(f, "      drop_ns = %s; ", flt(b1, sizeof(b1), res->drop[st].ns));
+			fprintf(f, "drop_se = %s;\n      drop_source = ",
+				flt(b1, sizeof(b1), res->drop[st].se));
+			put_str(f, res->drop[st].source);
+			fprintf(f, ";\n");
+		}
 		if (r->identifiable[COEF_DEEP]) {
 			fprintf(f, "      deep_wake_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_DEEP]));
 			fprintf(f, "deep_wake_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_DEEP]));
@@ -1335,7 +1467,8 @@ static bool result_finite(const struct fit_result *res)
 		for (int j = 0; j < COEF_COUNT; j++)
 			if (!isfinite(r->coef[j]) || !isfinite(r->se[j]) || r->coef[j] < 0)
 				return false;
-		if (!isfinite(r->r2) || !isfinite(r->cv_rms) || !isfinite(r->chi2))
+		if (!isfinite(r->r2) || !isfinite(r->cv_rms) || !isfinite(r->chi2) ||
+		    !isfinite(res->drop[st].ns) || !isfinite(res->drop[st].se))
 			return false;
 		for (int i = 0; i < r->n; i++)
 			if (!isfinite(r->resid[i]) || !isfinite(r->cv_rel[i]))
@@ -1423,6 +1556,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->wake_idle_ns, r->coef[COEF_WAKE_IDLE]) ||
 		    !close_to(sc->cold_ns, r->coef[COEF_COLD]) ||
 		    !close_to(sc->remote_ns, r->coef[COEF_REMOTE]) ||
+		    !close_to(sc->drop_ns, res->drop[st].fitted ? res->drop[st].ns : 0) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
@@ -1777,6 +1911,28 @@ int fit_main(const struct fit_opts *o)
 		fprintf(stderr, "rxcalibrate fit: %s\n", err);
 		goto out;
 	}
+	if (o->ndrops) {
+		double ref[CANARY_ROLES];
+		struct fit_data *v = calloc(1, sizeof(*v));
+		bool have_ref = o->canary_tol > 0 && fit_canary_reference(d, ref);
+
+		if (!v) {
+			fprintf(stderr, "rxcalibrate fit: out of memory\n");
+			goto out;
+		}
+		for (int k = 0; k < o->ndrops; k++) {
+			memset(v, 0, sizeof(*v));
+			if (fit_read_csv(o->drops[k], v, err, sizeof(err)) ||
+			    fit_drop_add(d, res, v, have_ref ? ref : NULL, o->canary_tol, err,
+					 sizeof(err))) {
+				fprintf(stderr, "rxcalibrate fit: %s\n", err);
+				free(v);
+				goto out;
+			}
+		}
+		free(v);
+		fit_drop_finish(res);
+	}
 	for (int i = 0; i < d->nsteps; i++) {
 		lo = fmin(lo, d->step[i].offered_bps);
 		hi = fmax(hi, d->step[i].offered_bps);
@@ -1823,6 +1979,37 @@ int fit_main(const struct fit_opts *o)
 			printf("%-16s %-10s %3s deep_wake_ns %s (per wake-up of the receiver after "
 			       "%.0f us idle or more)\n", "", "", "", c1, FIT_DEEP_WAKE_AFTER_US);
 		}
+	}
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		const struct fit_drop *dr = &res->drop[st];
+
+		if (!dr->files)
+			continue;
+		if (!dr->fitted) {
+			printf("%-16s %-10s %3s drop_ns - (no step of the --drops files dropped a "
+			       "packet: %s)\n", stage_table[st].name, "", "", dr->source);
+			continue;
+		}
+		printf("%-16s %-10s %3d drop_ns %s%.4g ± %.2g (per packet a rule drops there, "
+		       "beyond the costs above at the steps' counts; of the ± %.2g from their "
+		       "errors; chi2/dof %.3g; %s)\n", stage_table[st].name, "", dr->n,
+		       dr->at_zero ? "0 (held; negative) " : "", dr->at_zero ? 0 : dr->ns, dr->se,
+		       dr->se_base, dr->dof > 0 ? dr->chi2 / dr->dof : NAN, dr->source);
+	}
+	{
+		bool remote = false, warn = false;
+
+		for (int i = 0; i < d->nsteps; i++)
+			remote |= d->step[i].remote;
+		for (int st = 0; st < STAGE_COUNT; st++)
+			warn |= res->drop[st].files && fit_remote_stage(st) &&
+				!res->stage[st].identifiable[COEF_REMOTE];
+		if (remote && warn)
+			printf("note: the baseline's steps read their buffers on another CPU and none "
+			       "on the receive path's, so that cost is inside per_packet; a dropped "
+			       "packet, which no application reads, does not pay it, and drop_ns comes "
+			       "out that much lower (held at 0 below it). Measure the baseline in both "
+			       "placements (docs/fit.md, \"A drop's own work\")\n");
 	}
 	for (int st = 0; st < STAGE_COUNT; st++)
 		if (res->stage[st].fitted)

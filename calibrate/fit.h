@@ -50,6 +50,9 @@
 enum fit_coef { COEF_CALL, COEF_PACKET, COEF_BYTE, COEF_DEEP, COEF_WAKE, COEF_WAKE_IDLE,
 		COEF_COLD, COEF_REMOTE, COEF_COUNT };
 
+/* --drops files at most */
+#define FIT_MAX_DROP_FILES 8
+
 struct fit_opts {
 	const char *in;		/* measurements.csv */
 	const char *out;	/* calibration file */
@@ -58,6 +61,9 @@ struct fit_opts {
 	 * steps' median (0: keep every step) */
 	double canary_tol;
 	bool verbose;
+	/* --drops: measurements of drop variants, for each one's own work at its drop stage */
+	const char *drops[FIT_MAX_DROP_FILES];
+	int ndrops;
 };
 
 /* The speed canary's roles, in column order: receive path, application, sender. */
@@ -200,8 +206,28 @@ struct fit_stage_result {
 	char note[512];		/* why regressors were dropped or held at zero */
 };
 
+/* A drop's own work at the stage a variant drops in (docs/fit.md, "A drop's own work"): per
+ * packet dropped there, what the stage's measured time holds beyond the baseline costs at the
+ * step's own counts. One coefficient, weighted least squares through the origin over the
+ * variant steps, held at 0 if negative. */
+struct fit_drop {
+	bool fitted;
+	bool at_zero;		/* the optimum was negative */
+	int n, files;		/* variant steps and files used */
+	/* weighted sums over the steps, x = drops, y = measured - baseline costs at the counts */
+	double sxx, sxy, syy;
+	double sxz[COEF_COUNT];	/* sum w x x_j over the baseline regressors x_j */
+	bool relative;		/* some weights only relative (not perf_event) */
+	double ns, se;		/* per packet dropped */
+	double se_base;		/* the part of se from the baseline costs' standard errors */
+	double chi2;
+	int dof;
+	char source[512];	/* "FILE (VARIANT, N steps); ..." */
+};
+
 struct fit_result {
 	struct fit_stage_result stage[STAGE_COUNT];
+	struct fit_drop drop[STAGE_COUNT];
 };
 
 /* Reads @path into @d (allocated by the caller, ~150 kB: use the heap). */
@@ -232,6 +258,16 @@ bool fit_cold_stage(int stage);
 /* Fits one stage. -EDOM (with a message) if the stage has fewer steps than its regressors + 1. */
 int fit_stage(const struct fit_data *d, int stage, struct fit_stage_result *r, char *err,
 	      size_t len);
+
+/* Adds the steps of drop variant measurements @v to @res->drop, against the baseline fit in
+ * @res of the measurements @base (same NAPI mode). @ref (CANARY_ROLES, or NULL): leave out the
+ * steps with a canary more than @tol % above it. -EINVAL with a message naming the file on
+ * anything that does not fit: a baseline file, an unknown variant, another NAPI mode, no drop
+ * count, the drop stage not measured. */
+int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit_data *v,
+		 const double *ref, double tol, char *err, size_t len);
+/* Finishes every stage's drop fit that fit_drop_add() fed. */
+void fit_drop_finish(struct fit_result *res);
 
 /* Fits every stage in @d. */
 int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len);

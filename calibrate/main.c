@@ -137,7 +137,8 @@ static const char usage_cleanup[] =
 	"  rxcalibrate cleanup -v\n";
 
 static const char usage_fit[] =
-	"Usage: rxcalibrate fit [--in FILE] [--out FILE] [--name NAME] [--canary-tol PCT] [-v]\n"
+	"Usage: rxcalibrate fit [--in FILE] [--out FILE] [--name NAME] [--canary-tol PCT]\n"
+	"                       [--drops FILE]... [-v]\n"
 	"Fit per-stage unit costs to the rate steps of measurements.csv by weighted, non-negative\n"
 	"least squares (GSL): cpu_ns = per_call*calls + per_packet*packets + per_byte*bytes, bytes =\n"
 	"packets * (payload + 46); in steps whose receiver runs on another CPU than the receive\n"
@@ -149,18 +150,27 @@ static const char usage_fit[] =
 	"can tell apart is fitted (per_byte needs two payload sizes, the remote cost two\n"
 	"placements). Prints the costs with standard errors, R^2, residuals per step and the\n"
 	"leave-one-step-out cross-validation error, and writes a libconfig calibration for\n"
-	"rxmodel --calibration, with provenance of this machine. No privileges needed\n"
+	"rxmodel --calibration, with provenance of this machine. With --drops, also the drop's\n"
+	"own work (drop_ns) at the stage where each drop variant drops, which no baseline step\n"
+	"has: the nftables rule, the free of the dropped skb. No privileges needed\n"
 	"(docs/fit.md).\n\n"
 	"  --in FILE       measurements (default measurements.csv, from rxcalibrate run)\n"
 	"  --out FILE      calibration file (default calibration.cfg), written atomically\n"
 	"  --name NAME     calibration name (default measured)\n"
 	"  --canary-tol PCT  leave out the steps whose speed canary (rxcalibrate run --canary)\n"
 	"                  is more than PCT % above the steps' median: the host slowed a vCPU\n"
+	"  --drops FILE    measurements of a drop variant (rxcalibrate run --variant, same NAPI\n"
+	"                  mode; repeatable, up to 8): drop_ns of its drop stage (xdp-drop:\n"
+	"                  xdp, tc-drop: ip, netfilter-drop: ip_to_transport) = what that\n"
+	"                  stage took per dropped packet beyond the baseline costs at the\n"
+	"                  step's counts. The baseline costs themselves come from --in only\n"
 	"  -v, --verbose   also the standard deviation assumed for each step's cpu_ns (its weight)\n\n"
 	"Examples:\n"
 	"  rxcalibrate fit\n"
 	"  rxcalibrate fit --in measurements.csv --out configs/calibration-testbed.cfg --name testbed\n"
-	"  rxcalibrate run --rates 100M,200M,400M,600M --out m.csv && rxcalibrate fit --in m.csv\n";
+	"  rxcalibrate run --rates 100M,200M,400M,600M --out m.csv && rxcalibrate fit --in m.csv\n"
+	"  rxcalibrate run --rates 200M,200M --variant netfilter-drop --out nf.csv\n"
+	"  rxcalibrate fit --in m.csv --drops nf.csv --out with-drops.cfg\n";
 
 static int ncpus(void)
 {

@@ -18,23 +18,36 @@
 #include <bpf/libbpf.h>
 
 #include "rxxdp.skel.h"
+#include "stage.h"
 #include "testbed.h"
 
 /* nftables table of the netfilter-drop variant, in the rx namespace only */
 #define TB_NFT_TABLE "rxcalibrate"
 
+/* drop_stage: the stage whose time holds the drop, as the variant's path.drop in
+ * configs/testbed*.cfg: XDP_DROP frees the skb in veth_xdp_rcv_skb (xdp); tc ingress runs in
+ * __netif_receive_skb_core, the start of ip; the INPUT hook in ip_local_deliver, the start of
+ * ip_to_transport */
 static const struct {
 	const char *name, *description;
+	int drop_stage;
 } variants[TB_VARIANT_COUNT] = {
-	[TB_BASELINE] = { "baseline", "nothing dropped: the UDP test flow reaches the receiver" },
+	[TB_BASELINE] = { "baseline", "nothing dropped: the UDP test flow reaches the receiver",
+			  -1 },
 	[TB_XDP_DROP] = { "xdp-drop", "the rx veth's XDP program returns XDP_DROP for the UDP "
-				      "test flow, before any skb" },
+				      "test flow, before any skb", STAGE_XDP },
 	[TB_NETFILTER_DROP] = { "netfilter-drop", "an nftables rule in the rx namespace's INPUT "
 						  "chain drops the UDP test flow: transport is "
-						  "never reached" },
+						  "never reached", STAGE_IP_TO_TRANSPORT },
 	[TB_TC_DROP] = { "tc-drop", "a tc ingress filter (clsact, cls_bpf direct-action) drops the "
-				    "UDP test flow in __netif_receive_skb_core, before ip_rcv" },
+				    "UDP test flow in __netif_receive_skb_core, before ip_rcv",
+			 STAGE_IP },
 };
+
+int tb_variant_drop_stage(enum tb_variant v)
+{
+	return v >= 0 && v < TB_VARIANT_COUNT ? variants[v].drop_stage : -1;
+}
 
 const char *tb_variant_name(enum tb_variant v)
 {

@@ -37,6 +37,9 @@ const char *tb_variant_description(enum tb_variant v);
 int tb_variant_parse(const char *name, enum tb_variant *v);
 /* "baseline, xdp-drop, netfilter-drop, tc-drop" */
 const char *tb_variant_list(void);
+/* The stage (enum stage, model/stage.h) whose measured time holds the variant's drop: the
+ * stage its path.drop names in configs/testbed*.cfg; -1 for the baseline. */
+int tb_variant_drop_stage(enum tb_variant v);
 
 struct testbed {
 	char ns_tx[32], ns_rx[32];	/* namespace names (and device names) */

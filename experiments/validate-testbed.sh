@@ -32,6 +32,8 @@
 #   on another CPU") and of its wake-ups across CPUs from the rest; their held-out steps are
 #   validated apart (validation-MODE-local|remote.{csv,txt}). With REFIT=1 the data's file of
 #   the other placement is used when there is one.
+#   DROPS="FILE...": drop-variant measurements of other steps (rxcalibrate run --variant) for
+#   the fit's drop_ns, each variant's own work at its drop stage (rxcalibrate fit --drops).
 # Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
 # validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
 # and DATA_DIR/oos/validation-MODE[-VARIANT].{csv,txt} against SHIPPED;
@@ -241,8 +243,16 @@ if [ "$local_runs" != 0 ]; then
 fi
 
 echo "== fit" >&2
+# DROPS="FILE...": drop-variant measurements (rxcalibrate run --variant) the fit takes for each
+# variant's own work at its drop stage (rxcalibrate fit --drops); they should be other steps than
+# the variants validated below, for those to stay out of sample
+drops=()
+for f in ${DROPS:-}; do
+	[ -r "$f" ] || { echo "$0: DROPS: cannot read $f" >&2; exit 2; }
+	drops+=(--drops "$f")
+done
 "$bin" fit --in "$tmp/validate-$mode-fit.csv" --out "$tmp/calibration-$mode.cfg" \
-	--name "testbed-$mode" >"$tmp/fit-$mode.txt"
+	--name "testbed-$mode" "${drops[@]}" >"$tmp/fit-$mode.txt"
 echo "== validate held-out rates" >&2
 "$bin" validate --measured "$tmp/validate-$mode-heldout.csv" \
 	--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode.csv" \

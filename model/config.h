@@ -49,6 +49,11 @@ struct stage_cost {
 	 * another core: the previous packet polled on the core went to such an application
 	 * (docs/model.md "Buffers read on another core") */
 	double remote_ns, remote_se;
+	/* more per packet a rule drops in this stage: the drop's own work, which no baseline step
+	 * has (the rule's evaluation, the free of the dropped skb); fitted from a drop variant's
+	 * steps on top of the baseline costs (rxcalibrate fit --drops; docs/model.md "A drop's own
+	 * work") */
+	double drop_ns, drop_se;
 	int present;
 	char source[256];
 };

@@ -761,6 +761,11 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 			if (s->drop_credit[st] >= 1 - 1e-12) {
 				s->drop_credit[st] -= 1;
 				p->pkt_fate = st;
+				/* the drop's own work: the rule, the dropped skb's free (for an
+				 * XDP drop in poll as well: stage_holds_drop()) */
+				for (int k = 0; k <= st; k++)
+					if (stage_holds_drop(st, k))
+						spend(s, c, k, p->ctx, s->cfg.cal.stage[k].drop_ns);
 				break;
 			}
 		}
@@ -1652,6 +1657,18 @@ static void wake_result(const struct wake_acc *w, double sec, double *per_s, dou
 	memcpy(hist, w->hist, sizeof(w->hist));
 }
 
+/* Packets whose drop's own work stage @st holds (stage_holds_drop()): those dropped in it, and
+ * for poll those XDP dropped. */
+static double drops_held(const struct sim *s, int st)
+{
+	double n = 0;
+
+	for (int d = 0; d < STAGE_COUNT; d++)
+		if (stage_holds_drop(d, st))
+			n += (double)s->n.drop_stage[d];
+	return n;
+}
+
 static void fill_results(struct sim *s, struct sim_results *r)
 {
 	const struct model_config *c = &s->cfg;
@@ -1703,7 +1720,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2) +
 			       pow(s->n.idle_wake_ramp * sc->wake_idle_se, 2);
 		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2) +
-		       pow((double)s->n.remote_pkts[st] * sc->remote_se, 2);
+		       pow((double)s->n.remote_pkts[st] * sc->remote_se, 2) +
+		       pow(drops_held(s, st) * sc->drop_se, 2);
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)

@@ -52,6 +52,11 @@ const char *stage_name(enum stage s)
 	return (unsigned)s < STAGE_COUNT ? stage_table[s].name : "?";
 }
 
+int stage_holds_drop(enum stage drop, enum stage st)
+{
+	return st == drop || (drop == STAGE_XDP && st == STAGE_POLL);
+}
+
 const char *stage_unit_name(enum stage_unit u)
 {
 	static const char *const names[] = { "irq", "invocation", "poll", "packet", "syscall",

@@ -57,5 +57,10 @@ extern const char *const paper_metric_names[METRIC_COUNT];
 int stage_lookup(const char *name);
 const char *stage_name(enum stage s);
 const char *stage_unit_name(enum stage_unit u);
+/* Whether a packet dropped at stage @drop (a rule, path.drop) has its drop's own work in stage
+ * @st, whose drop_ns then charges it: the dropping stage itself, and for a drop at the XDP hook
+ * also poll, since the driver's poll function frees or recycles the dropped buffer (veth:
+ * veth_xdp_rcv_skb's kfree_skb; i40e: the page recycled in i40e_clean_rx_irq). */
+int stage_holds_drop(enum stage drop, enum stage st);
 
 #endif

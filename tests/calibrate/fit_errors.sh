@@ -51,6 +51,31 @@ if [ -x "$rxm" ]; then
 			"$tmp/sim.csv" >"$tmp/mixed.csv"
 		check "mixed variants refused" 1 "mixed.csv:3: column 'variant': 'xdp-drop', but earlier rows say 'baseline'" \
 			--in "$tmp/mixed.csv" --out "$tmp/var.cfg"
+		# --drops: a drop variant's measurements only, of the baseline's NAPI mode, with the
+		# kernel's drop count; each refused with the file named, nothing written
+		check "--drops of baseline measurements refused" 1 \
+			"--drops .*sim.csv: measured without a drop variant" \
+			--in "$tmp/sim.csv" --drops "$tmp/sim.csv" --out "$tmp/d.cfg"
+		awk 'NR == 1 { print $0 ",variant"; next } { print $0 ",app-on-rx-cpu" }' "$tmp/sim.csv" \
+			>"$tmp/nodrop.csv"
+		check "--drops of a variant that drops nothing refused" 1 \
+			"--drops .*nodrop.csv: variant 'app-on-rx-cpu' is not one rxcalibrate drops with" \
+			--in "$tmp/sim.csv" --drops "$tmp/nodrop.csv" --out "$tmp/d.cfg"
+		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "napi_mode") c = i }
+			NR > 1 { $c = ($c == "threaded" ? "softirq" : "threaded") } { print }' "$tmp/var.csv" \
+			>"$tmp/mode.csv"
+		check "--drops of another NAPI mode refused" 1 \
+			"--drops .*mode.csv: NAPI mode .*, the baseline measurements' is" \
+			--in "$tmp/sim.csv" --drops "$tmp/mode.csv" --out "$tmp/d.cfg"
+		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i != "drops_kfree") k[i] = 1 }
+			{ l = ""; for (i = 1; i <= NF; i++) if (i in k) l = l (l == "" ? "" : ",") $i; print l }' \
+			"$tmp/var.csv" >"$tmp/nokfree.csv"
+		check "--drops without drops_kfree refused" 1 \
+			"--drops .*nokfree.csv: no column drops_kfree" \
+			--in "$tmp/sim.csv" --drops "$tmp/nokfree.csv" --out "$tmp/d.cfg"
+		check "--drops naming the output refused" 2 "--out: '$tmp/var.csv' is a --drops file" \
+			--in "$tmp/sim.csv" --drops "$tmp/var.csv" --out "$tmp/var.csv"
+		[ -e "$tmp/d.cfg" ] && { echo "FAIL: calibration written with bad --drops"; fail=$((fail + 1)); }
 		# a CPU column that is no CPU number: refused with its line, nothing written
 		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rx_cpu") c = i }
 			NR == 4 { $c = "x1" } { print }' "$tmp/sim.csv" >"$tmp/cpu.csv"
