@@ -30,8 +30,8 @@ static const char usage_validate[] =
 	"                      scenario; rxmodel --variant): baseline, xdp-drop, netfilter-drop,\n"
 	"                      tc-drop for measurements of rxcalibrate run --variant NAME.\n"
 	"                      Default: the file's 'variant' column if it has one, else baseline.\n"
-	"                      The calibration stays the baseline's: a variant is predicted from\n"
-	"                      what the fit learned without it\n"
+	"                      A variant is predicted from the baseline's costs and, where the\n"
+	"                      calibration has them, the drops' own work (drop_ns)\n"
 	"  --config FILE       scenario describing the testbed (default: configs/testbed.cfg or\n"
 	"                      configs/testbed-threaded.cfg after the steps' NAPI mode)\n"
 	"  --out FILE          comparison CSV (default validation.csv), written atomically\n"
@@ -42,7 +42,9 @@ static const char usage_validate[] =
 	"                      +PCT % of the calibration's (default 15); the totals are\n"
 	"                      printed again over those steps only\n"
 	"  --canary-ref FILE   the speed to compare with: the medians of FILE's canaries (a\n"
-	"                      measurements.csv, e.g. the fit's) instead of the calibration's\n\n"
+	"                      measurements.csv, e.g. the fit's) instead of the calibration's\n"
+	"  --without-drops     leave out the calibration's drop_ns (rxcalibrate fit --drops):\n"
+	"                      a variant predicted from the baseline's costs alone\n\n"
 	"Targets (issue 4), printed with each step: baseline: receive total within 10 %, each stage\n"
 	"within 15 %; a variant: receive total within 20 %.\n\n"
 	"Examples:\n"
@@ -207,6 +209,7 @@ int validate_main(int argc, char **argv)
 		{ "variant", required_argument, NULL, 'V' },
 		{ "canary-tol", required_argument, NULL, 'T' },
 		{ "canary-ref", required_argument, NULL, 'R' },
+		{ "without-drops", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -236,6 +239,10 @@ int validate_main(int argc, char **argv)
 	const double *cref;
 	bool have_ref = false;
 	int speed;
+	/* --without-drops: the calibration's drop_ns left out (the variant from the baseline's
+	 * costs alone) */
+	bool without_drops = false;
+	char dropdesc[256] = "";
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -290,6 +297,9 @@ int validate_main(int argc, char **argv)
 		}
 		case 'R':
 			canary_ref = optarg;
+			break;
+		case 'W':
+			without_drops = true;
 			break;
 		case 'h':
 			fputs(usage_validate, stdout);
@@ -363,6 +373,12 @@ int validate_main(int argc, char **argv)
 			ret = 2;
 			goto out;
 		}
+		if (i == 0)
+			for (int s = 0; s < STAGE_COUNT; s++)
+				if (c.cal.stage[s].drop_ns > 0)
+					snprintf(dropdesc + strlen(dropdesc),
+						 sizeof(dropdesc) - strlen(dropdesc), " %s %.0f",
+						 stage_name(s), c.cal.stage[s].drop_ns);
 	}
 	if (!d->variant[0] && !baseline)
 		fprintf(stderr, "rxcalibrate validate: %s has no variant column: taking --variant "
@@ -370,9 +386,16 @@ int validate_main(int argc, char **argv)
 	rows = calloc((size_t)d->nsteps * (STAGE_COUNT + 1), sizeof(*rows));
 	if (!rows)
 		goto out;
-	printf("variant %s, calibration %s; targets (issue 4): %s\n\n", variant, cal,
+	printf("variant %s, calibration %s; targets (issue 4): %s\n", variant, cal,
 	       baseline ? "receive total within 10 %, each stage within 15 %" :
 			  "the variant's receive total within 20 % (no stage target)");
+	if (!baseline)
+		printf("the drops' own work: %s%s%s\n", !*dropdesc ? "none in the calibration (the "
+		       "baseline's costs alone)" : without_drops ? "the calibration's drop_ns left out "
+		       "(--without-drops: the baseline's costs alone; it has ns per drop" :
+		       "drop_ns from the calibration, ns per drop:", dropdesc,
+		       *dropdesc && without_drops ? ")" : "");
+	printf("\n");
 	printf("%-5s %10s %-16s %14s %14s %12s %9s %s\n", "step", "rate", "stage", "measured ns/s",
 	       "predicted", "± se", "error %", "target");
 	for (int i = 0; i < d->nsteps; i++) {
@@ -397,6 +420,9 @@ int validate_main(int argc, char **argv)
 			free(r);
 			goto out;
 		}
+		if (without_drops)
+			for (int s = 0; s < STAGE_COUNT; s++)
+				c.cal.stage[s].drop_ns = c.cal.stage[s].drop_se = 0;
 		if (config_validate(&c, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: variant %s: %s\n", variant, err);
 			free(r);

@@ -33,7 +33,8 @@
 #   validated apart (validation-MODE-local|remote.{csv,txt}). With REFIT=1 the data's file of
 #   the other placement is used when there is one.
 #   DROPS="FILE...": drop-variant measurements of other steps (rxcalibrate run --variant) for
-#   the fit's drop_ns, each variant's own work at its drop stage (rxcalibrate fit --drops).
+#   the fit's drop_ns, each variant's own work at its drop stage (rxcalibrate fit --drops); the
+#   variants are then validated with it and without it (validation-MODE-VARIANT-without-drops).
 # Writes DATA_DIR/validate-MODE-{all,fit,heldout}.csv, calibration-MODE.cfg, fit-MODE.txt,
 # validation-MODE.{csv,txt}, validate-MODE-VARIANT.csv and validation-MODE-VARIANT.{csv,txt};
 # and DATA_DIR/oos/validation-MODE[-VARIANT].{csv,txt} against SHIPPED;
@@ -280,6 +281,12 @@ for v in xdp-drop netfilter-drop tc-drop; do
 	"$bin" validate --measured "$tmp/validate-$mode-$v-used.csv" \
 		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$v.csv" \
 		>"$tmp/validation-$mode-$v.txt"
+	# with DROPS, the comparison too: the variant from the baseline's costs alone
+	[ ${#drops[@]} = 0 ] ||
+		"$bin" validate --measured "$tmp/validate-$mode-$v-used.csv" --without-drops \
+			--calibration "$tmp/calibration-$mode.cfg" \
+			--out "$tmp/validation-$mode-$v-without-drops.csv" \
+			>"$tmp/validation-$mode-$v-without-drops.txt"
 done
 # out of sample: every step used and each variant against the shipped calibration (SHIPPED, or
 # none), the speed canary's reference from the fit steps if they carry it

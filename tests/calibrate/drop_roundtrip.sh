@@ -14,7 +14,9 @@
 #  - from the baseline in one placement only, a note that drop_ns comes out low (per_packet holds
 #    the cost of buffers read on another CPU, which a dropped packet does not pay);
 #  - rxmodel with that calibration charges it: netfilter-drop's ip_to_transport at 200 Mbit/s
-#    is the same calibration without drop_ns plus 300 ns per dropped packet, within 1 %.
+#    is the same calibration without drop_ns plus 300 ns per dropped packet, within 1 %;
+#  - rxcalibrate validate of the netfilter-drop steps with the fitted calibration within 2 %, and
+#    more than 10 % low with --without-drops, which it says.
 set -u
 out=${1:-.output}
 rxc="$out/rxcalibrate"
@@ -100,5 +102,19 @@ awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		r = (w - e) / e; if (r < 0) r = -r; exit !(d > 0 && r <= 0.01) }' \
 	"$tmp/nf-cal.csv" "$tmp/nf-nodrop.csv" ||
 	{ echo "FAIL: rxmodel does not charge drop_ns per dropped packet"; bad=1; }
+# rxcalibrate validate: the variant's steps (simulated with drop_ns) against the fitted
+# calibration are within 2 %; --without-drops leaves drop_ns out, and says so
+for w in with without; do
+	opt=()
+	[ $w = without ] && opt=(--without-drops)
+	"$rxc" validate --measured "$tmp/netfilter-drop.csv" --calibration "$tmp/c.cfg" "${opt[@]}" \
+		--out "$tmp/v-$w.csv" >"$tmp/v-$w.txt" || { cat "$tmp/v-$w.txt"; exit 1; }
+done
+ew=$(sed -n 's/^all steps: receive.*error \(.*\) %$/\1/p' "$tmp/v-with.txt")
+eo=$(sed -n 's/^all steps: receive.*error \(.*\) %$/\1/p' "$tmp/v-without.txt")
+echo "validate netfilter-drop: ${ew:-?} % with drop_ns, ${eo:-?} % without"
+awk -v a="${ew:-nan}" -v b="${eo:-nan}" 'BEGIN { exit !(a == a + 0 && b == b + 0 && a <= 2 && a >= -2 && b < -10) }' &&
+	grep -q "^the drops' own work: the calibration's drop_ns left out" "$tmp/v-without.txt" ||
+	{ echo "FAIL: validate with and without drop_ns"; bad=1; }
 [ "$bad" = 0 ] && echo "PASS drop_roundtrip"
 exit "$bad"
