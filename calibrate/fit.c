@@ -1026,26 +1026,66 @@ again:
 	else
 		r->r2 = 1 - r->chi2 / sstot;
 
-	/* leave one rate step out: refit (own identifiability, non-negative), predict it */
+	/* leave one rate out: for each requested rate, refit without every step at it (repeats
+	 * and both placements; own identifiability, non-negative) and predict those steps. A step
+	 * without a requested rate (--dev, --passive) is a group of its own. The stage's error
+	 * is the RMS over the rates of each rate's (sum predicted - sum measured) / sum measured */
+	for (int i = 0; i < q->n; i++)
+		r->cv_pred[i] = NAN;
 	for (int k = 0; k < q->n; k++) {
-		double c[COEF_COUNT], v[COEF_COUNT][COEF_COUNT], xx;
+		double c[COEF_COUNT], v[COEF_COUNT][COEF_COUNT], xx, rate, sp = 0, sy = 0;
 		unsigned cc, bb;
 		bool cons;
 
-		use[k] = false;
+		if (!isnan(r->cv_pred[k]))
+			continue; /* its rate is done */
+		rate = d->step[k].rate_requested_bps;
+		for (int i = 0; i < q->n; i++)
+			use[i] = !(i == k || (rate > 0 && d->step[i].rate_requested_bps == rate));
 		cc = identifiable(q, use, st, NULL, 0) & cols;
-		ret = nnwls(q, use, cc, c, v, &xx, &bb, &cons);
-		use[k] = true;
+		ret = cc ? nnwls(q, use, cc, c, v, &xx, &bb, &cons) : 0;
+		for (int i = 0; i < q->n; i++) {
+			if (use[i])
+				continue;
+			use[i] = true;
+			r->cv_pred[i] = cc && !ret ? predict(q, i, c) : INFINITY;
+			if (!isfinite(r->cv_pred[i]))
+				continue;
+			sp += r->cv_pred[i];
+			sy += q->y[i];
+			if (q->y[i] > 0) {
+				r->cv_rel[i] = (r->cv_pred[i] - q->y[i]) / q->y[i];
+				r->cv_ok[i] = true;
+			}
+		}
 		if (ret)
 			goto fail;
-		r->cv_pred[k] = predict(q, k, c);
-		if (q->y[k] > 0) {
-			r->cv_rel[k] = (r->cv_pred[k] - q->y[k]) / q->y[k];
-			r->cv_ok[k] = true;
-			cvs += r->cv_rel[k] * r->cv_rel[k];
+		if (cc && sy > 0 && r->cv_rates < FIT_MAX_STEPS) {
+			r->cv_rate_bps[r->cv_rates] = rate;
+			r->cv_rate_steps[r->cv_rates] = 0;
+			for (int i = 0; i < q->n; i++)
+				r->cv_rate_steps[r->cv_rates] +=
+					i == k || (rate > 0 && d->step[i].rate_requested_bps == rate);
+			r->cv_rate_err[r->cv_rates++] = (sp - sy) / sy;
+			cvs += (sp - sy) * (sp - sy) / (sy * sy);
 			r->cv_n++;
 		}
 	}
+	for (int i = 0; i < q->n; i++)
+		if (!isfinite(r->cv_pred[i]))
+			r->cv_pred[i] = 0; /* nothing left to predict it from */
+	for (int a = 1; a < r->cv_rates; a++) /* the rates in ascending order */
+		for (int b = a; b > 0 && r->cv_rate_bps[b] < r->cv_rate_bps[b - 1]; b--) {
+			double tb = r->cv_rate_bps[b], te = r->cv_rate_err[b];
+			int ts = r->cv_rate_steps[b];
+
+			r->cv_rate_bps[b] = r->cv_rate_bps[b - 1];
+			r->cv_rate_err[b] = r->cv_rate_err[b - 1];
+			r->cv_rate_steps[b] = r->cv_rate_steps[b - 1];
+			r->cv_rate_bps[b - 1] = tb;
+			r->cv_rate_err[b - 1] = te;
+			r->cv_rate_steps[b - 1] = ts;
+		}
 	r->cv_rms = r->cv_n ? sqrt(cvs / r->cv_n) : 0;
 	for (int j = 0; j < COEF_COUNT; j++)
 		if (!isfinite(r->coef[j]) || !isfinite(r->se[j]))
@@ -1398,6 +1438,12 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		for (int i = 0; i < r->n; i++)
 			fprintf(f, "%s%s", i ? ", " : " ",
 				flt(b1, sizeof(b1), r->cv_ok[i] ? r->cv_rel[i] : 0));
+		fprintf(f, " ]; cv_rate_bps = [");
+		for (int k = 0; k < r->cv_rates; k++)
+			fprintf(f, "%s%s", k ? ", " : " ", flt(b1, sizeof(b1), r->cv_rate_bps[k]));
+		fprintf(f, " ]; cv_rate_error = [");
+		for (int k = 0; k < r->cv_rates; k++)
+			fprintf(f, "%s%s", k ? ", " : " ", flt(b1, sizeof(b1), r->cv_rate_err[k]));
 		fprintf(f, " ]; residual_ns = [");
 		for (int i = 0; i < r->n; i++)
 			fprintf(f, "%s%s", i ? ", " : " ", flt(b1, sizeof(b1), r->resid[i]));
@@ -1603,13 +1649,26 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 			       j == COEF_BYTE ? "bytes" : j == COEF_DEEP ? "deep_wakes" :
 			       j == COEF_WAKE ? "wakes" : j == COEF_WAKE_IDLE ? "idle_wakes" :
 			       j == COEF_COLD ? "cold_polls" : "remote_packets");
-	printf("; R² %.4f, chi²/dof %.3g (%d dof), LOO-CV RMS %.2f %%\n", r->r2,
-	       r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms);
+	printf("; R² %.4f, chi²/dof %.3g (%d dof), leave-one-rate-out RMS %.2f %% over %d rates\n",
+	       r->r2, r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms, r->cv_n);
 	if (r->note[0])
 		printf("  note: %s\n", r->note);
+	if (r->cv_rates) {
+		printf("  leave-one-rate-out, each rate's steps predicted by a fit without them "
+		       "(sum predicted vs sum measured):");
+		for (int k = 0; k < r->cv_rates; k++) {
+			if (r->cv_rate_bps[k] > 0)
+				fmt_rate(rb, sizeof(rb), r->cv_rate_bps[k]);
+			else
+				snprintf(rb, sizeof(rb), "step");
+			printf("%s %s %+.1f %% (%d)", k ? "," : "", rb, 100 * r->cv_rate_err[k],
+			       r->cv_rate_steps[k]);
+		}
+		putchar('\n');
+	}
 	printf("  %4s %9s %5s %11s %11s %12s %12s %11s %7s %12s %8s\n", "step", "offered", "size",
-	       "calls", "packets", "cpu_ns", "fitted", "residual", "res/σ", "loo_pred",
-	       "loo_err");
+	       "calls", "packets", "cpu_ns", "fitted", "residual", "res/σ", "cv_pred",
+	       "cv_err");
 	if (verbose)
 		printf("  (σ of cpu_ns per step, the weight 1/σ²: %s)\n",
 		       r->absolute_weights ? "q·fitted cpu_ns, q = pooled ns per sample"
@@ -1941,7 +2000,7 @@ int fit_main(const struct fit_opts *o)
 	fmt_rate(rb2, sizeof(rb2), hi);
 	printf("%s: %d rate steps, offered %s..%s payload bit/s\n\n", d->path, d->nsteps, rb, rb2);
 	printf("%-16s %-10s %3s %-22s %-22s %-22s %8s %8s\n", "stage", "method", "n",
-	       "per_call_ns", "per_packet_ns", "per_byte_ns", "R²", "LOO-CV");
+	       "per_call_ns", "per_packet_ns", "per_byte_ns", "R²", "CV/rate");
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct fit_stage_result *r = &res->stage[st];
 

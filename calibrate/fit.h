@@ -198,8 +198,13 @@ struct fit_stage_result {
 	double chi2;		/* weighted residual sum of squares */
 	int dof;
 	double r2;
-	double cv_rms;		/* RMS relative error of leave-one-step-out predictions */
-	int cv_n;		/* steps that entered cv_rms (cpu_ns > 0) */
+	/* leave one rate out: RMS over the rates of each rate's relative error, (sum of its steps'
+	 * predictions from a fit without that rate - sum measured) / sum measured */
+	double cv_rms;
+	int cv_n;		/* rates that entered cv_rms */
+	int cv_rates;		/* and their requested rates (0: a step without one), steps, errors */
+	double cv_rate_bps[FIT_MAX_STEPS], cv_rate_err[FIT_MAX_STEPS];
+	int cv_rate_steps[FIT_MAX_STEPS];
 	double pred[FIT_MAX_STEPS], resid[FIT_MAX_STEPS], sigma[FIT_MAX_STEPS];
 	double cv_pred[FIT_MAX_STEPS], cv_rel[FIT_MAX_STEPS];
 	bool cv_ok[FIT_MAX_STEPS];

@@ -149,7 +149,7 @@ static const char usage_fit[] =
 	"a cost per packet read on another CPU (the stages after softirq). Only what the steps\n"
 	"can tell apart is fitted (per_byte needs two payload sizes, the remote cost two\n"
 	"placements). Prints the costs with standard errors, R^2, residuals per step and the\n"
-	"leave-one-step-out cross-validation error, and writes a libconfig calibration for\n"
+	"leave-one-rate-out cross-validation error, and writes a libconfig calibration for\n"
 	"rxmodel --calibration, with provenance of this machine. With --drops, also the drop's\n"
 	"own work (drop_ns) at the stage where each drop variant drops, which no baseline step\n"
 	"has: the nftables rule, the free of the dropped skb. No privileges needed\n"
