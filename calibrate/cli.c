@@ -386,6 +386,10 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 				FAIL("--drops: empty file name");
 			if (o->ndrops >= FIT_MAX_DROP_FILES)
 				FAIL("--drops: more than %d files", FIT_MAX_DROP_FILES);
+			for (int i = 0; i < o->ndrops; i++)
+				if (!strcmp(o->drops[i], optarg))
+					FAIL("--drops %s: given twice (its steps would count twice)",
+					     optarg);
 			o->drops[o->ndrops++] = optarg;
 			break;
 		case O_NAME:

@@ -646,8 +646,9 @@ out:
 
 /* The regressors rows @use can identify, in order of preference; reasons for the others go to
  * @note (if not NULL). */
-static unsigned identifiable(const struct lsq *q, const bool *use, int stage, char *note,
-			     size_t nlen)
+/* The columns the steps in @use can identify, chosen in the stage's order among @allowed. */
+static unsigned identifiable(const struct lsq *q, const bool *use, int stage, unsigned allowed,
+			     char *note, size_t nlen)
 {
 	static const int order_pkt[] = { COEF_PACKET, COEF_CALL,      COEF_BYTE, COEF_DEEP,
 					 COEF_WAKE,   COEF_WAKE_IDLE, COEF_COLD, COEF_REMOTE };
@@ -671,6 +672,9 @@ static unsigned identifiable(const struct lsq *q, const bool *use, int stage, ch
 		int j = order[k];
 		bool zero = true, same_payload = true, calls_eq_pkts, local = false;
 		double rlo = INFINITY, rhi = 0;
+
+		if (!(allowed & (1u << j)))
+			continue;
 
 		for (int i = 0; i < q->n; i++) {
 			if (!use[i])
@@ -934,7 +938,7 @@ int fit_stage(const struct fit_data *d, int st, struct fit_stage_result *r, char
 	}
 	qn = variances(d, st, q);
 	r->absolute_weights = qn > 0;
-	cols = identifiable(q, use, st, r->note, sizeof(r->note));
+	cols = identifiable(q, use, st, ~0u, r->note, sizeof(r->note));
 	cols = affordable(q->n, cols, r->note, sizeof(r->note));
 again:
 	for (int j = 0; j < COEF_COUNT; j++)
@@ -995,9 +999,14 @@ again:
 	 * relative ones: the scatter sets the scale */
 	if (r->absolute_weights && s2 < 1)
 		s2 = 1;
+	for (int j = 0; j < COEF_COUNT; j++)
+		for (int l = 0; l < COEF_COUNT; l++)
+			r->cov[j][l] = (best & (1u << j)) && (best & (1u << l)) ? cov[j][l] * s2 : 0;
 	for (int j = 0; j < COEF_COUNT; j++) {
 		r->at_zero[j] = (cols & (1u << j)) && !(best & (1u << j));
 		r->se[j] = sqrt(fmax(0, (best & (1u << j) ? cov[j][j] : ucov[j][j]) * s2));
+		if (!(best & (1u << j)))
+			r->cov[j][j] = r->se[j] * r->se[j]; /* held at 0: its own error, no covariance */
 		if (r->at_zero[j]) {
 			r->coef[j] = 0;
 			snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
@@ -1042,13 +1051,16 @@ again:
 		rate = d->step[k].rate_requested_bps;
 		for (int i = 0; i < q->n; i++)
 			use[i] = !(i == k || (rate > 0 && d->step[i].rate_requested_bps == rate));
-		cc = identifiable(q, use, st, NULL, 0) & cols;
-		ret = cc ? nnwls(q, use, cc, c, v, &xx, &bb, &cons) : 0;
+		/* the full fit's columns that the other rates still identify; a fold that cannot
+		 * be fitted (nothing identifiable, a singular system) predicts nothing */
+		cc = cols ? identifiable(q, use, st, cols, NULL, 0) : 0;
+		if (cc && nnwls(q, use, cc, c, v, &xx, &bb, &cons))
+			cc = 0;
 		for (int i = 0; i < q->n; i++) {
 			if (use[i])
 				continue;
 			use[i] = true;
-			r->cv_pred[i] = cc && !ret ? predict(q, i, c) : INFINITY;
+			r->cv_pred[i] = cc ? predict(q, i, c) : INFINITY;
 			if (!isfinite(r->cv_pred[i]))
 				continue;
 			sp += r->cv_pred[i];
@@ -1058,8 +1070,6 @@ again:
 				r->cv_ok[i] = true;
 			}
 		}
-		if (ret)
-			goto fail;
 		if (cc && sy > 0 && r->cv_rates < FIT_MAX_STEPS) {
 			r->cv_rate_bps[r->cv_rates] = rate;
 			r->cv_rate_steps[r->cv_rates] = 0;
@@ -1073,7 +1083,7 @@ again:
 	}
 	for (int i = 0; i < q->n; i++)
 		if (!isfinite(r->cv_pred[i]))
-			r->cv_pred[i] = 0; /* nothing left to predict it from */
+			r->cv_pred[i] = NAN; /* nothing left to predict it from: printed "-" */
 	for (int a = 1; a < r->cv_rates; a++) /* the rates in ascending order */
 		for (int b = a; b > 0 && r->cv_rate_bps[b] < r->cv_rate_bps[b - 1]; b--) {
 			double tb = r->cv_rate_bps[b], te = r->cv_rate_err[b];
@@ -1144,13 +1154,13 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 			v->path, v->variant, tb_variant_list());
 		return -EINVAL;
 	}
-	if (v->nsteps && base->nsteps &&
-	    strcmp(v->step[0].napi_mode, base->step[0].napi_mode)) {
-		set_err(err, len, "--drops %s: NAPI mode %s, the baseline measurements' is %s (one "
-			"calibration per mode)", v->path, v->step[0].napi_mode,
-			base->step[0].napi_mode);
-		return -EINVAL;
-	}
+	for (int i = 0; i < v->nsteps && base->nsteps; i++)
+		if (strcmp(v->step[i].napi_mode, base->step[0].napi_mode)) {
+			set_err(err, len, "--drops %s: step %d: NAPI mode %s, the baseline "
+				"measurements' is %s (one calibration per mode)", v->path,
+				v->step[i].step, v->step[i].napi_mode, base->step[0].napi_mode);
+			return -EINVAL;
+		}
 	for (int st = 0; st < STAGE_COUNT; st++)
 		if (stage_holds_drop(drop, st) &&
 		    (!v->present[st] || !strcmp(v->method[st], "none") || !res->stage[st].fitted)) {
@@ -1170,7 +1180,7 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct fit_stage_result *r = &res->stage[st];
 		struct fit_drop *dr = &res->drop[st];
-		double cpu = 0, smp = 0, qn = 0;
+		double cpu = 0, smp = 0, qn = 0, b0 = 0;
 		int n = 0;
 		size_t l;
 
@@ -1182,24 +1192,47 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 		}
 		if (!strcmp(v->method[st], "perf_event") && smp > 0 && cpu > 0)
 			qn = cpu / smp;
-		for (int i = 0; i < v->nsteps; i++) {
-			double x = v->step[i].drops_kfree, z[COEF_COUNT], y = v->obs[st][i].cpu_ns;
-			double var;
+		/* two passes, as the baseline's weights (variances(), refine_variances()):
+		 * sampled, var = q x max(expected cpu_ns, q), the expected being first the
+		 * measured, then the baseline at the counts plus this file's own estimate of the
+		 * drop term, so that a step that drew few samples gets no extra weight; other
+		 * methods, var proportional to the drops */
+		for (int pass = 0; pass < 2; pass++) {
+			double sxx = 0, sxy = 0, b = b0;
 
-			if (!(x > 0))
-				continue;
-			fit_regressors(v, st, i, z);
-			for (int j = 0; j < COEF_COUNT; j++)
-				y -= r->coef[j] * z[j];
-			/* as the baseline's weights (variances()): sampled, var = q x max(cpu_ns, q) */
-			var = qn > 0 ? qn * fmax(v->obs[st][i].cpu_ns, qn) : fmax(x, 1);
-			dr->relative |= !(qn > 0);
-			dr->sxx += x * x / var;
-			dr->sxy += x * y / var;
-			dr->syy += y * y / var;
-			for (int j = 0; j < COEF_COUNT; j++)
-				dr->sxz[j] += x * z[j] / var;
-			n++;
+			n = 0;
+			for (int i = 0; i < v->nsteps; i++) {
+				double x = v->step[i].drops_kfree, z[COEF_COUNT], base_ns = 0, y, var;
+
+				if (!(x > 0))
+					continue;
+				fit_regressors(v, st, i, z);
+				/* no application reads a dropped packet: no buffer read elsewhere */
+				z[COEF_REMOTE] = 0;
+				for (int j = 0; j < COEF_COUNT; j++)
+					base_ns += r->coef[j] * z[j];
+				y = v->obs[st][i].cpu_ns - base_ns;
+				if (!(qn > 0))
+					var = fmax(x, 1);
+				else if (pass == 0)
+					var = qn * fmax(v->obs[st][i].cpu_ns, qn);
+				else
+					var = qn * fmax(base_ns + fmax(b, 0) * x, qn);
+				if (pass == 0) {
+					sxx += x * x / var;
+					sxy += x * y / var;
+					continue;
+				}
+				dr->relative |= !(qn > 0);
+				dr->sxx += x * x / var;
+				dr->sxy += x * y / var;
+				dr->syy += y * y / var;
+				for (int j = 0; j < COEF_COUNT; j++)
+					dr->sxz[j] += x * z[j] / var;
+				n++;
+			}
+			if (pass == 0)
+				b0 = sxx > 0 ? sxy / sxx : 0;
 		}
 		dr->n += n;
 		dr->files++;
@@ -1223,16 +1256,21 @@ void fit_drop_finish(struct fit_result *res)
 		b = dr->sxy / dr->sxx;
 		dr->chi2 = fmax(0, dr->syy - dr->sxy * dr->sxy / dr->sxx);
 		dr->dof = dr->n - 1;
+		if (dr->relative && dr->dof < 1)
+			continue; /* relative weights and one step: no scale for its error */
 		s2 = dr->dof > 0 ? dr->chi2 / dr->dof : 1;
 		/* absolute weights: scaled only when the scatter exceeds them (the host's slowing,
 		 * the baseline's own misfit); relative ones always */
 		if (!dr->relative)
 			s2 = fmax(1, s2);
 		/* the baseline costs' errors move every step's y together: b moves by
-		 * -sum_j dc_j sxz_j / sxx */
+		 * -sum_j dc_j sxz_j / sxx, whose variance is g' C g with g_j = sxz_j / sxx and C
+		 * the costs' covariance (per_packet, cold and remote are anticorrelated) */
 		for (int j = 0; j < COEF_COUNT; j++)
-			base2 += pow(r->se[j] * dr->sxz[j] / dr->sxx, 2);
-		dr->se_base = sqrt(base2);
+			for (int l = 0; l < COEF_COUNT; l++)
+				base2 += dr->sxz[j] * dr->sxz[l] * r->cov[j][l] / (dr->sxx * dr->sxx);
+		dr->se_base = sqrt(fmax(0, base2));
+		base2 = dr->se_base * dr->se_base;
 		dr->se = sqrt(s2 / dr->sxx + base2);
 		dr->at_zero = b < 0;
 		dr->ns = fmax(0, b);
@@ -1431,10 +1469,12 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 
 		if (!r->fitted)
 			continue;
-		fprintf(f, "    %s = { chi2 = %s; dof = %d; r2 = %s; cv_error = %s; constrained = %s; "
-			   "cv_rel_error = [", stage_table[st].name, flt(b1, sizeof(b1), r->chi2),
-			r->dof, flt(b2, sizeof(b2), r->r2), flt(b3, sizeof(b3), r->cv_rms),
-			r->constrained ? "true" : "false");
+		/* no cv_error without a rate to leave out (one requested rate): unknown, not 0 */
+		fprintf(f, "    %s = { chi2 = %s; dof = %d; r2 = %s; ", stage_table[st].name,
+			flt(b1, sizeof(b1), r->chi2), r->dof, flt(b2, sizeof(b2), r->r2));
+		if (r->cv_n)
+			fprintf(f, "cv_error = %s; ", flt(b3, sizeof(b3), r->cv_rms));
+		fprintf(f, "constrained = %s; cv_rel_error = [", r->constrained ? "true" : "false");
 		for (int i = 0; i < r->n; i++)
 			fprintf(f, "%s%s", i ? ", " : " ",
 				flt(b1, sizeof(b1), r->cv_ok[i] ? r->cv_rel[i] : 0));
@@ -1494,8 +1534,10 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 			fprintf(f, "deep_wake_after_us = %s;\n",
 				flt(b1, sizeof(b1), FIT_DEEP_WAKE_AFTER_US));
 		}
-		fprintf(f, "      dist = \"fixed\"; r2 = %s; cv_error = %s; n = %d; method = ",
-			flt(b1, sizeof(b1), r->r2), flt(b2, sizeof(b2), r->cv_rms), r->n);
+		fprintf(f, "      dist = \"fixed\"; r2 = %s; ", flt(b1, sizeof(b1), r->r2));
+		if (r->cv_n)
+			fprintf(f, "cv_error = %s; ", flt(b2, sizeof(b2), r->cv_rms));
+		fprintf(f, "n = %d; method = ", r->n);
 		put_str(f, r->method);
 		fprintf(f, ";\n      source = ");
 		put_str(f, src);
@@ -1603,6 +1645,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->cold_ns, r->coef[COEF_COLD]) ||
 		    !close_to(sc->remote_ns, r->coef[COEF_REMOTE]) ||
 		    !close_to(sc->drop_ns, res->drop[st].fitted ? res->drop[st].ns : 0) ||
+		    !close_to(sc->drop_se, res->drop[st].fitted ? res->drop[st].se : 0) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
@@ -1649,8 +1692,11 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 			       j == COEF_BYTE ? "bytes" : j == COEF_DEEP ? "deep_wakes" :
 			       j == COEF_WAKE ? "wakes" : j == COEF_WAKE_IDLE ? "idle_wakes" :
 			       j == COEF_COLD ? "cold_polls" : "remote_packets");
-	printf("; R² %.4f, chi²/dof %.3g (%d dof), leave-one-rate-out RMS %.2f %% over %d rates\n",
-	       r->r2, r->dof ? r->chi2 / r->dof : 0.0, r->dof, 100 * r->cv_rms, r->cv_n);
+	printf("; R² %.4f, chi²/dof %.3g (%d dof), ", r->r2, r->dof ? r->chi2 / r->dof : 0.0, r->dof);
+	if (r->cv_n)
+		printf("leave-one-rate-out RMS %.2f %% over %d rates\n", 100 * r->cv_rms, r->cv_n);
+	else
+		printf("no leave-one-rate-out error (one requested rate: nothing to leave out)\n");
 	if (r->note[0])
 		printf("  note: %s\n", r->note);
 	if (r->cv_rates) {
@@ -1675,10 +1721,14 @@ static void print_stage(const struct fit_data *d, int st, const struct fit_stage
 					   : "∝ sqrt(calls + packets), scaled by chi²/dof");
 	for (int i = 0; i < r->n; i++) {
 		fmt_rate(rb, sizeof(rb), d->step[i].offered_bps);
-		printf("  %4d %9s %5d %11.0f %11.0f %12.4g %12.4g %11.3g %7.2f %12.4g ",
+		printf("  %4d %9s %5d %11.0f %11.0f %12.4g %12.4g %11.3g %7.2f ",
 		       d->step[i].step, rb, d->step[i].payload_bytes, d->obs[st][i].calls,
 		       d->obs[st][i].packets, d->obs[st][i].cpu_ns, r->pred[i], r->resid[i],
-		       r->sigma[i] > 0 ? r->resid[i] / r->sigma[i] : 0.0, r->cv_pred[i]);
+		       r->sigma[i] > 0 ? r->resid[i] / r->sigma[i] : 0.0);
+		if (isnan(r->cv_pred[i]))
+			printf("%12s ", "-");
+		else
+			printf("%12.4g ", r->cv_pred[i]);
 		if (r->cv_ok[i])
 			printf("%7.2f%%", 100 * r->cv_rel[i]);
 		else
@@ -1923,7 +1973,8 @@ int fit_main(const struct fit_opts *o)
 {
 	struct fit_data *d = calloc(1, sizeof(*d));
 	struct fit_result *res = calloc(1, sizeof(*res));
-	char err[1024], c1[40], c2[40], c3[40], rb[16], rb2[16];
+	char err[1024], c1[40], c2[40], c3[40], rb[16], rb2[16], cvb[16];
+	double cref[CANARY_ROLES] = { 0 };	/* --canary-tol's reference */
 	double lo = INFINITY, hi = 0;
 	int ret = 1;
 
@@ -1944,7 +1995,7 @@ int fit_main(const struct fit_opts *o)
 		goto out;
 	}
 	if (o->canary_tol > 0) {
-		double ref[CANARY_ROLES];
+		double *ref = cref;
 		int n0 = d->nsteps, n = fit_canary_reference(d, ref), gone;
 
 		if (!n) {
@@ -1971,9 +2022,11 @@ int fit_main(const struct fit_opts *o)
 		goto out;
 	}
 	if (o->ndrops) {
-		double ref[CANARY_ROLES];
 		struct fit_data *v = calloc(1, sizeof(*v));
-		bool have_ref = o->canary_tol > 0 && fit_canary_reference(d, ref);
+		/* the variants' steps are judged by the baseline's reference (before its own slowed
+		 * steps went) */
+		bool have_ref = o->canary_tol > 0;
+		const double *ref = cref;
 
 		if (!v) {
 			fprintf(stderr, "rxcalibrate fit: out of memory\n");
@@ -2011,8 +2064,12 @@ int fit_main(const struct fit_opts *o)
 		coef_cell(c1, sizeof(c1), r, COEF_CALL);
 		coef_cell(c2, sizeof(c2), r, COEF_PACKET);
 		coef_cell(c3, sizeof(c3), r, COEF_BYTE);
-		printf("%-16s %-10s %3d %-22s %-22s %-22s %8.4f %7.2f%%\n", stage_table[st].name,
-		       r->method, r->n, c1, c2, c3, r->r2, 100 * r->cv_rms);
+		if (r->cv_n)
+			snprintf(cvb, sizeof(cvb), "%7.2f%%", 100 * r->cv_rms);
+		else
+			snprintf(cvb, sizeof(cvb), "%8s", "-");
+		printf("%-16s %-10s %3d %-22s %-22s %-22s %8.4f %s\n", stage_table[st].name,
+		       r->method, r->n, c1, c2, c3, r->r2, cvb);
 		if (r->identifiable[COEF_WAKE]) {
 			coef_cell(c1, sizeof(c1), r, COEF_WAKE);
 			printf("%-16s %-10s %3s per_wake_ns %s (per wake-up of the receiver on "
@@ -2045,15 +2102,17 @@ int fit_main(const struct fit_opts *o)
 		if (!dr->files)
 			continue;
 		if (!dr->fitted) {
-			printf("%-16s %-10s %3s drop_ns - (no step of the --drops files dropped a "
-			       "packet: %s)\n", stage_table[st].name, "", "", dr->source);
+			printf("%-16s %-10s %3s drop_ns - (no step of the --drops files to fit it "
+			       "from: none dropped a packet, every one was left out as slowed, or "
+			       "one step with relative weights; %s)\n", stage_table[st].name, "", "",
+			       dr->source);
 			continue;
 		}
 		printf("%-16s %-10s %3d drop_ns %s%.4g ± %.2g (per packet a rule drops there, "
 		       "beyond the costs above at the steps' counts; of the ± %.2g from their "
 		       "errors; chi2/dof %.3g; %s)\n", stage_table[st].name, "", dr->n,
 		       dr->at_zero ? "0 (held; negative) " : "", dr->at_zero ? 0 : dr->ns, dr->se,
-		       dr->se_base, dr->dof > 0 ? dr->chi2 / dr->dof : NAN, dr->source);
+		       dr->se_base, dr->dof > 0 ? dr->chi2 / dr->dof : 0.0, dr->source);
 	}
 	{
 		bool remote = false, warn = false;

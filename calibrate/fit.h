@@ -195,6 +195,8 @@ struct fit_stage_result {
 	bool constrained;	/* the unconstrained optimum had a negative coefficient */
 	bool absolute_weights;	/* variances known from sample counts (perf_event) */
 	double coef[COEF_COUNT], se[COEF_COUNT];	/* ns per call / packet / byte */
+	/* the costs' covariance, scaled as se is (a cost held at 0: its se², no covariance) */
+	double cov[COEF_COUNT][COEF_COUNT];
 	double chi2;		/* weighted residual sum of squares */
 	int dof;
 	double r2;

@@ -373,12 +373,16 @@ int validate_main(int argc, char **argv)
 			ret = 2;
 			goto out;
 		}
-		if (i == 0)
-			for (int s = 0; s < STAGE_COUNT; s++)
-				if (c.cal.stage[s].drop_ns > 0)
-					snprintf(dropdesc + strlen(dropdesc),
-						 sizeof(dropdesc) - strlen(dropdesc), " %s %.0f",
-						 stage_name(s), c.cal.stage[s].drop_ns);
+		/* the drop_ns of the stages that hold this variant's drops (stage_holds_drop()) */
+		for (int s = 0; s < STAGE_COUNT && i == 0; s++) {
+			bool held = false;
+
+			for (int k = 0; k < STAGE_COUNT; k++)
+				held |= c.drop[k] > 0 && stage_holds_drop(k, s);
+			if (held && c.cal.stage[s].drop_ns > 0)
+				snprintf(dropdesc + strlen(dropdesc), sizeof(dropdesc) - strlen(dropdesc),
+					 " %s %.0f", stage_name(s), c.cal.stage[s].drop_ns);
+		}
 	}
 	if (!d->variant[0] && !baseline)
 		fprintf(stderr, "rxcalibrate validate: %s has no variant column: taking --variant "
@@ -390,8 +394,8 @@ int validate_main(int argc, char **argv)
 	       baseline ? "receive total within 10 %, each stage within 15 %" :
 			  "the variant's receive total within 20 % (no stage target)");
 	if (!baseline)
-		printf("the drops' own work: %s%s%s\n", !*dropdesc ? "none in the calibration (the "
-		       "baseline's costs alone)" : without_drops ? "the calibration's drop_ns left out "
+		printf("the drops' own work: %s%s%s\n", !*dropdesc ? "none in the calibration for "
+		       "this variant's drops (the baseline's costs alone)" : without_drops ? "the calibration's drop_ns left out "
 		       "(--without-drops: the baseline's costs alone; it has ns per drop" :
 		       "drop_ns from the calibration, ns per drop:", dropdesc,
 		       *dropdesc && without_drops ? ")" : "");

@@ -25,6 +25,7 @@ ship() {
 	done
 	"$rxc" fit --in "$fitcsv" "${drops[@]}" --name "$name" --out "$tmp/cal.cfg" >"$tmp/fit.txt"
 	{ printf '%s\n' "$header"; cat "$tmp/cal.cfg"; } >"$tmp/ship.cfg"
+	sed -i "s|$tmp/cal.cfg|$cfg|" "$tmp/fit.txt"
 	mv "$tmp/fit.txt" "$txt"
 	mv "$tmp/ship.cfg" "$cfg"
 	echo "wrote $cfg ($txt)"

@@ -253,7 +253,7 @@ for f in ${DROPS:-}; do
 	drops+=(--drops "$f")
 done
 "$bin" fit --in "$tmp/validate-$mode-fit.csv" --out "$tmp/calibration-$mode.cfg" \
-	--name "testbed-$mode" "${drops[@]}" >"$tmp/fit-$mode.txt"
+	--name "testbed-$mode" ${drops[@]+"${drops[@]}"} >"$tmp/fit-$mode.txt"
 echo "== validate held-out rates" >&2
 "$bin" validate --measured "$tmp/validate-$mode-heldout.csv" \
 	--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode.csv" \

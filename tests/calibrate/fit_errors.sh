@@ -65,7 +65,7 @@ if [ -x "$rxm" ]; then
 			NR > 1 { $c = ($c == "threaded" ? "softirq" : "threaded") } { print }' "$tmp/var.csv" \
 			>"$tmp/mode.csv"
 		check "--drops of another NAPI mode refused" 1 \
-			"--drops .*mode.csv: NAPI mode .*, the baseline measurements' is" \
+			"--drops .*mode.csv: step 1: NAPI mode .*, the baseline measurements' is" \
 			--in "$tmp/sim.csv" --drops "$tmp/mode.csv" --out "$tmp/d.cfg"
 		awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i != "drops_kfree") k[i] = 1 }
 			{ l = ""; for (i = 1; i <= NF; i++) if (i in k) l = l (l == "" ? "" : ",") $i; print l }' \
@@ -73,6 +73,8 @@ if [ -x "$rxm" ]; then
 		check "--drops without drops_kfree refused" 1 \
 			"--drops .*nokfree.csv: no column drops_kfree" \
 			--in "$tmp/sim.csv" --drops "$tmp/nokfree.csv" --out "$tmp/d.cfg"
+		check "--drops of one file twice refused" 2 "--drops $tmp/var.csv: given twice" \
+			--in "$tmp/sim.csv" --drops "$tmp/var.csv" --drops "$tmp/var.csv" --out "$tmp/d.cfg"
 		check "--drops naming the output refused" 2 "--out: '$tmp/var.csv' is a --drops file" \
 			--in "$tmp/sim.csv" --drops "$tmp/var.csv" --out "$tmp/var.csv"
 		[ -e "$tmp/d.cfg" ] && { echo "FAIL: calibration written with bad --drops"; fail=$((fail + 1)); }
