@@ -35,18 +35,9 @@ sed '/^ *drop_ns = /d; /^ *drop_source = /d
 # the baseline in both placements (the application on CPU 1, and on CPU 0 with NET_RX), so that
 # the fit tells the remote cost of buffers read on another CPU, which a dropped packet does not
 # pay, from per_packet (docs/fit.md, "Buffers read on another CPU")
-awk '/^app:/ { app = 1 } app && /^  cpu = 1;/ { sub(/1;/, "0;"); app = 0 } { print }' \
-	configs/testbed.cfg >"$tmp/local.cfg"
-grep -A3 '^app:' "$tmp/local.cfg" | grep -q '^  cpu = 0;' ||
-	{ echo "FAIL: test scenario's application not moved to CPU 0"; exit 1; }
-for p in remote local; do
-	c=configs/testbed.cfg
-	[ $p = local ] && c=$tmp/local.cfg
-	"$rxm" -c "$c" -C "$tmp/cal.cfg" --sweep 50M,100M,200M,300M,400M -f measurements -q \
-		-o "$tmp/$p.csv" || exit 1
-done
-{ cat "$tmp/remote.csv"; awk -F, -v OFS=, 'NR > 1 { $1 += 5; print }' "$tmp/local.csv"; } \
-	>"$tmp/base.csv"
+. tests/calibrate/placements-lib.sh
+sim_both_placements "$rxm" "$tmp/cal.cfg" "$tmp" || exit 1
+cp "$tmp/both.csv" "$tmp/base.csv"
 for v in xdp-drop netfilter-drop; do
 	"$rxm" -c configs/testbed.cfg -C "$tmp/cal.cfg" --variant "$v" --sweep 100M,200M,400M \
 		-f measurements -q -o "$tmp/raw-$v.csv" || exit 1

@@ -31,18 +31,9 @@ sed '/^ *remote_ns = /d
 	configs/calibration-testbed-softirq.cfg >"$tmp/cal.cfg"
 [ "$(grep -c 'remote_ns = ' "$tmp/cal.cfg")" = 2 ] ||
 	{ echo "FAIL: remote_ns not added to the calibration"; exit 1; }
-awk '/^app:/ { app = 1 } app && /^  cpu = 1;/ { sub(/1;/, "0;"); app = 0 } { print }' \
-	configs/testbed.cfg >"$tmp/local.cfg"
-grep -A3 '^app:' "$tmp/local.cfg" | grep -q '^  cpu = 0;' ||
-	{ echo "FAIL: test scenario's application not moved to CPU 0"; exit 1; }
 rates=50M,100M,200M,300M,400M
-"$out/rxmodel" -c configs/testbed.cfg -C "$tmp/cal.cfg" --sweep $rates -f measurements -q \
-	-o "$tmp/remote.csv" || exit 1
-"$out/rxmodel" -c "$tmp/local.cfg" -C "$tmp/cal.cfg" --sweep $rates -f measurements -q \
-	-o "$tmp/local.csv" || exit 1
-# one file, the local steps numbered after the remote ones
-{ cat "$tmp/remote.csv"; awk -F, -v OFS=, 'NR > 1 { $1 += 5; print }' "$tmp/local.csv"; } \
-	>"$tmp/both.csv"
+. tests/calibrate/placements-lib.sh
+sim_both_placements "$out/rxmodel" "$tmp/cal.cfg" "$tmp" || exit 1
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	{ n[$c["rx_cpu"] "," $c["napi_cpu"]]++ }
 	END { exit !(n["1,0"] > 0 && n["0,0"] > 0) }' "$tmp/both.csv" ||
