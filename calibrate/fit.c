@@ -2032,10 +2032,30 @@ int fit_main(const struct fit_opts *o)
 			fprintf(stderr, "rxcalibrate fit: out of memory\n");
 			goto out;
 		}
+		double bref[CANARY_ROLES], vref[CANARY_ROLES];
+		/* the baseline's usual speed: its reference before --canary-tol took steps out */
+		bool have_bref = have_ref || fit_canary_reference(d, bref);
+
+		if (have_ref)
+			memcpy(bref, cref, sizeof(bref));
 		for (int k = 0; k < o->ndrops; k++) {
 			memset(v, 0, sizeof(*v));
-			if (fit_read_csv(o->drops[k], v, err, sizeof(err)) ||
-			    fit_drop_add(d, res, v, have_ref ? ref : NULL, o->canary_tol, err,
+			if (fit_read_csv(o->drops[k], v, err, sizeof(err))) {
+				fprintf(stderr, "rxcalibrate fit: %s\n", err);
+				free(v);
+				goto out;
+			}
+			if (have_bref && fit_canary_reference(v, vref) &&
+			    fit_canary_slowed(vref, bref, CANARY_TOL_PCT))
+				/* a file measured while the host slowed the vCPU: the stage times grow
+				 * and the baseline at the counts does not, so the term takes it in */
+				printf("note: %s ran slower than the baseline: its speed canary's "
+				       "median is more than %.0f %% above the baseline's (the receive "
+				       "path's CPU x%.2f, %.1f against %.1f ns), so drop_ns takes in the "
+				       "host's slowing; --canary-tol leaves such steps out (docs/fit.md, "
+				       "\"A drop's own work\")\n", o->drops[k], CANARY_TOL_PCT,
+				       vref[0] / bref[0], vref[0], bref[0]);
+			if (fit_drop_add(d, res, v, have_ref ? ref : NULL, o->canary_tol, err,
 					 sizeof(err))) {
 				fprintf(stderr, "rxcalibrate fit: %s\n", err);
 				free(v);

@@ -13,6 +13,8 @@
 #    names the files in its provenance;
 #  - from the baseline in one placement only, a note that drop_ns comes out low (per_packet holds
 #    the cost of buffers read on another CPU, which a dropped packet does not pay);
+#  - variant steps whose speed canary is twice the baseline's: the fit notes that drop_ns takes
+#    in the host's slowing; at the baseline's speed, no note;
 #  - rxmodel with that calibration charges it: netfilter-drop's ip_to_transport at 200 Mbit/s
 #    is the same calibration without drop_ns plus 300 ns per dropped packet, within 1 %;
 #  - rxcalibrate validate of the netfilter-drop steps with the fitted calibration within 2 %, and
@@ -76,6 +78,22 @@ if grep -q "^note: the baseline's steps read their buffers on another CPU" "$tmp
 	echo "ok   one placement: the fit notes that drop_ns comes out low"
 else
 	echo "FAIL: no note on a one-placement baseline"; bad=1
+fi
+# the speed canary: variant steps measured on a vCPU twice as slow as the baseline's are noted
+canary() { awk -v ns="$2" 'NR == 1 { print $0 ",canary_rx_ns,canary_app_ns,canary_tx_ns"; next }
+	{ print $0 "," ns "," ns "," ns }' "$1"; }
+canary "$tmp/base.csv" 45.0 >"$tmp/base-c.csv"
+canary "$tmp/xdp-drop.csv" 90.0 >"$tmp/xdp-slow.csv"
+canary "$tmp/xdp-drop.csv" 46.0 >"$tmp/xdp-fast.csv"
+for sp in slow fast; do
+	"$rxc" fit --in "$tmp/base-c.csv" --drops "$tmp/xdp-$sp.csv" --out "$tmp/$sp.cfg" \
+		>"$tmp/$sp.log" || { cat "$tmp/$sp.log"; exit 1; }
+done
+if grep -q "^note: .*xdp-slow.csv ran slower than the baseline" "$tmp/slow.log" &&
+	! grep -q "ran slower than the baseline" "$tmp/fast.log"; then
+	echo "ok   variant steps on a slowed vCPU noted (x2), not at the baseline's speed"
+else
+	echo "FAIL: the slowed --drops file is not noted, or the other is"; bad=1
 fi
 # the model charges drop_ns per packet the rule drops
 sed 's/^\(    ip_to_transport = { per_call_ns = [^;]*;\) drop_ns = 300.0;/\1/' "$tmp/cal.cfg" \
