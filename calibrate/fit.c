@@ -1128,6 +1128,14 @@ int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t 
 	return 0;
 }
 
+/* the covariance a calibration carries is in the fit's order (model/config.h, enum cost_term) */
+_Static_assert((int)COEF_CALL == (int)TERM_CALL && (int)COEF_PACKET == (int)TERM_PACKET &&
+		       (int)COEF_BYTE == (int)TERM_BYTE && (int)COEF_DEEP == (int)TERM_DEEP_WAKE &&
+		       (int)COEF_WAKE == (int)TERM_WAKE && (int)COEF_WAKE_IDLE == (int)TERM_WAKE_IDLE &&
+		       (int)COEF_COLD == (int)TERM_COLD && (int)COEF_REMOTE == (int)TERM_REMOTE &&
+		       (int)COEF_COUNT == (int)TERM_COUNT,
+	       "enum fit_coef and enum cost_term differ");
+
 /* ---- a drop's own work (--drops) ---------------------------------------------------------- */
 
 static const char *base_name(const char *p)
@@ -1534,6 +1542,14 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 			fprintf(f, "deep_wake_after_us = %s;\n",
 				flt(b1, sizeof(b1), FIT_DEEP_WAKE_AFTER_US));
 		}
+		if (r->fitted) {
+			/* the costs' covariance, so that rxmodel's ± keeps their correlation */
+			fprintf(f, "      cov = [");
+			for (int j = 0; j < COEF_COUNT * COEF_COUNT; j++)
+				fprintf(f, "%s%s", j ? ", " : " ",
+					flt(b1, sizeof(b1), r->cov[j / COEF_COUNT][j % COEF_COUNT]));
+			fprintf(f, " ];\n");
+		}
 		fprintf(f, "      dist = \"fixed\"; r2 = %s; ", flt(b1, sizeof(b1), r->r2));
 		if (r->cv_n)
 			fprintf(f, "cv_error = %s; ", flt(b2, sizeof(b2), r->cv_rms));
@@ -1552,9 +1568,13 @@ static bool result_finite(const struct fit_result *res)
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct fit_stage_result *r = &res->stage[st];
 
-		for (int j = 0; j < COEF_COUNT; j++)
+		for (int j = 0; j < COEF_COUNT; j++) {
 			if (!isfinite(r->coef[j]) || !isfinite(r->se[j]) || r->coef[j] < 0)
 				return false;
+			for (int l = 0; l < COEF_COUNT; l++)
+				if (!isfinite(r->cov[j][l]))
+					return false;
+		}
 		if (!isfinite(r->r2) || !isfinite(r->cv_rms) || !isfinite(r->chi2) ||
 		    !isfinite(res->drop[st].ns) || !isfinite(res->drop[st].se))
 			return false;
@@ -1646,7 +1666,9 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->remote_ns, r->coef[COEF_REMOTE]) ||
 		    !close_to(sc->drop_ns, res->drop[st].fitted ? res->drop[st].ns : 0) ||
 		    !close_to(sc->drop_se, res->drop[st].fitted ? res->drop[st].se : 0) ||
-		    !close_to(sc->per_packet_se, r->se[COEF_PACKET])) {
+		    !close_to(sc->per_packet_se, r->se[COEF_PACKET]) ||
+		    (r->fitted && (!sc->has_cov || !close_to(sc->cov[TERM_PACKET][TERM_CALL],
+							      r->cov[COEF_PACKET][COEF_CALL])))) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
 				"differently",

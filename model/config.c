@@ -157,6 +157,38 @@ static int get_nonneg(struct config_err *l, const config_setting_t *s, double *o
 	return 0;
 }
 
+/* A stage's `cov`: TERM_COUNT² finite numbers, row by row, symmetric (to 1e-6 of the larger),
+ * with no negative variance on the diagonal. */
+static int get_cov(struct config_err *l, const config_setting_t *s, struct stage_cost *sc)
+{
+	char p[128];
+
+	if ((config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) ||
+	    config_setting_length(s) != TERM_COUNT * TERM_COUNT)
+		return config_fail(l, s, "%s: expected an array of %d numbers (the %d x %d covariance "
+				  "of per_call, per_packet, per_byte, deep_wake, per_wake, wake_idle, "
+				  "cold, remote, row by row)", path_of(s, p, sizeof(p)),
+				  TERM_COUNT * TERM_COUNT, TERM_COUNT, TERM_COUNT);
+	for (int i = 0; i < TERM_COUNT * TERM_COUNT; i++) {
+		int err = get_num(l, config_setting_get_elem(s, i), &sc->cov[i / TERM_COUNT][i % TERM_COUNT]);
+
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < TERM_COUNT; i++) {
+		if (sc->cov[i][i] < 0)
+			return config_fail(l, s, "%s: variance %d is negative (%g)",
+					  path_of(s, p, sizeof(p)), i + 1, sc->cov[i][i]);
+		for (int j = 0; j < i; j++)
+			if (fabs(sc->cov[i][j] - sc->cov[j][i]) >
+			    1e-6 * fmax(fabs(sc->cov[i][j]), fabs(sc->cov[j][i])))
+				return config_fail(l, s, "%s: not symmetric (elements %d,%d and %d,%d)",
+						  path_of(s, p, sizeof(p)), i + 1, j + 1, j + 1, i + 1);
+	}
+	sc->has_cov = 1;
+	return 0;
+}
+
 static int get_int(struct config_err *l, const config_setting_t *s, long lo, long hi, int *out)
 {
 	char p[128];
@@ -454,6 +486,8 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			err = get_nonneg(l, s, &sc->drop_se);
 		else if (KEY("drop_source"))
 			continue; /* provenance of drop_ns, informational */
+		else if (KEY("cov"))
+			err = get_cov(l, s, sc);
 		else if (KEY("cold_ns"))
 			err = get_nonneg(l, s, &sc->cold_ns);
 		else if (KEY("cold_se"))

@@ -27,6 +27,12 @@ enum cost_dist { DIST_FIXED, DIST_GAMMA, DIST_EXP };
 enum path_end { END_SOCKET, END_FORWARD, END_CONSUME };
 
 /* Cost of one stage: per call (its unit in stage_table), per packet and per byte, ns. */
+/* The terms of a stage's cost, in the order of a calibration's `cov` (the costs' covariance, row
+ * by row): per_call, per_packet, per_byte, deep_wake, per_wake, wake_idle, cold, remote; the
+ * fit's own order (calibrate/fit.h, enum fit_coef). */
+enum cost_term { TERM_CALL, TERM_PACKET, TERM_BYTE, TERM_DEEP_WAKE, TERM_WAKE, TERM_WAKE_IDLE,
+		 TERM_COLD, TERM_REMOTE, TERM_COUNT };
+
 struct stage_cost {
 	double per_call_ns, per_packet_ns, per_byte_ns;
 	double per_call_se, per_packet_se, per_byte_se;
@@ -54,6 +60,10 @@ struct stage_cost {
 	 * steps on top of the baseline costs (rxcalibrate fit --drops; docs/model.md "A drop's own
 	 * work") */
 	double drop_ns, drop_se;
+	/* the costs' covariance (ns², cost_term order), from the fit; without it (has_cov 0) the
+	 * terms' standard errors are taken as independent */
+	double cov[TERM_COUNT][TERM_COUNT];
+	int has_cov;
 	int present;
 	char source[256];
 };

@@ -1713,15 +1713,32 @@ static void fill_results(struct sim *s, struct sim_results *r)
 		sr->calls_per_s = calls / sec;
 		sr->pkts_per_s = pk / sec;
 		sr->ns_per_pkt = pk > 0 ? sr->cpu_ns_per_s / sr->pkts_per_s : 0;
-		var = pow(calls * sc->per_call_se, 2) + pow(pk * sc->per_packet_se, 2) +
-		      pow(by * sc->per_byte_se, 2);
-		if (st == STAGE_TRANSPORT)
-			var += pow((double)s->n.remote_wakeups * sc->per_wake_se, 2) +
-			       pow((double)s->n.deep_wakeups * sc->deep_wake_se, 2) +
-			       pow(s->n.idle_wake_ramp * sc->wake_idle_se, 2);
-		var += pow(s->n.cold_ramp[st] * sc->cold_se, 2) +
-		       pow((double)s->n.remote_pkts[st] * sc->remote_se, 2) +
-		       pow(drops_held(s, st) * sc->drop_se, 2);
+		{
+			/* the counts each cost multiplies (enum cost_term order) */
+			const double x[TERM_COUNT] = {
+				[TERM_CALL] = calls, [TERM_PACKET] = pk, [TERM_BYTE] = by,
+				[TERM_DEEP_WAKE] = st == STAGE_TRANSPORT ? (double)s->n.deep_wakeups : 0,
+				[TERM_WAKE] = st == STAGE_TRANSPORT ? (double)s->n.remote_wakeups : 0,
+				[TERM_WAKE_IDLE] = st == STAGE_TRANSPORT ? s->n.idle_wake_ramp : 0,
+				[TERM_COLD] = s->n.cold_ramp[st],
+				[TERM_REMOTE] = (double)s->n.remote_pkts[st],
+			};
+			const double se[TERM_COUNT] = {
+				[TERM_CALL] = sc->per_call_se, [TERM_PACKET] = sc->per_packet_se,
+				[TERM_BYTE] = sc->per_byte_se, [TERM_DEEP_WAKE] = sc->deep_wake_se,
+				[TERM_WAKE] = sc->per_wake_se, [TERM_WAKE_IDLE] = sc->wake_idle_se,
+				[TERM_COLD] = sc->cold_se, [TERM_REMOTE] = sc->remote_se,
+			};
+
+			/* with the fit's covariance x'Cx (its costs are correlated: per_call and
+			 * per_packet, cold and remote), else the terms independent */
+			var = 0;
+			for (int i = 0; i < TERM_COUNT; i++)
+				for (int j = 0; j < TERM_COUNT; j++)
+					var += sc->has_cov ? x[i] * x[j] * sc->cov[i][j]
+							   : i == j ? pow(x[i] * se[i], 2) : 0;
+			var = fmax(0, var) + pow(drops_held(s, st) * sc->drop_se, 2);
+		}
 		sr->cpu_se_ns_per_s = sqrt(var) / sec;
 		sr->drops = s->n.drop_stage[st];
 		if (stage_table[st].metric != METRIC_NONE)

@@ -20,6 +20,22 @@ static const char *write_file(const char *name, const char *text)
 	return path;
 }
 
+/* A calibration whose poll has a `cov` of @n numbers: the 2 x 2 block of per_call and per_packet
+ * (@a @b / @c @d) and zeros (tests of the key's checks). */
+static const char *cov_cfg(double a, double b, double c, double d, int n)
+{
+	static char buf[2048];
+	size_t k = (size_t)snprintf(buf, sizeof(buf), "calibration: { stages: { poll = { "
+				    "per_packet_ns = 1.0;\n  cov = [");
+
+	for (int i = 0; i < n; i++)
+		k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%.1f", i ? ", " : " ",
+				      i == 0 ? a : i == 1 ? b : i == TERM_COUNT ? c :
+				      i == TERM_COUNT + 1 ? d : 0.0);
+	snprintf(buf + k, sizeof(buf) - k, " ]; }; }; };\n");
+	return buf;
+}
+
 static const char *good_cal =
 	"calibration: {\n"
 	"  name = \"t\";\n"
@@ -202,6 +218,21 @@ static void test_bad_calibrations(void **state)
 				  "  remote_ns = 600.0; remote_se = 20.0; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
 	assert_true(cal.stage[STAGE_POLL].remote_ns == 600.0 && cal.stage[STAGE_POLL].remote_se == 20.0);
+	/* cov: 64 numbers, symmetric, no negative variance; each refused with its line */
+	p = write_file("c6d.cfg", cov_cfg(4, -6, -6, 9, TERM_COUNT * TERM_COUNT));
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
+	assert_true(cal.stage[STAGE_POLL].has_cov && cal.stage[STAGE_POLL].cov[0][1] == -6.0 &&
+		    cal.stage[STAGE_POLL].cov[1][0] == -6.0 && cal.stage[STAGE_POLL].cov[1][1] == 9.0);
+	p = write_file("c6e.cfg", cov_cfg(4, -6, -6, 9, 3));
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6e.cfg:2:"));
+	assert_non_null(strstr(err, "expected an array of 64 numbers"));
+	p = write_file("c6g.cfg", cov_cfg(4, -6, 6, 9, TERM_COUNT * TERM_COUNT));
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not symmetric (elements 2,1 and 1,2)"));
+	p = write_file("c6h.cfg", cov_cfg(-4, 0, 0, 9, TERM_COUNT * TERM_COUNT));
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "variance 1 is negative"));
 	p = write_file("c7.cfg", "calibration: { provenance: { cpu = \"x\";\n"
 				 "  canary_rx_ns = -2.0; };\n stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
