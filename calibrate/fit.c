@@ -999,14 +999,15 @@ again:
 	 * relative ones: the scatter sets the scale */
 	if (r->absolute_weights && s2 < 1)
 		s2 = 1;
+	/* the costs' covariance, and their standard errors from it: the constrained fit's when no
+	 * cost is held at 0, else the unconstrained fit's for all of them, whose correlations are
+	 * what the boundary hides (per_call against per_packet) */
 	for (int j = 0; j < COEF_COUNT; j++)
 		for (int l = 0; l < COEF_COUNT; l++)
-			r->cov[j][l] = (best & (1u << j)) && (best & (1u << l)) ? cov[j][l] * s2 : 0;
+			r->cov[j][l] = best == cols ? cov[j][l] * s2 : ucov[j][l] * s2;
 	for (int j = 0; j < COEF_COUNT; j++) {
 		r->at_zero[j] = (cols & (1u << j)) && !(best & (1u << j));
-		r->se[j] = sqrt(fmax(0, (best & (1u << j) ? cov[j][j] : ucov[j][j]) * s2));
-		if (!(best & (1u << j)))
-			r->cov[j][j] = r->se[j] * r->se[j]; /* held at 0: its own error, no covariance */
+		r->se[j] = sqrt(fmax(0, r->cov[j][j]));
 		if (r->at_zero[j]) {
 			r->coef[j] = 0;
 			snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
@@ -1591,6 +1592,18 @@ static bool close_to(double a, double b)
 	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-300;
 }
 
+/* Every element of the stage's covariance, as loaded, is the one fitted. */
+static bool cov_read_back(const struct stage_cost *sc, const struct fit_stage_result *r)
+{
+	if (!sc->has_cov)
+		return false;
+	for (int j = 0; j < COEF_COUNT; j++)
+		for (int l = 0; l < COEF_COUNT; l++)
+			if (!close_to(sc->cov[j][l], r->cov[j][l]))
+				return false;
+	return true;
+}
+
 int fit_write_calibration(const char *path, const char *name, const struct fit_data *d,
 			  const struct fit_result *res, char *err, size_t len)
 {
@@ -1667,8 +1680,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->drop_ns, res->drop[st].fitted ? res->drop[st].ns : 0) ||
 		    !close_to(sc->drop_se, res->drop[st].fitted ? res->drop[st].se : 0) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET]) ||
-		    (r->fitted && (!sc->has_cov || !close_to(sc->cov[TERM_PACKET][TERM_CALL],
-							      r->cov[COEF_PACKET][COEF_CALL])))) {
+		    (r->fitted && !cov_read_back(sc, r))) {
 			set_err(err, len,
 				"%s: internal error, calibration_load() reads stage '%s' back "
 				"differently",
@@ -2067,16 +2079,25 @@ int fit_main(const struct fit_opts *o)
 				free(v);
 				goto out;
 			}
-			if (have_bref && fit_canary_reference(v, vref) &&
-			    fit_canary_slowed(vref, bref, CANARY_TOL_PCT))
-				/* a file measured while the host slowed the vCPU: the stage times grow
-				 * and the baseline at the counts does not, so the term takes it in */
+			/* a file measured while the host slowed the vCPU (its canaries' median more
+			 * than CANARY_TOL_PCT above the baseline's on some CPU): the stage times grow
+			 * and the baseline at the counts does not, so the term takes the slowing in;
+			 * with --canary-tol such steps are left out anyway */
+			if (!have_ref && have_bref && fit_canary_reference(v, vref) &&
+			    fit_canary_slowed(vref, bref, CANARY_TOL_PCT)) {
+				static const char *const role[CANARY_ROLES] = { "receive path's",
+					"application's", "sender's" };
+				int w = 0;
+
+				for (int r = 1; r < CANARY_ROLES; r++)
+					if (vref[r] / bref[r] > vref[w] / bref[w])
+						w = r;
 				printf("note: %s ran slower than the baseline: its speed canary's "
-				       "median is more than %.0f %% above the baseline's (the receive "
-				       "path's CPU x%.2f, %.1f against %.1f ns), so drop_ns takes in the "
-				       "host's slowing; --canary-tol leaves such steps out (docs/fit.md, "
-				       "\"A drop's own work\")\n", o->drops[k], CANARY_TOL_PCT,
-				       vref[0] / bref[0], vref[0], bref[0]);
+				       "median on the %s CPU is x%.2f the baseline's (%.1f against %.1f "
+				       "ns), so drop_ns takes in the host's slowing; --canary-tol leaves "
+				       "such steps out (docs/fit.md, \"A drop's own work\")\n",
+				       o->drops[k], role[w], vref[w] / bref[w], vref[w], bref[w]);
+			}
 			if (fit_drop_add(d, res, v, have_ref ? ref : NULL, o->canary_tol, err,
 					 sizeof(err))) {
 				fprintf(stderr, "rxcalibrate fit: %s\n", err);

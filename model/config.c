@@ -179,11 +179,18 @@ static int get_cov(struct config_err *l, const config_setting_t *s, struct stage
 		if (sc->cov[i][i] < 0)
 			return config_fail(l, s, "%s: variance %d is negative (%g)",
 					  path_of(s, p, sizeof(p)), i + 1, sc->cov[i][i]);
-		for (int j = 0; j < i; j++)
+		for (int j = 0; j < i; j++) {
 			if (fabs(sc->cov[i][j] - sc->cov[j][i]) >
 			    1e-6 * fmax(fabs(sc->cov[i][j]), fabs(sc->cov[j][i])))
 				return config_fail(l, s, "%s: not symmetric (elements %d,%d and %d,%d)",
 						  path_of(s, p, sizeof(p)), i + 1, j + 1, j + 1, i + 1);
+			/* a correlation beyond ±1 (to rounding) is no covariance */
+			if (fabs(sc->cov[i][j]) > (1 + 1e-6) * sqrt(fmax(0, sc->cov[i][i] *
+									  sc->cov[j][j])) + 1e-300)
+				return config_fail(l, s, "%s: element %d,%d is larger than the variances "
+						  "allow (|c_ij| <= sqrt(c_ii c_jj))",
+						  path_of(s, p, sizeof(p)), i + 1, j + 1);
+		}
 	}
 	sc->has_cov = 1;
 	return 0;
@@ -1563,6 +1570,13 @@ int config_apply_variant(struct model_config *c, const char *name, char *err, in
 		sc->skb_build_ns *= fp;
 		sc->per_byte_ns *= v.scale[s];
 		sc->per_byte_se *= v.scale[s];
+		/* the covariance's per_packet and per_byte rows and columns with them */
+		for (int j = 0; j < TERM_COUNT && sc->has_cov; j++) {
+			sc->cov[TERM_PACKET][j] *= fp;
+			sc->cov[j][TERM_PACKET] *= fp;
+			sc->cov[TERM_BYTE][j] *= v.scale[s];
+			sc->cov[j][TERM_BYTE] *= v.scale[s];
+		}
 		if (v.netfilter_off)
 			sc->netfilter_share = 0;
 	}

@@ -745,7 +745,8 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 
 		if (sc->dist != DIST_FIXED)
 			cost = sample_cost(s, sc, cost);
-		if (c->remote_prev && sc->remote_ns > 0) {
+		/* counted whatever remote_ns is: a cost the fit held at 0 keeps its error */
+		if (c->remote_prev) {
 			cost += sc->remote_ns;
 			if (meas)
 				s->n.remote_pkts[st]++;

@@ -230,6 +230,9 @@ static void test_bad_calibrations(void **state)
 	p = write_file("c6g.cfg", cov_cfg(4, -6, 6, 9, TERM_COUNT * TERM_COUNT));
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not symmetric (elements 2,1 and 1,2)"));
+	p = write_file("c6i.cfg", cov_cfg(4, -7, -7, 9, TERM_COUNT * TERM_COUNT));
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "element 2,1 is larger than the variances allow"));
 	p = write_file("c6h.cfg", cov_cfg(-4, 0, 0, 9, TERM_COUNT * TERM_COUNT));
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "variance 1 is negative"));
