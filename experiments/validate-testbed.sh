@@ -6,8 +6,8 @@
 #   2. rxcalibrate fit on the fit rates of all runs;
 #   3. rxcalibrate validate on the held-out rates (one between fitted rates, one above them):
 #      per step, per rate (mean of the repeats, their spread) and over all steps;
-#   4. each drop variant measured live REPEATS times at one rate, validated against the
-#      baseline fit.
+#   4. each drop variant measured live REPEATS times at each of VARIANT_RATES (200M), validated
+#      against the fit (the baseline's costs, and with DROPS the drops' own work: both ways).
 # Usage: experiments/validate-testbed.sh OUTPUT_DIR MODE [DATA_DIR]
 #   MODE softirq or threaded; DATA_DIR default experiments/data. Needs root and BPF.
 #   Environment: REPEATS (default 3), DURATION per step (default 6s), LOCK (default
@@ -32,6 +32,8 @@
 #   on another CPU") and of its wake-ups across CPUs from the rest; their held-out steps are
 #   validated apart (validation-MODE-local|remote.{csv,txt}). With REFIT=1 the data's file of
 #   the other placement is used when there is one.
+#   VARIANT_RATES="100M 200M 400M": the rates each drop variant is measured at (default 200M),
+#   REPEATS times each, so that a drop_ns fitted at one rate is checked at the others;
 #   DROPS="FILE...": drop-variant measurements of other steps (rxcalibrate run --variant) for
 #   the fit's drop_ns, each variant's own work at its drop stage (rxcalibrate fit --drops); the
 #   variants are then validated with it and without it (validation-MODE-VARIANT-without-drops).
@@ -49,7 +51,8 @@ held_rates="150M 600M"
 # one interleaved order per repeat (cycled): fit and held-out rates alternate
 orders=("50M,150M,400M,100M,600M,300M,200M" "200M,300M,600M,100M,400M,150M,50M"
 	"100M,600M,50M,300M,150M,400M,200M")
-variant_rate=200M
+# VARIANT_RATES: the rates each drop variant is measured at, each REPEATS times, interleaved
+read -r -a variant_rates <<<"${VARIANT_RATES:-200M}"
 reps=${REPEATS:-3}
 dur=${DURATION:-6}
 lock=${LOCK:-/tmp/rxlive.lock}
@@ -264,10 +267,17 @@ if [ "$local_runs" != 0 ]; then
 		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$alt.csv" \
 		>"$tmp/validation-$mode-$alt.txt"
 fi
-vrates=$(printf "$variant_rate%.0s," $(seq "$reps"))
+vrates=
+for ((i = 0; i < reps; i++)); do	# each repeat the rates in turn, every other one reversed
+	if ((i % 2)); then
+		for ((k = ${#variant_rates[@]} - 1; k >= 0; k--)); do vrates+="${variant_rates[k]},"; done
+	else
+		for r in "${variant_rates[@]}"; do vrates+="$r,"; done
+	fi
+done
 for v in xdp-drop netfilter-drop tc-drop; do
 	if [ "${REFIT:-0}" != 1 ]; then
-		echo "== variant $v at $variant_rate, $reps steps" >&2
+		echo "== variant $v at ${variant_rates[*]}, $reps steps each" >&2
 		live "$tmp/validate-$mode-$v.csv" --rates "${vrates%,}" --variant "$v"
 		if [ "${APPEND:-0}" = 1 ]; then
 			mv "$tmp/validate-$mode-$v.csv" "$tmp/new-$v.csv"
