@@ -409,6 +409,10 @@ int validate_main(int argc, char **argv)
 		const char *cfgpath = step_config(config, st);
 		double m_sum = 0, p_sum = 0, k_sum = 0, se2 = 0, e, kdrops = st->drops_kfree;
 		char rate[32], tgt[32];
+		/* a variant that drops every packet at one stage: at measured counts its packets
+		 * pay the stages up to that one (no application reads them: no remote term) and
+		 * the drops' own work there; a share below 1 has no such count (dropped -2) */
+		int dropped = -1;
 
 		if (!r)
 			goto out;
@@ -427,6 +431,11 @@ int validate_main(int argc, char **argv)
 		if (without_drops)
 			for (int s = 0; s < STAGE_COUNT; s++)
 				c.cal.stage[s].drop_ns = c.cal.stage[s].drop_se = 0;
+		for (int s = 0; s < STAGE_COUNT && dropped != -2; s++)
+			if (c.drop[s] >= 1 - 1e-9 && dropped < 0 && (c.path_mask & (1u << s)))
+				dropped = s;
+			else if (c.drop[s] > 0 && c.drop[s] < 1 - 1e-9)
+				dropped = -2;
 		if (config_validate(&c, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: variant %s: %s\n", variant, err);
 			free(r);
@@ -492,11 +501,16 @@ int validate_main(int argc, char **argv)
 				fast_st_m[s] += w->measured;
 				fast_st_p[s] += w->predicted;
 			}
-			if (s != STAGE_APP && s != STAGE_CS) {
+			if (s != STAGE_APP && s != STAGE_CS && !(dropped >= 0 && s > dropped)) {
 				const struct stage_cost *sc = &c.cal.stage[s];
 				double x[COEF_COUNT];
 
 				fit_regressors(d, s, i, x);
+				if (dropped >= 0) {
+					x[COEF_REMOTE] = 0;
+					if (stage_holds_drop(dropped, s) && kdrops > 0)
+						k_sum += sc->drop_ns * kdrops / st->duration_s;
+				}
 				k_sum += (sc->per_call_ns * x[COEF_CALL] +
 					  sc->per_packet_ns * x[COEF_PACKET] +
 					  sc->per_byte_ns * x[COEF_BYTE] +
@@ -505,6 +519,8 @@ int validate_main(int argc, char **argv)
 					  sc->wake_idle_ns * x[COEF_WAKE_IDLE] +
 					  sc->cold_ns * x[COEF_COLD] +
 					  sc->remote_ns * x[COEF_REMOTE]) / st->duration_s;
+			}
+			if (s != STAGE_APP && s != STAGE_CS) {
 				m_sum += w->measured;
 				p_sum += w->predicted;
 				se2 += w->se * w->se;
@@ -529,8 +545,9 @@ int validate_main(int argc, char **argv)
 		met += fabs(e) <= rows[nrows].target;
 		m_step[i] = m_sum;
 		p_step[i] = p_sum;
-		/* a variant's rows count packets the rule dropped as passing later stages */
-		k_step[i] = baseline ? k_sum : NAN;
+		/* a variant's rows count the packets the rule dropped as passing later stages:
+		 * at measured counts only where the variant drops them all at one stage */
+		k_step[i] = baseline || dropped >= 0 ? k_sum : NAN;
 		tot_k += k_sum;
 		/* the model's drops by cause against the kernel's skb:kfree_skb count of the window
 		 * (all reasons and devices: the socket's drops are in it, XDP_DROP on veth frees the
@@ -578,9 +595,10 @@ int validate_main(int argc, char **argv)
 		if (st_m[s] > 0)
 			printf(" %s %+.1f", stage_name(s), pct(st_p[s], st_m[s]));
 	printf("\n");
-	if (baseline)
+	if (baseline || !isnan(k_step[0]))
 		printf("all steps at measured counts (calibration's costs × the steps' own calls, "
-		       "packets, bytes): %.0f ns/s, error %.1f %%\n", tot_k, pct(tot_k, tot_m));
+		       "packets, bytes%s): %.0f ns/s, error %.1f %%\n",
+		       baseline ? "" : ", drops; the stages up to the drop", tot_k, pct(tot_k, tot_m));
 	print_by_rate("", d, m_step, p_step, k_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
 	if (canary_known) {
 		printf("\nat the %s speed: the %d of %d steps whose speed canaries (before and "
