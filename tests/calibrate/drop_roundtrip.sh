@@ -128,9 +128,14 @@ awk -v a="${ew:-nan}" -v b="${eo:-nan}" 'BEGIN { exit !(a == a + 0 && b == b + 0
 	{ echo "FAIL: validate with and without drop_ns"; bad=1; }
 # at measured counts the variant's steps are priced by the stages up to the drop and drop_ns:
 # the model's own counts, so within 1 %
-ek=$(sed -n 's/^all steps at measured counts.*error \(.*\) %$/\1/p' "$tmp/v-with.txt")
-echo "validate netfilter-drop at measured counts: ${ek:-none} %"
-awk -v a="${ek:-nan}" 'BEGIN { exit !(a == a + 0 && a <= 1 && a >= -1) }' ||
-	{ echo "FAIL: a variant's error at measured counts missing or off"; bad=1; }
+# (xdp-drop: poll's and xdp's drop_ns, stage_holds_drop())
+"$rxc" validate --measured "$tmp/xdp-drop.csv" --calibration "$tmp/c.cfg" --out "$tmp/vx.csv" \
+	>"$tmp/vx.txt" || { cat "$tmp/vx.txt"; exit 1; }
+for f in v-with vx; do
+	ek=$(sed -n 's/^all steps at measured counts.*error \(.*\) %$/\1/p' "$tmp/$f.txt")
+	echo "validate $(sed -n 's/^variant \([^,]*\),.*/\1/p' "$tmp/$f.txt") at measured counts: ${ek:-none} %"
+	awk -v a="${ek:-nan}" 'BEGIN { exit !(a == a + 0 && a <= 1 && a >= -1) }' ||
+		{ echo "FAIL: a variant's error at measured counts missing or off"; bad=1; }
+done
 [ "$bad" = 0 ] && echo "PASS drop_roundtrip"
 exit "$bad"
