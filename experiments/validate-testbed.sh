@@ -34,6 +34,8 @@
 #   the other placement is used when there is one.
 #   VARIANT_RATES="100M 200M 400M": the rates each drop variant is measured at (default 200M),
 #   REPEATS times each, so that a drop_ns fitted at one rate is checked at the others;
+#   SPEED_CHECK=0: no host-speed check before the live runs (experiments/host-speed.sh; a
+#   slowed host stops the round unless FORCE=1);
 #   DROPS="FILE...": drop-variant measurements of other steps (rxcalibrate run --variant) for
 #   the fit's drop_ns, each variant's own work at its drop stage (rxcalibrate fit --drops); the
 #   variants are then validated with it and without it (validation-MODE-VARIANT-without-drops).
@@ -170,6 +172,19 @@ prev() {	# prev NAME [DIR]: DIR's (DATA_DIR's) NAME.csv and its foreign shares N
 	cp "$src/$1.csv" "$to"
 	[ ! -e "$src/$1-foreign.csv" ] || cp "$src/$1-foreign.csv" "$to.foreign"
 }
+# before live runs, whether the host runs the VM at its usual speed (experiments/host-speed.sh
+# against the softirq calibration's canary): a slowed round measures another machine.
+# SPEED_CHECK=0 skips it; a slowed host stops the round unless FORCE=1
+if [ "${REFIT:-0}" != 1 ] && [ "${SPEED_CHECK:-1}" != 0 ]; then
+	speed=0
+	LOCK=$lock "$(dirname "$0")/host-speed.sh" "$out" configs/calibration-testbed-softirq.cfg >&2 ||
+		speed=$?
+	case $speed in
+	0) ;;
+	1) [ "${FORCE:-0}" = 1 ] || { echo "$0: the host is slowing the VM (above); run later, or FORCE=1 (SPEED_CHECK=0 skips the check)" >&2; exit 1; } ;;
+	*) echo "$0: speed check not possible (above); going on" >&2 ;;
+	esac
+fi
 if [ "${REFIT:-0}" = 1 ]; then
 	# POOL="DIR1 DIR2 ...": the steps of those data directories, renumbered one after another
 	read -r -a pool <<<"${POOL:-$data}"
