@@ -764,9 +764,11 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 				p->pkt_fate = st;
 				/* the drop's own work: the rule, the dropped skb's free (for an
 				 * XDP drop in poll as well: stage_holds_drop()) */
-				for (int k = 0; k <= st; k++)
-					if (stage_holds_drop(st, k))
-						spend(s, c, k, p->ctx, s->cfg.cal.stage[k].drop_ns);
+				for (uint32_t m = s->drop_holders[st]; m; m &= m - 1) {
+					int k = __builtin_ctz(m);
+
+					spend(s, c, k, p->ctx, s->cfg.cal.stage[k].drop_ns);
+				}
 				break;
 			}
 		}
@@ -1383,6 +1385,9 @@ int sim_create(struct sim **out, const struct model_config *cfg, char *err, int 
 		s->cost_pkt[st] = c->cal.stage[st].per_packet_ns;
 		s->cost_byte[st] = c->cal.stage[st].per_byte_ns;
 		s->cost_call[st] = c->cal.stage[st].per_call_ns;
+		for (int k = 0; k < STAGE_COUNT; k++)
+			if (stage_holds_drop(st, k) && c->cal.stage[k].drop_ns > 0)
+				s->drop_holders[st] |= 1u << k;
 	}
 	/* with an XDP program, the skb is built only for the packets it passes */
 	if (c->path_mask & (1u << STAGE_XDP)) {

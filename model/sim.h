@@ -252,6 +252,9 @@ struct sim {
 	double drop_credit[STAGE_COUNT];
 	double cost_pkt[STAGE_COUNT], cost_byte[STAGE_COUNT], cost_call[STAGE_COUNT];
 	double skb_build_ns;		/* poll cost moved after the XDP hook */
+	/* per stage a rule drops in: the stages with a drop_ns that hold that drop's own work
+	 * (stage_holds_drop()), as a bit mask, so a drop charges only those */
+	uint32_t drop_holders[STAGE_COUNT];
 
 	/* socket */
 	struct pktq sockq;
