@@ -680,7 +680,7 @@ static __always_inline int on_sample(void *ctx, bool tick)
 	__u64 *ips = sample_ips[cpu];
 	__u64 si = STAGE_COUNT;		/* the stage, STAGE_COUNT: no marker on the stack (64-bit:
 					 * no zero-extended copies the verifier cannot tie) */
-	bool netrx = false;
+	bool netrx = false, head = false;
 	int th;
 	long n;
 
@@ -694,6 +694,10 @@ static __always_inline int on_sample(void *ctx, bool tick)
 		if (tick)
 			stack_clear_timer(cpu, (int)n);
 		si = (__u32)stack_stage(cpu, (int)n);
+		if (si != (__u32)-1 && (si & RXS_HEAD)) {
+			head = true;
+			si &= ~(__u64)RXS_HEAD;
+		}
 		netrx = lean && stack_has_netrx(cpu, (int)n);
 		if (lean && !netrx && n >= RXS_STACK_DEPTH)
 			c->samples_trunc++;
@@ -704,6 +708,9 @@ static __always_inline int on_sample(void *ctx, bool tick)
 		c->samples_unattr++;
 		si = STAGE_COUNT;
 	}
+	barrier_var(si);
+	if (head && si < STAGE_COUNT)
+		c->st[si].samples_head++;
 	barrier_var(si);
 	if (lean && netrx) {
 		/* ours: in NET_RX on the back of the anchor thread; else another NET_RX */

@@ -17,6 +17,9 @@
 #define RXS_HIST_SLOTS 32	/* log2(ns) of one span */
 #define RXS_WORK_SLOTS 65	/* napi_poll work 0..64 (>64 folded into 64) */
 #define RXS_MAX_SYMS 128	/* kernel functions that mark a stage in a sampled stack */
+/* a marker's stage with this bit: the marker is in the stage's head, before the hook where a
+ * rule drops a packet there (tc ingress in ip, the LOCAL_IN netfilter hook in ip_to_transport) */
+#define RXS_HEAD 0x100u
 #define RXS_STACK_DEPTH 48	/* frames read per sample */
 #define RXS_SPAN_DEPTH 8	/* nesting of fentry/kprobe spans per CPU */
 #define RXS_DROP_SLOTS 256	/* skb_drop_reason values; larger ones land in the last slot */
@@ -54,6 +57,7 @@ struct rxs_stage {
 	__u64 samples_xsirq;	/* inside a NET_RX that did not poll the watched device */
 	__u64 samples_thread[RXS_THREADS];	/* outside NET_RX, in an anchored thread */
 	__u64 samples_other;	/* outside NET_RX, anywhere else */
+	__u64 samples_head;	/* of all these and samples_xsirq: in the stage's head (RXS_HEAD) */
 	__u64 hist[RXS_HIST_SLOTS];
 };
 

@@ -25,6 +25,7 @@ struct meas_row {
 	double cpu_ns_raw;
 	double probe_overhead_ns;
 	uint64_t packets, polls, samples;
+	uint64_t head_samples;		/* of samples: before the stage's drop hook (RXS_HEAD) */
 	double net_rx_softirq_ns;	/* our NET_RX time (invocations that polled the device) */
 	uint64_t drops_ring, drops_backlog, drops_socket, drops_kfree;
 	double probe_ns_per_event;

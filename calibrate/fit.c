@@ -64,7 +64,7 @@ enum col {
 	C_POLLS, C_NET_RX, C_RX_RUNS, C_WAKEUPS, C_WAKE_LAT, C_WAKE_HIST, C_NAPI_THREAD,
 	C_NAPI_WAKEUPS, C_NAPI_WAKE_LAT, C_NAPI_WAKE_HIST, C_TX_THREAD, C_TX_BURSTS, C_TX_SLEEPS,
 	C_TX_WAKE_HIST, C_TX_SEND, C_TX_BY_SLEEP, C_CANARY_RX, C_CANARY_APP, C_CANARY_TX, C_RX_CPU,
-	C_NAPI_CPU, C_NCOLS
+	C_NAPI_CPU, C_HEAD, C_NCOLS
 };
 #define C_NREQUIRED C_RATE_REQ
 
@@ -84,6 +84,7 @@ static const char *const col_name[C_NCOLS] = {
 	[C_TX_SEND] = "tx_send_ns", [C_TX_BY_SLEEP] = "tx_wake_by_sleep",
 	[C_CANARY_RX] = "canary_rx_ns", [C_CANARY_APP] = "canary_app_ns",
 	[C_CANARY_TX] = "canary_tx_ns", [C_RX_CPU] = "rx_cpu", [C_NAPI_CPU] = "napi_cpu",
+	[C_HEAD] = "head_samples",
 };
 
 #define MAX_FIELDS 64
@@ -433,6 +434,13 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 		ob->bytes = v[C_PACKETS] * (v[C_PAYLOAD] + FIT_FRAME_OVERHEAD);
 		ob->cpu_ns = v[C_CPU];
 		ob->samples = v[C_SAMPLES];
+		ob->head = idx[C_HEAD] >= 0 ? v[C_HEAD] : 0;
+		if (ob->head < 0 || ob->head > ob->samples) {
+			set_err(err, len, "%s:%d: column 'head_samples': %s is not within 0 and the "
+				"row's samples (%s)", path, lineno, f[idx[C_HEAD]], f[idx[C_SAMPLES]]);
+			ret = -EINVAL;
+			goto out;
+		}
 		if (!d->method[st][0] || !strcmp(d->method[st], "none"))
 			snprintf(d->method[st], sizeof(d->method[st]), "%.15s", f[idx[C_METHOD]]);
 		else if (strcmp(d->method[st], f[idx[C_METHOD]]) && strcmp(f[idx[C_METHOD]], "none"))
@@ -1116,6 +1124,35 @@ out:
 	return ret;
 }
 
+/* The share of stage @st's time in its head, before the hook where a rule drops a packet there
+ * (the sampler's RXS_HEAD markers: tc ingress in ip, the LOCAL_IN netfilter hook in
+ * ip_to_transport): the ratio of head samples to samples over the steps, its standard error
+ * from the steps' scatter about it (the ratio estimator's). A packet a rule drops at @st pays
+ * this share of the stage's per-packet cost (model/sim.c). */
+static void fit_head_share(const struct fit_data *d, int st, struct fit_stage_result *r)
+{
+	double h = 0, n = 0, p, ss = 0;
+	int k = 0;
+
+	for (int i = 0; i < d->nsteps; i++) {
+		h += d->obs[st][i].head;
+		n += d->obs[st][i].samples;
+		k += d->obs[st][i].samples > 0;
+	}
+	if (!(h > 0) || !(n > 0))
+		return;
+	p = h / n;
+	for (int i = 0; i < d->nsteps; i++) {
+		double e = d->obs[st][i].head - p * d->obs[st][i].samples;
+
+		ss += e * e;
+	}
+	r->has_head = true;
+	r->head_share = p;
+	/* se of a ratio estimate: sqrt(sum e^2 / (k (k - 1))) / mean samples */
+	r->head_share_se = k > 1 ? sqrt(ss / ((double)k * (k - 1))) / (n / k) : sqrt(p * (1 - p) / n);
+}
+
 int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len)
 {
 	gsl_quiet();
@@ -1125,6 +1162,8 @@ int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t 
 
 		if (ret)
 			return ret;
+		if (res->stage[st].fitted)
+			fit_head_share(d, st, &res->stage[st]);
 	}
 	return 0;
 }
@@ -1218,6 +1257,11 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 				fit_regressors(v, st, i, z);
 				/* no application reads a dropped packet: no buffer read elsewhere */
 				z[COEF_REMOTE] = 0;
+				/* a packet dropped in this stage pays only its head */
+				if (st == drop && r->has_head) {
+					z[COEF_PACKET] *= r->head_share;
+					z[COEF_BYTE] *= r->head_share;
+				}
 				for (int j = 0; j < COEF_COUNT; j++)
 					base_ns += r->coef[j] * z[j];
 				y = v->obs[st][i].cpu_ns - base_ns;
@@ -1530,6 +1574,10 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 				flt(b1, sizeof(b1), r->coef[COEF_REMOTE]));
 			fprintf(f, "remote_se = %s;\n", flt(b1, sizeof(b1), r->se[COEF_REMOTE]));
 		}
+		if (r->has_head) {
+			fprintf(f, "      head_share = %s; ", flt(b1, sizeof(b1), r->head_share));
+			fprintf(f, "head_share_se = %s;\n", flt(b1, sizeof(b1), r->head_share_se));
+		}
 		if (res->drop[st].fitted) {
 			fprintf(f, "      drop_ns = %s; ", flt(b1, sizeof(b1), res->drop[st].ns));
 			fprintf(f, "drop_se = %s;\n      drop_source = ",
@@ -1679,6 +1727,8 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->remote_ns, r->coef[COEF_REMOTE]) ||
 		    !close_to(sc->drop_ns, res->drop[st].fitted ? res->drop[st].ns : 0) ||
 		    !close_to(sc->drop_se, res->drop[st].fitted ? res->drop[st].se : 0) ||
+		    !sc->has_head != !r->has_head ||
+		    (r->has_head && !close_to(sc->head_share, r->head_share)) ||
 		    !close_to(sc->per_packet_se, r->se[COEF_PACKET]) ||
 		    (r->fitted && !cov_read_back(sc, r))) {
 			set_err(err, len,
@@ -2158,6 +2208,10 @@ int fit_main(const struct fit_opts *o)
 			printf("%-16s %-10s %3s deep_wake_ns %s (per wake-up of the receiver after "
 			       "%.0f us idle or more)\n", "", "", "", c1, FIT_DEEP_WAKE_AFTER_US);
 		}
+		if (r->has_head)
+			printf("%-16s %-10s %3s head_share %.3f ± %.3f (of the stage's samples before "
+			       "the hook where a rule drops there: a dropped packet pays that share)\n",
+			       "", "", "", r->head_share, r->head_share_se);
 	}
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct fit_drop *dr = &res->drop[st];

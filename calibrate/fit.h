@@ -125,6 +125,7 @@ struct fit_step {
 /* One (step, stage) row: what the fit uses. */
 struct fit_obs {
 	double calls, packets, bytes, cpu_ns, samples;
+	double head;	/* of samples: before the stage's drop hook (head_samples; 0 without) */
 };
 
 struct fit_data {
@@ -211,6 +212,12 @@ struct fit_stage_result {
 	double cv_pred[FIT_MAX_STEPS], cv_rel[FIT_MAX_STEPS];
 	bool cv_ok[FIT_MAX_STEPS];
 	char note[512];		/* why regressors were dropped or held at zero */
+	/* the share of the stage's time before the hook where a rule drops a packet in it
+	 * (head_samples / samples over the steps; docs/fit.md "A drop's own work"); the
+	 * standard error of that ratio from the steps' scatter; has_head false without samples
+	 * in the head */
+	bool has_head;
+	double head_share, head_share_se;
 };
 
 /* A drop's own work at the stage a variant drops in (docs/fit.md, "A drop's own work"): per

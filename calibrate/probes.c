@@ -38,7 +38,7 @@ struct probes {
 /* Stage markers for the sampler: the innermost of these on a kernel stack names the stage. */
 static const struct {
 	const char *fn;
-	enum stage stage;
+	unsigned stage;	/* enum stage, | RXS_HEAD for the stage's head (before its drop hook) */
 } markers[] = {
 	{ "net_rx_action", STAGE_SOFTIRQ },
 	{ "handle_softirqs", STAGE_SOFTIRQ },
@@ -59,14 +59,17 @@ static const struct {
 	{ "udp4_gro_receive", STAGE_GRO },
 	{ "udp_gro_receive", STAGE_GRO },
 	{ "napi_complete_done", STAGE_SKB_PREP },
-	{ "netif_receive_skb_list_internal", STAGE_IP },
-	{ "netif_receive_skb_internal", STAGE_IP },
-	{ "netif_receive_skb", STAGE_IP },
-	{ "__netif_receive_skb", STAGE_IP },
-	{ "__netif_receive_skb_list_core", STAGE_IP },
-	{ "__netif_receive_skb_core", STAGE_IP },
-	{ "__netif_receive_skb_one_core", STAGE_IP },
-	{ "do_xdp_generic", STAGE_IP },
+	/* ip's head: netif_receive_skb's core, where tc ingress runs, up to ip_rcv (a packet tc
+	 * drops pays this part of the stage only); ip_to_transport's: ip_local_deliver, where the
+	 * LOCAL_IN netfilter hook runs, before ip_local_deliver_finish */
+	{ "netif_receive_skb_list_internal", STAGE_IP | RXS_HEAD },
+	{ "netif_receive_skb_internal", STAGE_IP | RXS_HEAD },
+	{ "netif_receive_skb", STAGE_IP | RXS_HEAD },
+	{ "__netif_receive_skb", STAGE_IP | RXS_HEAD },
+	{ "__netif_receive_skb_list_core", STAGE_IP | RXS_HEAD },
+	{ "__netif_receive_skb_core", STAGE_IP | RXS_HEAD },
+	{ "__netif_receive_skb_one_core", STAGE_IP | RXS_HEAD },
+	{ "do_xdp_generic", STAGE_IP | RXS_HEAD },
 	{ "ip_list_rcv", STAGE_IP },
 	{ "ip_sublist_rcv", STAGE_IP },
 	{ "ip_list_rcv_finish", STAGE_IP },
@@ -76,7 +79,7 @@ static const struct {
 	{ "ip_rcv_finish", STAGE_IP },
 	{ "ip_rcv_finish_core", STAGE_IP },
 	{ "ip_route_input_noref", STAGE_IP },
-	{ "ip_local_deliver", STAGE_IP_TO_TRANSPORT },
+	{ "ip_local_deliver", STAGE_IP_TO_TRANSPORT | RXS_HEAD },
 	{ "ip_local_deliver_finish", STAGE_IP_TO_TRANSPORT },
 	{ "ip_protocol_deliver_rcu", STAGE_IP_TO_TRANSPORT },
 	{ "udp_rcv", STAGE_TRANSPORT },
@@ -114,7 +117,7 @@ static int cmp_marker(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int add_marker(struct marker *m, int n, const struct ksym *k, enum stage s)
+static int add_marker(struct marker *m, int n, const struct ksym *k, unsigned s)
 {
 	if (!k || n >= RXS_MAX_SYMS)
 		return n;

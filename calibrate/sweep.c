@@ -347,6 +347,7 @@ static int ev_stage(int ev)
 struct step_result {
 	double cpu[STAGE_COUNT], raw[STAGE_COUNT], ovh[STAGE_COUNT];
 	uint64_t calls[STAGE_COUNT], packets[STAGE_COUNT], samples[STAGE_COUNT];
+	uint64_t head_samples[STAGE_COUNT];	/* of samples: in the stage's head (RXS_HEAD) */
 	double softirq_ns, softirq_ns_all, probe_ns_total, probe_events, mean_event_ns;
 	double ev_mean[RXS_EV_COUNT], ev_cnt[RXS_EV_COUNT];
 	double unattr_sirq_ns;
@@ -481,6 +482,12 @@ static void compute_stages(struct sweep *w, const struct probes_snap *a,
 			for (int t = 0; t < RXS_THREADS; t++)
 				r->samples[s] += st->samples_thread[t];
 		}
+		/* the head's share of the stage's samples, which it counts in every context
+		 * (another device's NET_RX too) */
+		if (st->samples_head && r->samples[s])
+			r->head_samples[s] = (uint64_t)((double)r->samples[s] *
+				fmin(1, (double)st->samples_head /
+					(double)(r->samples[s] + st->samples_xsirq)) + 0.5);
 		if (m == RXC_SAMPLE) {
 			/* outside NET_RX the softirq markers are other vectors (timers, RCU) */
 			r->raw[s] = (double)st->samples_sirq * scale;
@@ -658,6 +665,7 @@ static int add_rows(struct sweep *w, int step, double rate, const struct sys_sna
 			m->packets = r->packets[s];
 			m->polls = r->d.polls;
 			m->samples = r->samples[s];
+			m->head_samples = r->head_samples[s];
 			m->net_rx_softirq_ns = r->softirq_ns;
 			m->net_rx_softirq_ns_all = r->softirq_ns_all;
 			m->drops_kfree = kfree_drops(&r->d);

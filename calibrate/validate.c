@@ -242,7 +242,7 @@ int validate_main(int argc, char **argv)
 	/* --without-drops: the calibration's drop_ns left out (the variant from the baseline's
 	 * costs alone) */
 	bool without_drops = false;
-	char dropdesc[256] = "";
+	char dropdesc[256] = "", headdesc[128] = "";
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -379,6 +379,9 @@ int validate_main(int argc, char **argv)
 
 			for (int k = 0; k < STAGE_COUNT; k++)
 				held |= c.drop[k] > 0 && stage_holds_drop(k, s);
+			if (c.drop[s] > 0 && c.cal.stage[s].has_head)
+				snprintf(headdesc + strlen(headdesc), sizeof(headdesc) - strlen(headdesc),
+					 " %s %.3f", stage_name(s), c.cal.stage[s].head_share);
 			if (held && c.cal.stage[s].drop_ns > 0)
 				snprintf(dropdesc + strlen(dropdesc), sizeof(dropdesc) - strlen(dropdesc),
 					 " %s %.0f", stage_name(s), c.cal.stage[s].drop_ns);
@@ -399,6 +402,9 @@ int validate_main(int argc, char **argv)
 		       "(--without-drops: the baseline's costs alone; it has ns per drop" :
 		       "drop_ns from the calibration, ns per drop:", dropdesc,
 		       *dropdesc && without_drops ? ")" : "");
+	if (!baseline && *headdesc)
+		printf("a dropped packet pays the head of its stage, the share before the drop's "
+		       "hook (head_share, from the baseline's samples):%s\n", headdesc);
 	printf("\n");
 	printf("%-5s %10s %-16s %14s %14s %12s %9s %s\n", "step", "rate", "stage", "measured ns/s",
 	       "predicted", "± se", "error %", "target");
@@ -510,6 +516,11 @@ int validate_main(int argc, char **argv)
 					x[COEF_REMOTE] = 0;
 					if (stage_holds_drop(dropped, s) && kdrops > 0)
 						k_sum += sc->drop_ns * kdrops / st->duration_s;
+					/* every packet is dropped there: it pays the head */
+					if (s == dropped && sc->has_head) {
+						x[COEF_PACKET] *= sc->head_share;
+						x[COEF_BYTE] *= sc->head_share;
+					}
 				}
 				k_sum += (sc->per_call_ns * x[COEF_CALL] +
 					  sc->per_packet_ns * x[COEF_PACKET] +

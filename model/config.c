@@ -491,6 +491,13 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			err = get_nonneg(l, s, &sc->drop_ns);
 		else if (KEY("drop_se"))
 			err = get_nonneg(l, s, &sc->drop_se);
+		else if (KEY("head_share")) {
+			err = get_nonneg(l, s, &sc->head_share);
+			if (!err && sc->head_share > 1)
+				err = config_fail(l, s, "head_share must be within [0, 1]");
+			sc->has_head = 1;
+		} else if (KEY("head_share_se"))
+			err = get_nonneg(l, s, &sc->head_share_se);
 		else if (KEY("drop_source"))
 			continue; /* provenance of drop_ns, informational */
 		else if (KEY("cov"))
@@ -538,6 +545,11 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
 		return config_fail(l, g, "stage '%s': drop_ns belongs to the stages a rule can drop a "
 				  "packet in (path.drop)", config_setting_name(g));
+	if ((sc->has_head || sc->head_share_se > 0) &&
+	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
+	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
+		return config_fail(l, g, "stage '%s': head_share belongs to the stages a rule can drop "
+				  "a packet in (path.drop)", config_setting_name(g));
 	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
 		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
 				  config_setting_name(g));

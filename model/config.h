@@ -51,6 +51,11 @@ struct stage_cost {
 	 * min(1, gap since that core's previous poll ended / cold_after_us) (caches and branch
 	 * predictors the code between polls has taken over; docs/model.md "Cold polls") */
 	double cold_ns, cold_se, cold_after_us;
+	/* the share of per_packet_ns and per_byte_ns paid before the hook where a rule drops a
+	 * packet in this stage (tc ingress in ip, the LOCAL_IN netfilter hook in ip_to_transport):
+	 * a packet dropped there pays that share (has_head), else the whole stage */
+	int has_head;
+	double head_share, head_share_se;
 	/* more per packet when the buffers its core recycles were last read by the application on
 	 * another core: the previous packet polled on the core went to such an application
 	 * (docs/model.md "Buffers read on another core") */

@@ -742,7 +742,24 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 		int st = s->path[i];
 		const struct stage_cost *sc = &s->cfg.cal.stage[st];
 		double cost = s->cost_pkt[st] + s->cost_byte[st] * pk.size;
+		int dropped = 0;
 
+		if (s->cfg.drop[st] > 0) {
+			s->drop_credit[st] += s->cfg.drop[st];
+			if (s->drop_credit[st] >= 1 - 1e-12) {
+				s->drop_credit[st] -= 1;
+				dropped = 1;
+			}
+		}
+		/* a packet a rule drops here pays the stage's head only, the part before the
+		 * hook (has_head: measured by the sampler; else the whole stage) */
+		if (dropped && sc->has_head) {
+			cost *= sc->head_share;
+			if (meas) {
+				s->n.head_saved_pkts[st] += 1 - sc->head_share;
+				s->n.head_saved_bytes[st] += (1 - sc->head_share) * pk.size;
+			}
+		}
 		if (sc->dist != DIST_FIXED)
 			cost = sample_cost(s, sc, cost);
 		/* counted whatever remote_ns is: a cost the fit held at 0 keeps its error */
@@ -757,20 +774,16 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 			s->n.stage_pkts[st]++;
 			s->n.stage_bytes[st] += pk.size;
 		}
-		if (s->cfg.drop[st] > 0) {
-			s->drop_credit[st] += s->cfg.drop[st];
-			if (s->drop_credit[st] >= 1 - 1e-12) {
-				s->drop_credit[st] -= 1;
-				p->pkt_fate = st;
-				/* the drop's own work: the rule, the dropped skb's free (for an
-				 * XDP drop in poll as well: stage_holds_drop()) */
-				for (uint32_t m = s->drop_holders[st]; m; m &= m - 1) {
-					int k = __builtin_ctz(m);
+		if (dropped) {
+			p->pkt_fate = st;
+			/* the drop's own work: the rule, the dropped skb's free (for an XDP drop
+			 * in poll as well: stage_holds_drop()) */
+			for (uint32_t m = s->drop_holders[st]; m; m &= m - 1) {
+				int k = __builtin_ctz(m);
 
-					spend(s, c, k, p->ctx, s->cfg.cal.stage[k].drop_ns);
-				}
-				break;
+				spend(s, c, k, p->ctx, s->cfg.cal.stage[k].drop_ns);
 			}
+			break;
 		}
 		if (st == STAGE_XDP)
 			spend(s, c, STAGE_POLL, p->ctx, s->skb_build_ns);
@@ -1722,7 +1735,8 @@ static void fill_results(struct sim *s, struct sim_results *r)
 		{
 			/* the counts each cost multiplies (enum cost_term order) */
 			const double x[TERM_COUNT] = {
-				[TERM_CALL] = calls, [TERM_PACKET] = pk, [TERM_BYTE] = by,
+				[TERM_CALL] = calls, [TERM_PACKET] = pk - s->n.head_saved_pkts[st],
+				[TERM_BYTE] = by - s->n.head_saved_bytes[st],
 				[TERM_DEEP_WAKE] = st == STAGE_TRANSPORT ? (double)s->n.deep_wakeups : 0,
 				[TERM_WAKE] = st == STAGE_TRANSPORT ? (double)s->n.remote_wakeups : 0,
 				[TERM_WAKE_IDLE] = st == STAGE_TRANSPORT ? s->n.idle_wake_ramp : 0,

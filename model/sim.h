@@ -188,6 +188,8 @@ struct sim_counters {
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
 	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
+	/* packets and bytes a rule dropped did not pay of the stage (1 - head_share each) */
+	double head_saved_pkts[STAGE_COUNT], head_saved_bytes[STAGE_COUNT];
 	uint64_t remote_pkts[STAGE_COUNT];	/* packets charged remote_ns */
 	/* the wake-ups that reached a core, from thread_wake to running: the application's, and
 	 * the NAPI kthreads' (threaded mode) */

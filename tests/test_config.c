@@ -218,6 +218,22 @@ static void test_bad_calibrations(void **state)
 				  "  remote_ns = 600.0; remote_se = 20.0; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
 	assert_true(cal.stage[STAGE_POLL].remote_ns == 600.0 && cal.stage[STAGE_POLL].remote_se == 20.0);
+	/* head_share: a share, in the stages a rule drops in */
+	p = write_file("c6h1.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; };\n"
+				   "  ip = { per_packet_ns = 100.0; head_share = 0.4; head_share_se = 0.02; };"
+				   " }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
+	assert_true(cal.stage[STAGE_IP].has_head && cal.stage[STAGE_IP].head_share == 0.4 &&
+		    cal.stage[STAGE_IP].head_share_se == 0.02 && !cal.stage[STAGE_POLL].has_head);
+	p = write_file("c6h2.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; };\n"
+				   "  ip = { per_packet_ns = 100.0; head_share = 1.5; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6h2.cfg:2:"));
+	assert_non_null(strstr(err, "head_share must be within [0, 1]"));
+	p = write_file("c6h3.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; };\n"
+				   "  app = { per_call_ns = 1.0; head_share = 0.5; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "head_share belongs to the stages a rule can drop"));
 	/* cov: 64 numbers, symmetric, no negative variance; each refused with its line */
 	p = write_file("c6d.cfg", cov_cfg(4, -6, -6, 9, TERM_COUNT * TERM_COUNT));
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);

@@ -51,6 +51,13 @@ if [ -x "$rxm" ]; then
 			"$tmp/sim.csv" >"$tmp/mixed.csv"
 		check "mixed variants refused" 1 "mixed.csv:3: column 'variant': 'xdp-drop', but earlier rows say 'baseline'" \
 			--in "$tmp/mixed.csv" --out "$tmp/var.cfg"
+		# the sampler's head count cannot exceed the row's samples
+		awk -F, -v OFS=, 'NR == 1 { print $0, "head_samples"; next }
+			{ print $0, (NR == 4 ? 7 : 0) }' "$tmp/sim.csv" >"$tmp/head.csv"
+		check "head_samples above samples refused" 1 \
+			"head.csv:4: column 'head_samples': 7 is not within 0 and the row's samples" \
+			--in "$tmp/head.csv" --out "$tmp/h.cfg"
+		[ -e "$tmp/h.cfg" ] && { echo "FAIL: calibration written with bad head_samples"; fail=$((fail + 1)); }
 		# --drops: a drop variant's measurements only, of the baseline's NAPI mode, with the
 		# kernel's drop count; each refused with the file named, nothing written
 		check "--drops of baseline measurements refused" 1 \
