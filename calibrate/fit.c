@@ -1261,6 +1261,7 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 				if (st == drop && r->has_head) {
 					z[COEF_PACKET] *= r->head_share;
 					z[COEF_BYTE] *= r->head_share;
+					z[COEF_COLD] *= r->head_share;
 				}
 				for (int j = 0; j < COEF_COUNT; j++)
 					base_ns += r->coef[j] * z[j];

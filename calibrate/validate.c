@@ -520,6 +520,7 @@ int validate_main(int argc, char **argv)
 					if (s == dropped && sc->has_head) {
 						x[COEF_PACKET] *= sc->head_share;
 						x[COEF_BYTE] *= sc->head_share;
+						x[COEF_COLD] *= sc->head_share;
 					}
 				}
 				k_sum += (sc->per_call_ns * x[COEF_CALL] +

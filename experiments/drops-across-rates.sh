@@ -28,11 +28,11 @@ bps=$(awk -v r="$fit_rate" 'BEGIN {
 	printf "%.0f", n * m }') || { echo "$0: FIT_RATE '$fit_rate' is not a rate (e.g. 200M)" >&2; exit 2; }
 base=$data/validate-$mode-fit.csv
 [ -r "$base" ] || { echo "$0: cannot read $base (a round of experiments/validate-testbed.sh)" >&2; exit 2; }
-tmp=$(mktemp -d "$data/.drops-across-rates.XXXXXX")
+tmp=$(realpath "$(mktemp -d "$data/.drops-across-rates.XXXXXX")")
 trap 'rm -rf "$tmp"' EXIT
 # split FILE into the steps at the fit rate and the others, header kept on both
 split_rate() {
-	awk -F, -v at="$tmp/$2-at.csv" -v rest="$tmp/$2-rest.csv" -v bps="$bps" '
+	awk -F, -v at="$tmp/$2-at-$fit_rate.csv" -v rest="$tmp/$2-rest.csv" -v bps="$bps" '
 		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rate_requested_bps") c = i
 			  if (!c) { print FILENAME ": no rate_requested_bps column" > "/dev/stderr"; exit 2 }
 			  print > at; print > rest; next }
@@ -43,23 +43,29 @@ variants=()
 for v in xdp-drop netfilter-drop tc-drop; do
 	f=$data/validate-$mode-$v-used.csv
 	[ -r "$f" ] || continue
-	split_rate "$f" "$v"
-	if [ "$(wc -l <"$tmp/$v-at.csv")" -lt 2 ] || [ "$(wc -l <"$tmp/$v-rest.csv")" -lt 2 ]; then
+	split_rate "$f" "$mode-$v"
+	if [ "$(wc -l <"$tmp/$mode-$v-at-$fit_rate.csv")" -lt 2 ] || [ "$(wc -l <"$tmp/$mode-$v-rest.csv")" -lt 2 ]; then
 		echo "$0: $f has no steps at $fit_rate, or none at another rate (VARIANT_RATES)" >&2
 		exit 2
 	fi
-	drops+=(--drops "$tmp/$v-at.csv")
+	drops+=(--drops "$mode-$v-at-$fit_rate.csv")
 	variants+=("$v")
 done
 [ ${#variants[@]} -gt 0 ] || { echo "$0: no validate-$mode-VARIANT-used.csv in $data" >&2; exit 2; }
 mkdir -p "$tmp/res"
 cal=$tmp/res/calibration-$mode-$fit_rate.cfg
-"$bin" fit --in "$base" --out "$cal" --name "testbed-$mode-drops-$fit_rate" "${drops[@]}" \
-	>"$tmp/res/fit-$mode-$fit_rate.txt"
+# in the work directory, so that the calibration's sources and the fit's notes name the split
+# files (MODE-VARIANT-at-FIT_RATE.csv: the round's validate-MODE-VARIANT-used.csv steps at it)
+abin=$(realpath "$bin")
+abase=$(realpath "$base")
+(cd "$tmp" && "$abin" fit --in "$abase" --out "$cal" \
+	--name "testbed-$mode-drops-$fit_rate" "${drops[@]}") >"$tmp/res/fit-$mode-$fit_rate.txt"
+# (the baseline named as given, not by its absolute path)
+sed -i "s|$abase|$base|g" "$cal" "$tmp/res/fit-$mode-$fit_rate.txt"
 printf '%-15s %12s %15s   %s\n' variant "with drop_ns" "without drop_ns" "per rate, with drop_ns (%)"
 for v in "${variants[@]}"; do
 	for w in "" "-without-drops"; do
-		"$bin" validate --measured "$tmp/$v-rest.csv" --calibration "$cal" --variant "$v" \
+		"$bin" validate --measured "$tmp/$mode-$v-rest.csv" --calibration "$cal" --variant "$v" \
 			${w:+--without-drops} --out "$tmp/res/validation-$mode-$v$w.csv" \
 			>"$tmp/res/validation-$mode-$v$w.txt"
 	done

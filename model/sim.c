@@ -700,14 +700,14 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 /* The cold cost of stage @st for the first packet of the poll running on @c: cold_ns x
  * min(1, gap since the core's previous poll / cold_after_us); 0 for the poll's later packets,
  * which find the code and data the first one brought in. */
-static double cold_cost(struct sim *s, const struct core *c, int st)
+static double cold_cost(struct sim *s, const struct core *c, int st, double share)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[st];
 	double f;
 
 	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
 		return 0;
-	f = fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
+	f = share * fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
 	if (s->measuring)
 		s->n.cold_ramp[st] += f;
 	return sc->cold_ns * f;
@@ -737,12 +737,13 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 	/* the softirq stage's cold cost is net_rx_action's own, paid by a NET_RX poll's first
 	 * packet whatever becomes of it (the fit's regressor counts every poll: docs/fit.md) */
 	if (p->ctx != CTX_NAPI_THREAD && p->work == 1)
-		spend(s, c, STAGE_SOFTIRQ, p->ctx, cold_cost(s, c, STAGE_SOFTIRQ));
+		spend(s, c, STAGE_SOFTIRQ, p->ctx, cold_cost(s, c, STAGE_SOFTIRQ, 1));
 	for (int i = 0; i < s->npath; i++) {
 		int st = s->path[i];
 		const struct stage_cost *sc = &s->cfg.cal.stage[st];
 		double cost = s->cost_pkt[st] + s->cost_byte[st] * pk.size;
 		int dropped = 0;
+		double share = 1;
 
 		if (s->cfg.drop[st] > 0) {
 			s->drop_credit[st] += s->cfg.drop[st];
@@ -752,12 +753,14 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 			}
 		}
 		/* a packet a rule drops here pays the stage's head only, the part before the
-		 * hook (has_head: measured by the sampler; else the whole stage) */
+		 * hook (has_head: measured by the sampler; else the whole stage), of its cold
+		 * cost as well */
 		if (dropped && sc->has_head) {
-			cost *= sc->head_share;
+			share = sc->head_share;
+			cost *= share;
 			if (meas) {
-				s->n.head_saved_pkts[st] += 1 - sc->head_share;
-				s->n.head_saved_bytes[st] += (1 - sc->head_share) * pk.size;
+				s->n.head_saved_pkts[st] += 1 - share;
+				s->n.head_saved_bytes[st] += (1 - share) * pk.size;
 			}
 		}
 		if (sc->dist != DIST_FIXED)
@@ -768,7 +771,7 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 			if (meas)
 				s->n.remote_pkts[st]++;
 		}
-		spend(s, c, st, p->ctx, cost + cold_cost(s, c, st));
+		spend(s, c, st, p->ctx, cost + cold_cost(s, c, st, share));
 		p->seen |= 1u << st;
 		if (meas) {
 			s->n.stage_pkts[st]++;
