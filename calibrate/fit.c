@@ -1162,7 +1162,9 @@ int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t 
 
 		if (ret)
 			return ret;
-		if (res->stage[st].fitted)
+		/* (the stages a rule can drop in: model/config.c refuses a head elsewhere) */
+		if (res->stage[st].fitted && st != STAGE_IRQ && st != STAGE_SOFTIRQ &&
+		    st != STAGE_APP && st != STAGE_CS)
 			fit_head_share(d, st, &res->stage[st]);
 	}
 	return 0;

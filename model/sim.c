@@ -700,6 +700,17 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 /* The cold cost of stage @st for the first packet of the poll running on @c: cold_ns x
  * min(1, gap since the core's previous poll / cold_after_us); 0 for the poll's later packets,
  * which find the code and data the first one brought in. */
+/* The cold ramp of stage @st for the packet core @c polls: min(1, gap / cold_after_us) for a
+ * poll's first packet, else 0. */
+static double cold_frac(const struct sim *s, const struct core *c, int st)
+{
+	const struct stage_cost *sc = &s->cfg.cal.stage[st];
+
+	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
+		return 0;
+	return fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
+}
+
 static double cold_cost(struct sim *s, const struct core *c, int st, double share)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[st];
@@ -707,7 +718,7 @@ static double cold_cost(struct sim *s, const struct core *c, int st, double shar
 
 	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
 		return 0;
-	f = share * fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
+	f = share * cold_frac(s, c, st);
 	if (s->measuring)
 		s->n.cold_ramp[st] += f;
 	return sc->cold_ns * f;
@@ -757,11 +768,13 @@ static void poll_packet(struct sim *s, struct core *c, struct napi *n)
 		 * cost as well */
 		if (dropped && sc->has_head) {
 			share = sc->head_share;
-			cost *= share;
 			if (meas) {
 				s->n.head_saved_pkts[st] += 1 - share;
 				s->n.head_saved_bytes[st] += (1 - share) * pk.size;
+				/* what the share multiplied, for its own error (head_share_se) */
+				s->n.head_full_ns[st] += cost + sc->cold_ns * cold_frac(s, c, st);
 			}
+			cost *= share;
 		}
 		if (sc->dist != DIST_FIXED)
 			cost = sample_cost(s, sc, cost);
@@ -1753,9 +1766,10 @@ static void fill_results(struct sim *s, struct sim_results *r)
 				[TERM_COLD] = sc->cold_se, [TERM_REMOTE] = sc->remote_se,
 			};
 
-			/* with the fit's covariance x'Cx (its costs are correlated: per_call and
-			 * per_packet, cold and remote), else the terms independent */
-			var = 0;
+			/* the head's share, independent of the costs it multiplies; then with the
+			 * fit's covariance x'Cx (its costs are correlated: per_call and per_packet,
+			 * cold and remote), else the terms independent */
+			var = pow(s->n.head_full_ns[st] * sc->head_share_se, 2);
 			for (int i = 0; i < TERM_COUNT; i++)
 				for (int j = 0; j < TERM_COUNT; j++)
 					var += sc->has_cov ? x[i] * x[j] * sc->cov[i][j]

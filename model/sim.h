@@ -190,6 +190,7 @@ struct sim_counters {
 	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
 	/* packets and bytes a rule dropped did not pay of the stage (1 - head_share each) */
 	double head_saved_pkts[STAGE_COUNT], head_saved_bytes[STAGE_COUNT];
+	double head_full_ns[STAGE_COUNT];	/* the whole stage's cost of those packets */
 	uint64_t remote_pkts[STAGE_COUNT];	/* packets charged remote_ns */
 	/* the wake-ups that reached a core, from thread_wake to running: the application's, and
 	 * the NAPI kthreads' (threaded mode) */

@@ -5,7 +5,8 @@
 # __netif_receive_skb_core, before ip_rcv) and ip.drop_ns 150:
 #  - rxmodel charges it: every packet tc-drop's ip stage sees is dropped there, so at 200 Mbit/s
 #    the stage's time is drop_ns per drop plus 0.35 of what the same calibration without
-#    head_share charges beyond drop_ns (its per-packet and cold costs), within 1 %;
+#    head_share charges beyond drop_ns (its per-packet and cold costs), within 1 %; and
+#    head_share_se adds its share of that to the stage's ± in quadrature, within 3 %;
 #  - the fit measures the share as the ratio of head samples to samples (columns head_samples,
 #    samples of rxcalibrate run): 0.35 with steps scattered about it, within 0.005 and 3 of its
 #    standard errors;
@@ -48,6 +49,20 @@ awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		r = (w - e) / e; if (r < 0) r = -r; exit !(d > 0 && r <= 0.01) }' \
 	"$tmp/tc-cal.csv" "$tmp/tc-nohead.csv" ||
 	{ echo "FAIL: rxmodel does not charge a dropped packet ip's head only"; bad=1; }
+# the share's own error: head_share_se 0.1 adds 0.1 x what the share multiplies (the whole
+# stage's cost of those packets, drop_ns apart) to the stage's ±, in quadrature
+sed 's/ head_share = 0.35;/ head_share = 0.35; head_share_se = 0.1;/' "$tmp/cal.cfg" >"$tmp/hse.cfg"
+"$rxm" -c configs/testbed.cfg -C "$tmp/hse.cfg" --variant tc-drop --bw 200M -f csv -q \
+	-o "$tmp/tc-hse.csv" || exit 1
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	FILENAME ~ /tc-cal/ { s0 = $c["ip_cpu_se_ns_per_s"]; d = $c["drop_rule"] / $c["seconds"] }
+	FILENAME ~ /tc-hse/ { s1 = $c["ip_cpu_se_ns_per_s"] }
+	FILENAME ~ /tc-nohead/ { wo = $c["ip_cpu_ns_per_s"] }
+	END { e = sqrt(s0 * s0 + (0.1 * (wo - 150 * d)) ^ 2)
+		printf "tc-drop ip ±: %.0f ns/s with head_share_se 0.1, %.0f without: expected %.0f\n", s1, s0, e
+		r = (s1 - e) / e; if (r < 0) r = -r; exit !(s1 > s0 && r <= 0.03) }' \
+	"$tmp/tc-cal.csv" "$tmp/tc-hse.csv" "$tmp/tc-nohead.csv" ||
+	{ echo "FAIL: head_share_se not in rxmodel's ±"; bad=1; }
 # measurements: the baseline in both placements, the variant at three rates
 . tests/calibrate/placements-lib.sh
 sim_both_placements "$rxm" "$tmp/cal.cfg" "$tmp" || exit 1
@@ -64,7 +79,8 @@ awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print $0, "head
 	  print $0, h }' "$tmp/both.csv" >"$tmp/base.csv"
 "$rxc" fit --in "$tmp/base.csv" --drops "$tmp/tc-drop.csv" --out "$tmp/c.cfg" >"$tmp/log" ||
 	{ cat "$tmp/log"; exit 1; }
-read -r hs hse < <(awk '/^    ip = \{ per_call_ns/ { p = 1 } p && /head_share = / {
+read -r hs hse < <(awk '/^    ip = \{ per_call_ns/ { p = 1; next } p && /^    [a-z_]+ = \{ per_call_ns/ { exit }
+	p && /head_share = / {
 	a = $0; sub(/.*head_share = /, "", a); sub(/;.*/, "", a)
 	b = $0; sub(/.*head_share_se = /, "", b); sub(/;.*/, "", b); print a, b; exit }' "$tmp/c.cfg")
 echo "ip head_share: fitted ${hs:-none} ± ${hse:-?}, given 0.35"
@@ -72,7 +88,8 @@ awk -v g="${hs:-nan}" -v s="${hse:-nan}" 'BEGIN { d = g - 0.35; if (d < 0) d = -
 	exit !(g == g + 0 && s > 0 && d <= 0.005 && d <= 3 * s) }' ||
 	{ echo "FAIL: head_share not within 0.005 and 3 standard errors of 0.35"; bad=1; }
 grep -q "head_share 0.350 ± " "$tmp/log" || { echo "FAIL: the fit does not print head_share"; bad=1; }
-drop_of() { awk '/^    ip = \{ per_call_ns/ { p = 1 } p && /drop_ns = / {
+drop_of() { awk '/^    ip = \{ per_call_ns/ { p = 1; next } p && /^    [a-z_]+ = \{ per_call_ns/ { exit }
+	p && /drop_ns = / {
 	a = $0; sub(/.*drop_ns = /, "", a); sub(/;.*/, "", a)
 	b = $0; sub(/.*drop_se = /, "", b); sub(/;.*/, "", b); print a, b; exit }
 	p && /source = / { exit }' "$1"; }
