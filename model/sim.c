@@ -697,11 +697,9 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 	}
 }
 
-/* The cold cost of stage @st for the first packet of the poll running on @c: cold_ns x
- * min(1, gap since the core's previous poll / cold_after_us); 0 for the poll's later packets,
- * which find the code and data the first one brought in. */
-/* The cold ramp of stage @st for the packet core @c polls: min(1, gap / cold_after_us) for a
- * poll's first packet, else 0. */
+/* The cold ramp of stage @st for the packet core @c polls: min(1, gap since the core's previous
+ * poll / cold_after_us) for the poll's first packet; 0 for its later packets, which find the code
+ * and data the first one brought in. */
 static double cold_frac(const struct sim *s, const struct core *c, int st)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[st];
@@ -711,17 +709,15 @@ static double cold_frac(const struct sim *s, const struct core *c, int st)
 	return fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
 }
 
+/* The cold cost of stage @st for that packet, cold_ns x the ramp, times @share (1, or for a
+ * packet a rule drops in the stage its head_share). */
 static double cold_cost(struct sim *s, const struct core *c, int st, double share)
 {
-	const struct stage_cost *sc = &s->cfg.cal.stage[st];
-	double f;
+	double f = share * cold_frac(s, c, st);
 
-	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
-		return 0;
-	f = share * cold_frac(s, c, st);
 	if (s->measuring)
 		s->n.cold_ramp[st] += f;
-	return sc->cold_ns * f;
+	return s->cfg.cal.stage[st].cold_ns * f;
 }
 
 /* Takes one frame from the ring and charges its whole path; its outcome (socket, drop, out) is
