@@ -34,6 +34,9 @@
 #   the other placement is used when there is one.
 #   VARIANT_RATES="100M 200M 400M": the rates each drop variant is measured at (default 200M),
 #   REPEATS times each, so that a drop_ns fitted at one rate is checked at the others;
+#   HOST=1: the round's validations (not the out-of-sample ones) simulate the host's own idle
+#   exits and sender, which the fit measured, in place of the scenario's (experiments/
+#   host-scenario.sh; docs/validation.md, "Seventeenth round"); the scenario is kept beside them;
 #   SPEED_CHECK=0: no host-speed check before the live runs (experiments/host-speed.sh; a
 #   slowed host stops the round unless FORCE=1);
 #   DROPS="FILE...": drop-variant measurements of other steps (rxcalibrate run --variant) for
@@ -272,13 +275,25 @@ for f in ${DROPS:-}; do
 done
 "$bin" fit --in "$tmp/validate-$mode-fit.csv" --out "$tmp/calibration-$mode.cfg" \
 	--name "testbed-$mode" ${drops[@]+"${drops[@]}"} >"$tmp/fit-$mode.txt"
+# HOST=1: the validations simulate the host's own idle exits and sender, as the fit measured them
+# (experiments/host-scenario.sh; kept as scenario-MODE.cfg)
+hostcfg=()
+if [ "${HOST:-0}" = 1 ]; then
+	[ "$mode" = threaded ] && scen=configs/testbed-threaded.cfg || scen=configs/testbed.cfg
+	experiments/host-scenario.sh "$scen" "$tmp/calibration-$mode.cfg" "$tmp/scenario-$mode.cfg" \
+		2>"$tmp/host.err" || { cat "$tmp/host.err" >&2; echo "$0: HOST=1 failed" >&2; exit 2; }
+	rm -f "$tmp/host.err"
+	hostcfg=(--config "$tmp/scenario-$mode.cfg")
+fi
 echo "== validate held-out rates" >&2
 "$bin" validate --measured "$tmp/validate-$mode-heldout.csv" \
+	${hostcfg[@]+"${hostcfg[@]}"} \
 	--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode.csv" \
 	>"$tmp/validation-$mode.txt"
 if [ "$local_runs" != 0 ]; then
 	echo "== validate held-out rates, $alt_opt" >&2
 	"$bin" validate --measured "$tmp/validate-$mode-$alt-heldout.csv" \
+		${hostcfg[@]+"${hostcfg[@]}"} \
 		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$alt.csv" \
 		>"$tmp/validation-$mode-$alt.txt"
 fi
@@ -304,11 +319,13 @@ for v in xdp-drop netfilter-drop tc-drop; do
 	fi
 	used "$tmp/validate-$mode-$v.csv" "$tmp/validate-$mode-$v-used.csv"
 	"$bin" validate --measured "$tmp/validate-$mode-$v-used.csv" \
+		${hostcfg[@]+"${hostcfg[@]}"} \
 		--calibration "$tmp/calibration-$mode.cfg" --out "$tmp/validation-$mode-$v.csv" \
 		>"$tmp/validation-$mode-$v.txt"
 	# with DROPS, the comparison too: the variant from the baseline's costs alone
 	[ ${#drops[@]} = 0 ] ||
 		"$bin" validate --measured "$tmp/validate-$mode-$v-used.csv" --without-drops \
+			${hostcfg[@]+"${hostcfg[@]}"} \
 			--calibration "$tmp/calibration-$mode.cfg" \
 			--out "$tmp/validation-$mode-$v-without-drops.csv" \
 			>"$tmp/validation-$mode-$v-without-drops.txt"
