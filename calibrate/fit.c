@@ -1153,6 +1153,13 @@ static void fit_head_share(const struct fit_data *d, int st, struct fit_stage_re
 	r->head_share_se = k > 1 ? sqrt(ss / ((double)k * (k - 1))) / (n / k) : sqrt(p * (1 - p) / n);
 }
 
+void fit_scale_head(double x[COEF_COUNT], double share)
+{
+	x[COEF_PACKET] *= share;
+	x[COEF_BYTE] *= share;
+	x[COEF_COLD] *= share;
+}
+
 int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len)
 {
 	gsl_quiet();
@@ -1162,9 +1169,7 @@ int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t 
 
 		if (ret)
 			return ret;
-		/* (the stages a rule can drop in: model/config.c refuses a head elsewhere) */
-		if (res->stage[st].fitted && st != STAGE_IRQ && st != STAGE_SOFTIRQ &&
-		    st != STAGE_APP && st != STAGE_CS)
+		if (res->stage[st].fitted && stage_can_drop(st))
 			fit_head_share(d, st, &res->stage[st]);
 	}
 	return 0;
@@ -1260,11 +1265,8 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 				/* no application reads a dropped packet: no buffer read elsewhere */
 				z[COEF_REMOTE] = 0;
 				/* a packet dropped in this stage pays only its head */
-				if (st == drop && r->has_head) {
-					z[COEF_PACKET] *= r->head_share;
-					z[COEF_BYTE] *= r->head_share;
-					z[COEF_COLD] *= r->head_share;
-				}
+				if (st == drop && r->has_head)
+					fit_scale_head(z, r->head_share);
 				for (int j = 0; j < COEF_COUNT; j++)
 					base_ns += r->coef[j] * z[j];
 				y = v->obs[st][i].cpu_ns - base_ns;

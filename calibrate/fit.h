@@ -244,6 +244,10 @@ struct fit_result {
 	struct fit_drop drop[STAGE_COUNT];
 };
 
+/* The regressors @x of packets a rule drops in their stage, who pay only its head: the
+ * per-packet, per-byte and cold counts times @share (head_share; model/sim.c likewise). */
+void fit_scale_head(double x[COEF_COUNT], double share);
+
 /* Reads @path into @d (allocated by the caller, ~150 kB: use the heap). */
 int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len);
 

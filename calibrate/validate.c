@@ -517,11 +517,8 @@ int validate_main(int argc, char **argv)
 					if (stage_holds_drop(dropped, s) && kdrops > 0)
 						k_sum += sc->drop_ns * kdrops / st->duration_s;
 					/* every packet is dropped there: it pays the head */
-					if (s == dropped && sc->has_head) {
-						x[COEF_PACKET] *= sc->head_share;
-						x[COEF_BYTE] *= sc->head_share;
-						x[COEF_COLD] *= sc->head_share;
-					}
+					if (s == dropped && sc->has_head)
+						fit_scale_head(x, sc->head_share);
 				}
 				k_sum += (sc->per_call_ns * x[COEF_CALL] +
 					  sc->per_packet_ns * x[COEF_PACKET] +

@@ -540,16 +540,14 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
 		return config_fail(l, g, "stage '%s': remote_ns belongs to the stages a poll runs for "
 				  "its packets after the softirq stage", config_setting_name(g));
-	if ((sc->drop_ns > 0 || sc->drop_se > 0) &&
-	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
-	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
-		return config_fail(l, g, "stage '%s': drop_ns belongs to the stages a rule can drop a "
-				  "packet in (path.drop)", config_setting_name(g));
-	if ((sc->has_head || sc->head_share_se > 0) &&
-	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
-	     !strcmp(config_setting_name(g), "cs") || !strcmp(config_setting_name(g), "softirq")))
-		return config_fail(l, g, "stage '%s': head_share belongs to the stages a rule can drop "
-				  "a packet in (path.drop)", config_setting_name(g));
+	if (!stage_can_drop(stage_lookup(config_setting_name(g)))) {
+		if (sc->drop_ns > 0 || sc->drop_se > 0)
+			return config_fail(l, g, "stage '%s': drop_ns belongs to the stages a rule can "
+					  "drop a packet in (path.drop)", config_setting_name(g));
+		if (sc->has_head || sc->head_share_se > 0)
+			return config_fail(l, g, "stage '%s': head_share belongs to the stages a rule "
+					  "can drop a packet in (path.drop)", config_setting_name(g));
+	}
 	if (sc->deep_wake_ns > 0 && sc->deep_wake_after_us <= 0)
 		return config_fail(l, g, "stage '%s': deep_wake_ns needs deep_wake_after_us > 0",
 				  config_setting_name(g));

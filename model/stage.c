@@ -57,6 +57,11 @@ int stage_holds_drop(enum stage drop, enum stage st)
 	return st == drop || (drop == STAGE_XDP && st == STAGE_POLL);
 }
 
+int stage_can_drop(enum stage st)
+{
+	return st != STAGE_IRQ && st != STAGE_SOFTIRQ && st != STAGE_APP && st != STAGE_CS;
+}
+
 const char *stage_unit_name(enum stage_unit u)
 {
 	static const char *const names[] = { "irq", "invocation", "poll", "packet", "syscall",

@@ -63,4 +63,8 @@ const char *stage_unit_name(enum stage_unit u);
  * veth_xdp_rcv_skb's kfree_skb; i40e: the page recycled in i40e_clean_rx_irq). */
 int stage_holds_drop(enum stage drop, enum stage st);
 
+/* Whether a rule can drop a packet in stage @st (path.drop): the stages a poll runs for its
+ * packets, not irq, softirq, app or cs; they alone take drop_ns and head_share. */
+int stage_can_drop(enum stage st);
+
 #endif
