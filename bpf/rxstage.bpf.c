@@ -52,6 +52,14 @@ __u32 sirq_gen;
 /* Anchored threads (enum rxs_thread); user space writes them after load. */
 __u32 rxs_thread_tid[RXS_THREADS];
 
+/* The CPU time of other tasks, per CPU: what ran there between two context switches that was
+ * neither idle, nor an anchored thread, nor the --inferred workload (rxs_workload_tid, written by
+ * user space). It is the part of the CPU the workload did not get that the testbed did not take
+ * (rxcalibrate run --inferred). Counted by sched_switch, so only outside the lean set. */
+__u32 rxs_workload_tid;
+__u64 rxs_switch_ns[RXS_MAX_CPUS];	/* the last context switch on each CPU; 0: none yet */
+__u64 rxs_other_ns[RXS_MAX_CPUS];
+
 struct rxs_cpu rxs_cpus[RXS_MAX_CPUS];
 
 struct rxs_state rxs_states[RXS_MAX_CPUS];
@@ -415,6 +423,22 @@ static __always_inline long switch_state(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
+/* Context switch on CPU slot @cpu away from @prev_pid: its run is other tasks' time unless it is
+ * idle (pid 0), an anchored thread or the workload. */
+static __always_inline void other_add(__u32 cpu, __u32 prev_pid)
+{
+	__u64 now = bpf_ktime_get_ns(), t0 = rxs_switch_ns[cpu];
+	bool ours = !prev_pid || prev_pid == rxs_workload_tid;
+
+#pragma unroll
+	for (int t = 0; t < RXS_THREADS; t++)
+		if (prev_pid == rxs_thread_tid[t])
+			ours = true;
+	if (t0 && !ours && now > t0)
+		rxs_other_ns[cpu] += now - t0;
+	rxs_switch_ns[cpu] = now;
+}
+
 static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pid, long prev_state)
 {
 	__u32 cpu = cpu_slot();
@@ -422,6 +446,7 @@ static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pi
 	__u64 t0;
 
 	event(cpu, RXS_EV_SWITCH);
+	other_add(cpu, prev_pid);
 #pragma unroll
 	for (int w = 0; w < RXS_WAKED; w++) {
 		__u32 tid = waked_tid(w);

@@ -21,7 +21,7 @@ const char meas_csv_header[] =
 	"rx_wakeups,rx_wake_latency_ns,rx_wake_latency_sd_ns,rx_wake_hist,napi_wakeups,"
 	"napi_wake_latency_ns,napi_wake_latency_sd_ns,napi_wake_hist,tx_bursts,tx_sleeps,"
 	"tx_wake_latency_ns,tx_wake_hist,tx_send_ns,tx_wake_by_sleep,canary_rx_ns,canary_app_ns,"
-	"canary_tx_ns,rx_cpu,napi_cpu,head_samples";
+	"canary_tx_ns,rx_cpu,napi_cpu,head_samples,inferred_other_ns_per_s";
 
 static const char *safe(const char *s)
 {
@@ -49,7 +49,7 @@ int meas_csv_format(const struct meas_row *r, char *buf, size_t len)
 			 "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%llu,%llu,%.3f,%s,%d,%s,%s,%s,%llu,%.0f,%.0f,%.0f,"
 			 "%llu,%llu,%llu,%.2f,%.2f,%.0f,%llu,%llu,%llu,%llu,%.2f,%.0f,%.6g,%.6g,"
 			 "%.0f,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%s,"
-			 "%.0f,%.0f,%.0f,%s,%.0f,%s,%.2f,%.2f,%.2f,%d,%d,%llu",
+			 "%.0f,%.0f,%.0f,%s,%.0f,%s,%.2f,%.2f,%.2f,%d,%d,%llu,%.0f",
 			 r->step, r->rate_requested_bps, r->offered_bps, r->offered_pps,
 			 r->received_bps, r->received_pps, (unsigned long long)r->received_packets,
 			 (unsigned long long)r->udp_indatagrams, r->duration_s, safe(r->napi_mode),
@@ -70,7 +70,7 @@ int meas_csv_format(const struct meas_row *r, char *buf, size_t len)
 			 r->tx_wake_latency_ns, safe_hist(r->tx_wake_hist), r->tx_send_ns,
 			 safe_classes(r->tx_wake_by_sleep), r->canary_rx_ns, r->canary_app_ns,
 			 r->canary_tx_ns, r->rx_cpu, r->napi_cpu,
-			 (unsigned long long)r->head_samples);
+			 (unsigned long long)r->head_samples, r->inferred_other_ns_per_s);
 
 	if (n < 0)
 		return -EINVAL;

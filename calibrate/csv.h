@@ -37,6 +37,10 @@ struct meas_row {
 	/* --inferred, built-in workload: CPU it did not get (1e9 - its CPU ns per second of the
 	 * window, from schedstat); 0 otherwise */
 	double inferred_cpu_taken_ns_per_s;
+	/* --inferred: the CPU time of other tasks on the workload's CPU (neither the workload nor
+	 * the testbed's threads, nor idle), ns per second of the window, from sched_switch; a part
+	 * of inferred_cpu_taken_ns_per_s the receive path did not take. 0: not counted */
+	double inferred_other_ns_per_s;
 	const char *variant;		/* testbed variant (rxcalibrate run --variant) */
 	/* times the built-in receiver thread slept and was woken during the window (its voluntary
 	 * context switches, /proc/<tid>/status), 0: none or unknown */

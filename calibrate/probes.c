@@ -568,6 +568,8 @@ void probes__snapshot(struct probes *p, struct probes_snap *s)
 		for (size_t w = 0; w < words; w++)
 			dst[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
 	}
+	for (int c = 0; c < ncpu; c++)
+		s->other_ns[c] = __atomic_load_n(&p->skel->bss->rxs_other_ns[c], __ATOMIC_RELAXED);
 	softirqs_read(p->sirq_cpu, &total, &s->netrx_all, &s->netrx_cpu);
 	/* each softirq runs the entry and the exit program once; in lean mode only in the slices,
 	 * where the programs' NET_RX count is about half their runs */
@@ -619,6 +621,23 @@ void probes__set_thread(struct probes *p, enum rxs_thread t, int tid)
 	if (t < RXS_THREADS)
 		__atomic_store_n(&p->skel->bss->rxs_thread_tid[t], (__u32)(tid > 0 ? tid : 0),
 				 __ATOMIC_RELAXED);
+}
+
+void probes__set_workload(struct probes *p, int tid)
+{
+	__atomic_store_n(&p->skel->bss->rxs_workload_tid, (__u32)(tid > 0 ? tid : 0),
+			 __ATOMIC_RELAXED);
+}
+
+bool probes__other_on(const struct probes *p)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, p->skel->obj)
+		if (!strncmp(bpf_program__name(prog), "sched_switch", 12) &&
+		    bpf_program__autoload(prog))
+			return true;
+	return false;
 }
 
 int probes__stats(struct probes *p, bool on)

@@ -48,6 +48,9 @@ struct probes_snap {
 	uint64_t run_ns[RXS_EV_COUNT], run_cnt[RXS_EV_COUNT];
 	uint64_t t_ns;				/* CLOCK_MONOTONIC at the snapshot */
 	uint64_t netrx_cpu, netrx_all;		/* /proc/softirqs NET_RX: cfg sirq_cpu, all CPUs */
+	/* per CPU: the CPU time of tasks other than idle, the anchored threads and the workload
+	 * (probes__set_workload), ns; 0 where probes__other_on is false */
+	uint64_t other_ns[RXS_MAX_CPUS];
 };
 
 struct probes;
@@ -72,6 +75,10 @@ bool probes__tick(const struct probes *p);
 int probes__sirq_slice(struct probes *p, bool on);
 /* Anchors thread slot @t (enum rxs_thread) to kernel tid @tid (0: none) for the sampler. */
 void probes__set_thread(struct probes *p, enum rxs_thread t, int tid);
+/* The --inferred workload's tid (0: none), whose time is not other tasks' time. */
+void probes__set_workload(struct probes *p, int tid);
+/* Whether the snapshots count other tasks' CPU time (sched_switch attached: not the lean set). */
+bool probes__other_on(const struct probes *p);
 /* Enables (BPF_ENABLE_STATS, held by an fd) or releases kernel.bpf_stats; 0 or -errno. */
 int probes__stats(struct probes *p, bool on);
 

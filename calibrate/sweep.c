@@ -86,6 +86,8 @@ struct sweep {
 	/* built-in workload: CPU it did not get (ns/s, from its schedstat), and its iterations per
 	 * CPU-second it kept, against the baseline's */
 	double inf_taken[RXC_MAX_RATES], inf_speed[RXC_MAX_RATES];
+	/* of the CPU it did not get, other tasks' time on its CPU (ns/s; -1: not counted) */
+	double inf_other[RXC_MAX_RATES];
 	/* the speed canary (--canary) on the CPUs of the receive path, the application and the
 	 * sender, and its last run (before the current step) */
 	struct canary can;
@@ -694,6 +696,7 @@ static int write_csv(struct sweep *w, const char *path)
 			m->inferred_iter_per_s = w->inf_rate[k];
 			m->inferred_baseline_iter_per_s = w->inf_base;
 			m->inferred_cpu_taken_ns_per_s = w->inf_taken[k];
+			m->inferred_other_ns_per_s = w->inf_other[k] > 0 ? w->inf_other[k] : 0;
 		}
 	}
 	return meas_csv_write(path, w->rows, w->nrows);
@@ -728,6 +731,10 @@ static void print_inferred(struct sweep *w, int k, double dur, const struct step
 		fprintf(stderr, "  inferred split: the workload got %.2f ms/s less CPU (schedstat); "
 			"the CPU it kept ran at %.1f %% of its baseline speed\n",
 			w->inf_taken[k] / 1e6, 100 * w->inf_speed[k]);
+	if (w->inf_other[k] >= 0)
+		fprintf(stderr, "  other tasks on CPU %d: %.2f ms/s (neither the workload nor the "
+			"testbed's threads), in the figures above\n", w->inf.cpu,
+			w->inf_other[k] / 1e6);
 }
 
 static void print_step(struct sweep *w, int step, double rate, const struct sys_snap *a,
@@ -1187,6 +1194,7 @@ static void anchor_threads(struct sweep *w)
 		probes__set_thread(w->probes, RXS_TH_NAPI, w->tb.napi_pid);
 	probes__set_thread(w->probes, RXS_TH_RX, w->rx.started ? w->rx.tid : 0);
 	probes__set_thread(w->probes, RXS_TH_TX, w->tx.started ? w->tx.tid : 0);
+	probes__set_workload(w->probes, w->inf.active && !w->o->inferred_cmd ? w->inf.pid : 0);
 }
 
 static void teardown(struct sweep *w)
@@ -1552,6 +1560,8 @@ int sweep_run(const struct run_opts *o)
 			fprintf(stderr, "rxcalibrate: %s\n", ierr);
 			status = 1;
 			break;
+		} else if (o->inferred_cmd && w.probes) {
+			probes__set_workload(w.probes, w.inf.pid);
 		}
 		/* bpf_stats only in the first slice of the window (stats_slice_ns): enough runs for each
 		 * family's mean, at a fortieth of the cost of holding it throughout */
@@ -1571,6 +1581,11 @@ int sweep_run(const struct run_opts *o)
 		if (w.probes)
 			probes__snapshot(w.probes, &pb);
 		sys_snapshot(&w, &b);
+		w.inf_other[i] = -1;
+		if (o->inferred && w.probes && probes__other_on(w.probes) && pb.t_ns > pa.t_ns &&
+		    w.inf.cpu >= 0 && w.inf.cpu < RXS_MAX_CPUS)
+			w.inf_other[i] = (double)(pb.other_ns[w.inf.cpu] - pa.other_ns[w.inf.cpu]) *
+					 1e9 / (double)(pb.t_ns - pa.t_ns);
 		if (o->inferred && !o->inferred_cmd) {
 			ib = inferred__iters(&w.inf);
 			if (!inferred__alive(&w.inf, ierr, sizeof(ierr))) {

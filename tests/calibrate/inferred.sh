@@ -5,9 +5,10 @@
 #  - the CPU stolen from it (inferred_ns_per_s) is > 0 at 400M and larger than at 10M (about
 #    500 ms/s against 20-50 ms/s on the 2-vCPU development VM: far outside the noise);
 #  - the per-step line with the eBPF total and the ratio is printed;
-#  - the CPU the workload did not get equals the sender thread's CPU time within 10 % + 10 ms/s
-#    (a second run is made if the first disagrees: another process on CPU 0 takes CPU from
-#    the workload too);
+#  - the CPU the workload did not get equals the sender thread's CPU time plus the time other
+#    tasks ran on CPU 0 (sched_switch, CSV inferred_other_ns_per_s) within 10 % + 10 ms/s; a
+#    second run is made if the first disagrees (interrupts on the workload's back are in
+#    neither count);
 #  - an interrupted --inferred run exits 130 and leaves no workload process;
 #  - nothing is left: no rxc-inferred process, no rxc* namespace, no BPF program.
 # Root needed (else SKIP, exit 77). About 10 s.
@@ -35,11 +36,12 @@ measure() {
 		fail "no per-step inferred line"
 	awk -F, '
 	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i
-		  if (!("inferred_ns_per_s" in c) || !("inferred_baseline_iter_per_s" in c)) exit 2
+		  if (!("inferred_ns_per_s" in c) || !("inferred_baseline_iter_per_s" in c) ||
+		      !("inferred_other_ns_per_s" in c)) exit 2
 		  next }
 	$c["stage"] == "poll" { inf[$c["step"]] = $c["inferred_ns_per_s"]; base = $c["inferred_baseline_iter_per_s"]
 		it[$c["step"]] = $c["inferred_iter_per_s"]; tk[$c["step"]] = $c["inferred_cpu_taken_ns_per_s"]
-		tx[$c["step"]] = $c["tx_thread_ns"] / $c["duration_s"] }
+		tx[$c["step"]] = $c["tx_thread_ns"] / $c["duration_s"]; ot[$c["step"]] = $c["inferred_other_ns_per_s"] }
 	END {
 		printf "baseline %.4g iter/s; step 1 (10M): %.4g iter/s, %.1f ms/s stolen; step 2 (400M): %.4g iter/s, %.1f ms/s stolen\n", base, it[1], inf[1] / 1e6, it[2], inf[2] / 1e6
 		if (!(base > 0)) { print "  baseline iterations/s not > 0"; exit 1 }
@@ -47,12 +49,14 @@ measure() {
 		if (!(inf[2] > inf[1])) { print "  inferred ns/s not larger at 400M than at 10M"; exit 1 }
 		# CPU 0 runs the workload and the sender thread (which carries NET_RX in softirq mode):
 		# the CPU the workload did not get (its schedstat) is the CPU time of the sender thread (its
-		# CLOCK_THREAD_CPUTIME_ID), two counts kept by the kernel; the windows differ by the
+		# CLOCK_THREAD_CPUTIME_ID) plus that of any other task on CPU 0 (timed between context
+		# switches by the probes), counts kept by the kernel; the windows differ by the
 		# snapshots, hence 10 % + 10 ms/s
 		for (k = 1; k <= 2; k++) {
-			printf "step %d: cpu taken from the workload %.1f ms/s, sender thread %.1f ms/s\n", k, tk[k] / 1e6, tx[k] / 1e6
-			d = tk[k] - tx[k]; if (d < 0) d = -d
-			if (!(tx[k] > 0) || d > 0.1 * tx[k] + 1e7) { print "  cpu taken and sender time disagree"; exit 3 }
+			printf "step %d: cpu taken from the workload %.1f ms/s, sender thread %.1f ms/s, other tasks %.1f ms/s\n", k, tk[k] / 1e6, tx[k] / 1e6, ot[k] / 1e6
+			if (!(ot[k] >= 0)) { print "  other tasks time not >= 0"; exit 1 }
+			d = tk[k] - tx[k] - ot[k]; if (d < 0) d = -d
+			if (!(tx[k] > 0) || d > 0.1 * tx[k] + 1e7) { print "  cpu taken and sender + other time disagree"; exit 3 }
 		}
 	}' "$tmp/m.csv"
 	case $? in
@@ -63,12 +67,12 @@ measure() {
 	esac
 }
 
-# Another process that runs on CPU 0 during a window takes CPU from the workload too (once in
-# many runs on the development VM: 73.6 against 41.2 ms/s at 10M); then the comparison alone is
-# repeated on a fresh run, which must pass.
+# Other tasks on CPU 0 are counted now (CI once saw 58 ms/s taken at 10M, twice in a row, before
+# they were); interrupts that land on the workload's back and a task still running at a
+# snapshot are not, so the comparison alone is repeated once on a fresh run, which must pass.
 if ! measure; then
-	echo "cpu taken and sender time disagree: measuring once more"
-	measure || { cat "$tmp/run.err"; fail "cpu taken and sender time disagree in two runs"; }
+	echo "cpu taken and sender + other time disagree: measuring once more"
+	measure || { cat "$tmp/run.err"; fail "cpu taken and sender + other time disagree in two runs"; }
 fi
 
 "$bin" fit --in "$tmp/m.csv" --out "$tmp/c.cfg" 2>&1 | grep -q 'missing column\|fields, the header' &&

@@ -58,7 +58,7 @@ static struct meas_row row(void)
 		.tx_wake_hist = "12:20000 44:30000 46:9102", .tx_send_ns = 2466000111,
 		.tx_wake_by_sleep = "12:20000|44:100|44:29900 46:9102|",
 		.canary_rx_ns = 36.214, .canary_app_ns = 48.5, .canary_tx_ns = 36.214,
-		.rx_cpu = 1, .napi_cpu = 0, .head_samples = 6,
+		.rx_cpu = 1, .napi_cpu = 0, .head_samples = 6, .inferred_other_ns_per_s = 1250000.4,
 	};
 	return r;
 }
@@ -78,10 +78,10 @@ static void formats_every_column(void **state)
 				 "812345678,123456789,0,264000000,tc-drop,36871,36870,14250,6121,"
 				 "12:3 13:36000 16:867,0,0,0,,101900,59102,21500,"
 				 "12:20000 44:30000 46:9102,2466000111,"
-				 "12:20000|44:100|44:29900 46:9102|,36.21,48.50,36.21,1,0,6");
+				 "12:20000|44:100|44:29900 46:9102|,36.21,48.50,36.21,1,0,6,1250000");
 	for (const char *p = meas_csv_header; *p; p++)
 		cols += *p == ',';
-	assert_int_equal(cols, 59);
+	assert_int_equal(cols, 60);
 	assert_int_equal(meas_csv_format(&r, buf, 20), -ENOSPC);
 }
 
