@@ -1405,8 +1405,9 @@ static void stage_source(char *buf, size_t len, const struct fit_data *d,
 		buf[len - 1] = 0;
 }
 
-static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *ie);
-static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs);
+static void put_idle_exit(FILE *f, const char *pre, const char *kpre,
+			  const struct fit_idle_exit *ie);
+static void put_sender(FILE *f, const char *pre, const char *kpre, const struct fit_sender *fs);
 
 static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		      const struct fit_result *res, const struct rxc_host *h, const char *date)
@@ -1427,17 +1428,6 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "# Unit costs in ns per call (stage unit), per packet and per frame byte\n"
 		   "# (payload + %d); see docs/fit.md.\n",
 		FIT_FRAME_OVERHEAD);
-	{
-		struct fit_idle_exit ie;
-
-		struct fit_sender fs;
-
-		fit_idle_exit(d, &ie);
-		put_idle_exit(f, "# ", &ie);
-		fit_sender(d, res->stage[STAGE_CS].fitted ? res->stage[STAGE_CS].coef[COEF_CALL] : 0,
-			   &fs);
-		put_sender(f, "# ", &fs);
-	}
 	fprintf(f, "calibration:\n{\n  name = ");
 	put_str(f, name);
 	fprintf(f, ";\n  description = ");
@@ -1508,6 +1498,23 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "at fit time; rates, payloads, NAPI mode and methods come from the measurements. "
 		   "Costs are what the probes saw after subtracting their own measured run time.");
 	fprintf(f, ";\n  };\n");
+	{
+		/* the host's own lines, measured in the same steps: rxcalibrate validate (and
+		 * rxmodel --host calibration) put them into the scenario */
+		struct fit_idle_exit ie;
+		struct fit_sender fs;
+
+		fit_idle_exit(d, &ie);
+		fit_sender(d, res->stage[STAGE_CS].fitted ? res->stage[STAGE_CS].coef[COEF_CALL] : 0,
+			   &fs);
+		if (ie.shallow || ie.deep || fs.steps) {
+			fprintf(f, "  host:\n  {\n    # the scenario lines of the host the costs were "
+				   "measured on (docs/config.md, \"The calibration's host\")\n");
+			put_idle_exit(f, "    # ", "    ", &ie);
+			put_sender(f, "    # ", "    ", &fs);
+			fprintf(f, "  };\n");
+		}
+	}
 
 	fprintf(f, "  fit:\n  {\n    model = \"cpu_ns = per_call*calls + per_packet*packets + "
 		   "per_byte*packets*(payload+%d) [transport, softirq: + per_wake*wakes + "
@@ -1878,8 +1885,10 @@ void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie)
 	ie->deep_us = deep_n > 0 ? deep_ns / deep_n / 1e3 : NAN;
 }
 
-/* The idle-exit summary as a scenario's cpu group, each line starting with @pre. */
-static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *ie)
+/* The idle-exit summary as a scenario's cpu group: its description after @pre, each key line
+ * (and note on one) after @kpre. */
+static void put_idle_exit(FILE *f, const char *pre, const char *kpre,
+			  const struct fit_idle_exit *ie)
 {
 	uint64_t n[LOGHIST_SLOTS];
 	char text[LOGHIST_TEXT];
@@ -1896,19 +1905,19 @@ static void put_idle_exit(FILE *f, const char *pre, const struct fit_idle_exit *
 		for (int k = 0; k < LOGHIST_SLOTS; k++)
 			n[k] = (uint64_t)llround(ie->hist[k]);
 		if (loghist_format(n, text, sizeof(text)) > 0)
-			fprintf(f, "%s  idle_exit_hist = \"%s\";  # mean %.1f us\n", pre, text,
+			fprintf(f, "%sidle_exit_hist = \"%s\";  # mean %.1f us\n", kpre, text,
 				loghist_mean(ie->hist) / 1e3);
 	}
 	if (ie->deep)
-		fprintf(f, "%s  idle_exit_deep_us = %.1f;\n", pre, ie->deep_us);
+		fprintf(f, "%sidle_exit_deep_us = %.1f;\n", kpre, ie->deep_us);
 	if (ie->shallow && ie->deep && ie->halt_shallow_us < ie->halt_deep_us)
-		fprintf(f, "%s  halt_poll_us = %.1f;  # between the longest mean halt before a "
+		fprintf(f, "%shalt_poll_us = %.1f;  # between the longest mean halt before a "
 			"shallow wake-up (%.0f us) and the shortest before a deep one (%.0f us)\n",
-			pre, (ie->halt_shallow_us + ie->halt_deep_us) / 2, ie->halt_shallow_us,
+			kpre, (ie->halt_shallow_us + ie->halt_deep_us) / 2, ie->halt_shallow_us,
 			ie->halt_deep_us);
 	else if (ie->shallow && ie->deep)
-		fprintf(f, "%s  # no halt_poll_us: a shallow step's mean halt (%.0f us) is not below "
-			"every deep one's (%.0f us); set idle_exit_deep_after_us by hand\n", pre,
+		fprintf(f, "%s# no halt_poll_us: a shallow step's mean halt (%.0f us) is not below "
+			"every deep one's (%.0f us); set idle_exit_deep_after_us by hand\n", kpre,
 			ie->halt_shallow_us, ie->halt_deep_us);
 }
 
@@ -1993,8 +2002,9 @@ void fit_sender(const struct fit_data *d, double cs_ns, struct fit_sender *fs)
 	}
 }
 
-/* The sender summary as lines of a scenario's traffic group, each starting with @pre. */
-static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
+/* The sender summary as lines of a scenario's traffic group: its description after @pre, each
+ * key line (and note on one) after @kpre. */
+static void put_sender(FILE *f, const char *pre, const char *kpre, const struct fit_sender *fs)
 {
 	uint64_t n[USHIST_BINS];
 	char text[USHIST_TEXT];
@@ -2013,23 +2023,23 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 	fprintf(f, ": asleep before %.1f %% of %.0f bursts (docs/fit.md):\n",
 		fs->bursts > 0 ? 100 * fs->sleeps / fs->bursts : 0.0, fs->bursts);
 	if (fs->skipped)
-		fprintf(f, "%s  # %d steps left out: their sender time (less NET_RX in softirq mode) "
-			"was not positive\n", pre, fs->skipped);
+		fprintf(f, "%s# %d steps left out: their sender time (less NET_RX in softirq mode) "
+			"was not positive\n", kpre, fs->skipped);
 	if (fs->from_send && isfinite(fs->sleep_ns))
-		fprintf(f, "%s  sender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
-			"it ran; outside it, %.1f us of CPU per sleep\n", pre, fs->call_ns / 1e3,
+		fprintf(f, "%ssender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
+			"it ran; outside it, %.1f us of CPU per sleep\n", kpre, fs->call_ns / 1e3,
 			fs->sleep_ns / 1e3);
 	else if (fs->from_send)
-		fprintf(f, "%s  sender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
-			"it ran\n", pre, fs->call_ns / 1e3);
+		fprintf(f, "%ssender_call_us = %.2f;  # its time inside sendmmsg less the NET_RX "
+			"it ran\n", kpre, fs->call_ns / 1e3);
 	else
-		fprintf(f, "%s  sender_call_us = %.2f;  # its CPU less the NET_RX it ran and 2 x "
-			"%.0f ns (cs) per sleep\n", pre, fs->call_ns / 1e3, fs->cs_ns);
-	fprintf(f, "%s  sender_frame_us = %.2f;\n", pre, fs->frame_ns / 1e3);
+		fprintf(f, "%ssender_call_us = %.2f;  # its CPU less the NET_RX it ran and 2 x "
+			"%.0f ns (cs) per sleep\n", kpre, fs->call_ns / 1e3, fs->cs_ns);
+	fprintf(f, "%ssender_frame_us = %.2f;\n", kpre, fs->frame_ns / 1e3);
 	for (int k = 0; k < USHIST_BINS; k++)
 		n[k] = (uint64_t)llround(fs->hist[k]);
 	if (ushist_format(n, text, sizeof(text)) > 0)
-		fprintf(f, "%s  sender_wake_hist = \"%s\";  # mean %.1f us\n", pre, text,
+		fprintf(f, "%ssender_wake_hist = \"%s\";  # mean %.1f us\n", kpre, text,
 			ushist_mean(fs->hist) / 1e3);
 	{
 		double cn[SLEEP_CLASSES] = { 0 }, any = 0;
@@ -2040,7 +2050,7 @@ static void put_sender(FILE *f, const char *pre, const struct fit_sender *fs)
 		for (int c = 0; c < SLEEP_CLASSES; c++)
 			any += cn[c];
 		if (any > 0) {
-			fprintf(f, "%s  sender_wake_by_sleep = (", pre);
+			fprintf(f, "%ssender_wake_by_sleep = (", kpre);
 			for (int c = 0; c < SLEEP_CLASSES; c++) {
 				for (int k = 0; k < USHIST_BINS; k++)
 					n[k] = (uint64_t)llround(fs->by_sleep[c][k]);
@@ -2262,12 +2272,12 @@ int fit_main(const struct fit_opts *o)
 		fit_idle_exit(d, &ie);
 		if (ie.shallow || ie.deep)
 			printf("\n");
-		put_idle_exit(stdout, "", &ie);
+		put_idle_exit(stdout, "", "  ", &ie);
 		fit_sender(d, res->stage[STAGE_CS].fitted ? res->stage[STAGE_CS].coef[COEF_CALL] : 0,
 			   &fs);
 		if (fs.steps)
 			printf("\n");
-		put_sender(stdout, "", &fs);
+		put_sender(stdout, "", "  ", &fs);
 	}
 	{
 		double ref[CANARY_ROLES];

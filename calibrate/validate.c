@@ -44,7 +44,10 @@ static const char usage_validate[] =
 	"  --canary-ref FILE   the speed to compare with: the medians of FILE's canaries (a\n"
 	"                      measurements.csv, e.g. the fit's) instead of the calibration's\n"
 	"  --without-drops     leave out the calibration's drop_ns (rxcalibrate fit --drops):\n"
-	"                      a variant predicted from the baseline's costs alone\n\n"
+	"                      a variant predicted from the baseline's costs alone\n"
+	"  --host WHICH        whose idle exits and sender lines the scenario simulates:\n"
+	"                      calibration (default: its host group, measured with the costs,\n"
+	"                      where it has one; else the scenario's) or scenario\n\n"
 	"Targets (issue 4), printed with each step: baseline: receive total within 10 %, each stage\n"
 	"within 15 %; a variant: receive total within 20 %.\n\n"
 	"Examples:\n"
@@ -210,6 +213,7 @@ int validate_main(int argc, char **argv)
 		{ "canary-tol", required_argument, NULL, 'T' },
 		{ "canary-ref", required_argument, NULL, 'R' },
 		{ "without-drops", no_argument, NULL, 'W' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -243,6 +247,9 @@ int validate_main(int argc, char **argv)
 	 * costs alone) */
 	bool without_drops = false;
 	char dropdesc[256] = "", headdesc[128] = "";
+	/* --host: the calibration's host group (idle exits, sender) in the scenario, where it has
+	 * one (host_cal), or the scenario's own lines */
+	bool host_cal = true, host_applied = false;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -297,6 +304,14 @@ int validate_main(int argc, char **argv)
 		}
 		case 'R':
 			canary_ref = optarg;
+			break;
+		case 'H':
+			if (strcmp(optarg, "calibration") && strcmp(optarg, "scenario")) {
+				fprintf(stderr, "rxcalibrate validate: --host %s: calibration or "
+						"scenario\n", optarg);
+				return 2;
+			}
+			host_cal = !strcmp(optarg, "calibration");
 			break;
 		case 'W':
 			without_drops = true;
@@ -368,6 +383,8 @@ int validate_main(int argc, char **argv)
 			fprintf(stderr, "rxcalibrate validate: %s\n", err);
 			goto out;
 		}
+		if (host_cal && c.cal.host.present && config_apply_host(&c, err, sizeof(err)) == 0)
+			host_applied = true;
 		if (config_apply_variant(&c, variant, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: %s: %s\n", cfgpath, err);
 			ret = 2;
@@ -402,6 +419,10 @@ int validate_main(int argc, char **argv)
 		       "(--without-drops: the baseline's costs alone; it has ns per drop" :
 		       "drop_ns from the calibration, ns per drop:", dropdesc,
 		       *dropdesc && without_drops ? ")" : "");
+	printf("host (idle exits, sender): %s\n", host_applied ?
+	       "the calibration's, measured with its costs (--host scenario: the scenario's)" :
+	       host_cal ? "the scenario's (the calibration has no host group)" :
+			  "the scenario's (--host scenario)");
 	if (!baseline && *headdesc)
 		printf("a dropped packet pays the head of its stage, the share before the drop's "
 		       "hook (head_share, from the baseline's samples):%s\n", headdesc);
@@ -429,6 +450,8 @@ int validate_main(int argc, char **argv)
 			free(r);
 			goto out;
 		}
+		if (host_cal && c.cal.host.present)
+			config_apply_host(&c, err, sizeof(err));
 		if (config_apply_variant(&c, variant, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: %s: %s\n", cfgpath, err);
 			free(r);

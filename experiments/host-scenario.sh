@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A testbed scenario with the host's own dynamics from a calibration: `rxcalibrate fit` writes,
-# as comments at the top of the calibration, the lines of a scenario's cpu and traffic groups it
-# measured in the same steps (docs/fit.md, "Idle exits for the model" and the sender's lines):
+# in the calibration's host group (before it had one, as comments at its top), the lines of a
+# scenario's cpu and traffic groups it measured in the same steps (docs/fit.md, "Idle exits for
+# the model" and the sender's lines):
 # idle_exit_hist (and idle_exit_deep_us, halt_poll_us when it tells them), sender_call_us,
 # sender_frame_us, sender_wake_hist, sender_wake_by_sleep. This writes SCENARIO with each of
 # those keys it has replaced by the calibration's, so that rxmodel and rxcalibrate validate
 # simulate the wake-ups and the sender of the host the costs were measured on (the VM's host
-# changes them: docs/validation.md, "Fifteenth round").
+# changes them: docs/validation.md, "Fifteenth round"). rxcalibrate validate does the same by
+# itself (its --host calibration, the default), and rxmodel with --host calibration; this script
+# writes the scenario out, and reads the calibrations fitted before the host group.
 # Usage: experiments/host-scenario.sh SCENARIO CALIBRATION OUT
 #   e.g. experiments/host-scenario.sh configs/testbed-threaded.cfg \
 #            experiments/data/round39/calibration-threaded.cfg /tmp/host-threaded.cfg
@@ -27,8 +30,10 @@ trap 'rm -f "$tmp"' EXIT
 awk -v scen="$scen" '
 	FNR == NR {
 		if ($0 !~ /^#/) { body = 1 }
-		if (!body && match($0, /^#   [a-z_]+ = /)) {
-			k = substr($0, 5); sub(/ = .*/, "", k)
+		if ($0 ~ /^  host:/) { inhost = 1 }
+		else if (inhost && $0 ~ /^  };/) { inhost = 0 }
+		if ((!body && match($0, /^#   [a-z_]+ = /)) || (inhost && match($0, /^    [a-z_]+ = /))) {
+			k = substr($0, RSTART, RLENGTH); sub(/^[# ]*/, "", k); sub(/ = .*/, "", k)
 			v = substr($0, RLENGTH + 1); sub(/;.*/, "", v)
 			if (k ~ /^(idle_exit_hist|idle_exit_deep_us|halt_poll_us|sender_call_us|sender_frame_us|sender_wake_hist|sender_wake_by_sleep)$/) {
 				val[k] = v; n++

@@ -34,9 +34,10 @@
 #   the other placement is used when there is one.
 #   VARIANT_RATES="100M 200M 400M": the rates each drop variant is measured at (default 200M),
 #   REPEATS times each, so that a drop_ns fitted at one rate is checked at the others;
-#   HOST=1: the round's validations (not the out-of-sample ones) simulate the host's own idle
-#   exits and sender, which the fit measured, in place of the scenario's (experiments/
-#   host-scenario.sh; docs/validation.md, "Seventeenth round"); the scenario is kept beside them;
+#   HOST=0: the round's validations simulate the scenario's idle exits and sender (validate
+#   --host scenario); by default (HOST=1) the host's own, which the fit measured (the
+#   calibration's host group, which validate applies; docs/validation.md, "Seventeenth round"),
+#   and the scenario with them is kept beside them (experiments/host-scenario.sh);
 #   SPEED_CHECK=0: no host-speed check before the live runs (experiments/host-speed.sh; a
 #   slowed host stops the round unless FORCE=1);
 #   DROPS="FILE...": drop-variant measurements of other steps (rxcalibrate run --variant) for
@@ -275,15 +276,16 @@ for f in ${DROPS:-}; do
 done
 "$bin" fit --in "$tmp/validate-$mode-fit.csv" --out "$tmp/calibration-$mode.cfg" \
 	--name "testbed-$mode" ${drops[@]+"${drops[@]}"} >"$tmp/fit-$mode.txt"
-# HOST=1: the validations simulate the host's own idle exits and sender, as the fit measured them
-# (experiments/host-scenario.sh; kept as scenario-MODE.cfg)
-hostcfg=()
-if [ "${HOST:-0}" = 1 ]; then
+# HOST=1 (default): the validations simulate the host's own idle exits and sender, as the fit
+# measured them (validate applies the calibration's host group; the scenario with them is kept as
+# scenario-MODE.cfg); HOST=0: the scenario's
+hostcfg=(--host scenario)
+if [ "${HOST:-1}" = 1 ]; then
 	[ "$mode" = threaded ] && scen=configs/testbed-threaded.cfg || scen=configs/testbed.cfg
 	experiments/host-scenario.sh "$scen" "$tmp/calibration-$mode.cfg" "$tmp/scenario-$mode.cfg" \
 		2>"$tmp/host.err" || { cat "$tmp/host.err" >&2; echo "$0: HOST=1 failed" >&2; exit 2; }
 	rm -f "$tmp/host.err"
-	hostcfg=(--config "$tmp/scenario-$mode.cfg")
+	hostcfg=()
 fi
 echo "== validate held-out rates" >&2
 "$bin" validate --measured "$tmp/validate-$mode-heldout.csv" \

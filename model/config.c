@@ -326,9 +326,9 @@ static int get_hist(struct config_err *l, const config_setting_t *s,
 }
 
 /* traffic.sender_wake_by_sleep: a list of SLEEP_CLASSES strings, each a linear histogram or
- * "" (none for sleeps of that length) */
+ * "" (none for sleeps of that length), into @w and @has */
 static int get_wake_by_sleep(struct config_err *l, const config_setting_t *s,
-			     struct model_config *c)
+			     double w[SLEEP_CLASSES][USHIST_BINS], int has[SLEEP_CLASSES])
 {
 	char p[128], msg[160];
 
@@ -345,12 +345,12 @@ static int get_wake_by_sleep(struct config_err *l, const config_setting_t *s,
 
 		if (get_str(l, e, &v))
 			return -EINVAL;
-		c->has_sender_wake_by_sleep[k] = 0;
+		has[k] = 0;
 		if (strspn(v, " \t") == strlen(v))
 			continue;
-		if (ushist_parse(v, c->sender_wake_by_sleep[k], msg, sizeof(msg)))
+		if (ushist_parse(v, w[k], msg, sizeof(msg)))
 			return config_fail(l, e, "%s[%d]: %s", path_of(s, p, sizeof(p)), k, msg);
-		c->has_sender_wake_by_sleep[k] = 1;
+		has[k] = 1;
 	}
 	return 0;
 }
@@ -559,6 +559,52 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	return 0;
 }
 
+/* calibration.host: the lines of the host the costs were measured on (struct cal_host) */
+static int load_host(struct config_err *l, config_setting_t *g, struct cal_host *h)
+{
+	int err = 0;
+	double call = -1, frame = -1;
+
+	if (need_group(l, g))
+		return -EINVAL;
+	FOR_EACH_KEY(g)
+	{
+		if (KEY("idle_exit_hist"))
+			err = get_hist(l, s, loghist_parse, h->idle_exit_hist, &h->has_idle_exit_hist);
+		else if (KEY("idle_exit_deep_us"))
+			err = get_nonneg(l, s, &h->idle_exit_deep_us);
+		else if (KEY("halt_poll_us"))
+			err = get_nonneg(l, s, &h->halt_poll_us);
+		else if (KEY("sender_call_us"))
+			err = get_nonneg(l, s, &call);
+		else if (KEY("sender_frame_us"))
+			err = get_nonneg(l, s, &frame);
+		else if (KEY("sender_wake_hist"))
+			err = get_hist(l, s, ushist_parse, h->sender_wake_hist,
+				       &h->has_sender_wake_hist);
+		else if (KEY("sender_wake_by_sleep"))
+			err = get_wake_by_sleep(l, s, h->sender_wake_by_sleep,
+						h->has_sender_wake_by_sleep);
+		else
+			err = unknown(l, s);
+		if (err)
+			return err;
+	}
+	if ((call >= 0) != (frame >= 0) || (call >= 0 && !(call > 0 || frame > 0)))
+		return config_fail(l, g, "calibration.host: sender_call_us and sender_frame_us go "
+				  "together, one of them > 0");
+	if (call >= 0) {
+		h->has_sender_cost = 1;
+		h->sender_call_us = call;
+		h->sender_frame_us = frame;
+	}
+	if (h->halt_poll_us > 0 && !(h->idle_exit_deep_us > 0))
+		return config_fail(l, g, "calibration.host: halt_poll_us decides which wake-ups take "
+				  "idle_exit_deep_us, which is not given");
+	h->present = 1;
+	return 0;
+}
+
 static int load_calibration_group(struct config_err *l, config_setting_t *cal, struct calibration *out)
 {
 	int err = 0;
@@ -608,7 +654,9 @@ static int load_calibration_group(struct config_err *l, config_setting_t *cal, s
 				if ((err = load_stage_cost(l, g, &out->stage[st])))
 					return err;
 			}
-		} else
+		} else if (KEY("host"))
+			err = load_host(l, s, &out->host);
+		else
 			err = unknown(l, s);
 		if (err)
 			return err;
@@ -1084,7 +1132,8 @@ static int load_traffic(struct config_err *l, config_setting_t *g, struct model_
 		else if (KEY("sender_wake_hist"))
 			err = get_hist(l, s, ushist_parse, c->sender_wake_hist, &c->has_sender_wake_hist);
 		else if (KEY("sender_wake_by_sleep"))
-			err = get_wake_by_sleep(l, s, c);
+			err = get_wake_by_sleep(l, s, c->sender_wake_by_sleep,
+						c->has_sender_wake_by_sleep);
 		else if (KEY("size")) {
 			if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 				if (strcmp(config_setting_get_string(s), "imix"))
@@ -1410,6 +1459,50 @@ int config_load(struct model_config *c, const char *path, const char *cal_overri
 out:
 	config_destroy(&cfg);
 	return ret;
+}
+
+int config_apply_host(struct model_config *c, char *err, int errlen)
+{
+	const struct cal_host *h = &c->cal.host;
+
+	if (!h->present) {
+		snprintf(err, (size_t)errlen, "%s: no host group to take the idle exits and sender "
+			 "from (a calibration fitted before rxcalibrate fit wrote one, or written by "
+			 "hand)", c->cal.path);
+		return -ENOENT;
+	}
+	c->host_from_cal = 1;
+	if (h->has_idle_exit_hist) {
+		memcpy(c->idle_exit_hist, h->idle_exit_hist, sizeof(c->idle_exit_hist));
+		c->has_idle_exit_hist = 1;
+		c->idle_exit_us = c->idle_exit_cv = 0;
+	}
+	if (h->halt_poll_us > 0) {
+		c->halt_poll_us = h->halt_poll_us;
+		c->idle_exit_deep_after_us = 0;
+	}
+	/* a deep exit needs a rule for which wake-ups take it: the host's or the scenario's */
+	if (h->idle_exit_deep_us > 0 && (c->halt_poll_us > 0 || c->idle_exit_deep_after_us > 0))
+		c->idle_exit_deep_us = h->idle_exit_deep_us;
+	if (c->sender_cpu < 0)
+		return 0;	/* no sender thread on a core to simulate */
+	if (h->has_sender_cost) {
+		c->sender_call_us = h->sender_call_us;
+		c->sender_frame_us = h->sender_frame_us;
+	}
+	if (h->has_sender_wake_hist) {
+		memcpy(c->sender_wake_hist, h->sender_wake_hist, sizeof(c->sender_wake_hist));
+		c->has_sender_wake_hist = 1;
+	}
+	for (int k = 0; k < SLEEP_CLASSES; k++)
+		if (h->has_sender_wake_by_sleep[k]) {
+			memcpy(c->sender_wake_by_sleep, h->sender_wake_by_sleep,
+			       sizeof(c->sender_wake_by_sleep));
+			memcpy(c->has_sender_wake_by_sleep, h->has_sender_wake_by_sleep,
+			       sizeof(c->has_sender_wake_by_sleep));
+			break;
+		}
+	return 0;
 }
 
 /* ---- consistency, variants, derived values ------------------------------------------------ */

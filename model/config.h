@@ -73,6 +73,24 @@ struct stage_cost {
 	char source[256];
 };
 
+/* The host the costs were measured on: the lines of a scenario's cpu and traffic groups that
+ * rxcalibrate fit measured in the same steps (the calibration's host group; docs/config.md).
+ * config_apply_host() puts them into a scenario. A value <= 0 or a has_ flag 0: not given. */
+struct cal_host {
+	int present;
+	/* cpu: the shallow idle exit's histogram, the deep one and the halt-polling window */
+	double idle_exit_hist[LOGHIST_SLOTS];
+	int has_idle_exit_hist;
+	double idle_exit_deep_us, halt_poll_us;
+	/* traffic: the built-in sender thread (only with traffic.sender_wakes) */
+	double sender_call_us, sender_frame_us;
+	int has_sender_cost;
+	double sender_wake_hist[USHIST_BINS];
+	int has_sender_wake_hist;
+	double sender_wake_by_sleep[SLEEP_CLASSES][USHIST_BINS];
+	int has_sender_wake_by_sleep[SLEEP_CLASSES];
+};
+
 struct calibration {
 	char name[NAME_LEN];
 	char path[PATH_MAX];
@@ -83,6 +101,7 @@ struct calibration {
 	 * canary_tx_ns; rxcalibrate's calibrate/canary.h), 0: not recorded */
 	double canary_ns[3];
 	struct stage_cost stage[STAGE_COUNT];
+	struct cal_host host;
 };
 
 struct variant {
@@ -101,6 +120,7 @@ struct variant {
 struct model_config {
 	char name[NAME_LEN];
 	char path[PATH_MAX];
+	int host_from_cal;	/* config_apply_host() put the calibration's host lines in */
 
 	/* cpu / scheduler */
 	int cores;
@@ -239,6 +259,12 @@ int config_validate(const struct model_config *c, char *err, int errlen);
 
 /* Applies the named variant (built-in or from the config) to @c; -ENOENT if unknown. */
 int config_apply_variant(struct model_config *c, const char *name, char *err, int errlen);
+
+/* Replaces @c's idle exits and, when it simulates the sender's thread (traffic.sender_cpu), the
+ * sender's lines by those of its calibration's host group: what was measured with the costs. A
+ * key the group lacks keeps the scenario's value. -ENOENT (with a message) if the calibration
+ * has no host group; then config_validate() as usual. */
+int config_apply_host(struct model_config *c, char *err, int errlen);
 
 /* Names of the built-in variants, NULL-terminated. */
 extern const char *const builtin_variant_names[];

@@ -32,6 +32,9 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -c, --config FILE        scenario (libconfig; keys in docs/config.md)\n"
 		"  -C, --calibration FILE   per-stage costs (overrides the scenario's 'calibration')\n"
+		"      --host WHICH         whose idle exits and sender lines to simulate: scenario\n"
+		"                           (default) or calibration (its host group: the machine\n"
+		"                           the costs were measured on, e.g. to predict the testbed)\n"
 		"  -b, --bw RATE            offered UDP payload bits/s, as iperf3 -b (e.g. 800M, 10G)\n"
 		"  -p, --pps RATE           offered packets/s instead of --bw\n"
 		"  -s, --sweep LIST         run at each bit rate of a comma list (100M,1G,10G)\n"
@@ -63,6 +66,8 @@ static void usage(FILE *f)
 		"  rxmodel --config configs/gilan.cfg --bw 10G --variant baseline --variant xdp-drop \\\n"
 		"          --variant no-netfilter --variant skip-transport --variant gro-off\n"
 		"  rxmodel --config configs/gilan.cfg --size 64 --pps 14.88M --duration 0.2s\n"
+		"  rxmodel --config configs/testbed-threaded.cfg --calibration mine.cfg --host calibration \\\n"
+		"          --bw 300M\n"
 		"  rxmodel --config configs/gilan.cfg --capacity drop=0.1%%,p99=500us\n"
 		"  rxmodel --placement configs/gilan-chain.cfg --bw 40G\n"
 		"  rxmodel --placement configs/gilan-chain.cfg --bw 40G --search drop=0.1%%,p99=500us\n");
@@ -345,6 +350,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 4 },
 		{ "placement", required_argument, NULL, 5 },
 		{ "search", required_argument, NULL, 6 },
+		{ "host", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -352,6 +358,7 @@ int main(int argc, char **argv)
 		   *arrivals = NULL, *variants[MAX_VARIANTS];
 	double bw = -1, pps = -1, sweep[MAX_RUNS];
 	int nsweep = 0, nvariants = 0, quiet = 0, have_cap = 0, have_search = 0, stats = 0, opt;
+	int host_cal = 0;	/* --host calibration */
 	struct placement *pl = NULL;
 	long njobs = sysconf(_SC_NPROCESSORS_ONLN);
 	struct timespec t0, t1;
@@ -468,6 +475,11 @@ int main(int argc, char **argv)
 						  "(e.g. drop=0.1%,p99=500us)");
 			have_search = 1;
 			break;
+		case 7:
+			if (strcmp(optarg, "calibration") && strcmp(optarg, "scenario"))
+				return bad_option("--host", optarg, "calibration or scenario");
+			host_cal = !strcmp(optarg, "calibration");
+			break;
 		case 'j': {
 			char *end;
 
@@ -487,9 +499,10 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return bad_option("argument", argv[optind], "unexpected (options start with --)");
 	if (placement_file) {
-		if (config || nsweep || pps > 0 || have_cap || nvariants || fmt == FMT_MEASUREMENTS) {
+		if (config || nsweep || pps > 0 || have_cap || nvariants || fmt == FMT_MEASUREMENTS ||
+		    host_cal) {
 			fprintf(stderr, "rxmodel: --placement takes --bw and --search, not --config, "
-					"--pps, --sweep, --capacity, --variant or --format "
+					"--pps, --sweep, --capacity, --variant, --host or --format "
 					"measurements\n");
 			return 2;
 		}
@@ -533,7 +546,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		base = pl->base;
-	} else if (config_load(&base, config, calibration, err, sizeof(err))) {
+	} else if (config_load(&base, config, calibration, err, sizeof(err)) ||
+		   (host_cal && config_apply_host(&base, err, sizeof(err)))) {
 		fprintf(stderr, "rxmodel: %s\n", err);
 		return 1;
 	}

@@ -49,8 +49,9 @@ static void table_run(FILE *f, const struct run_record *rr)
 	for (int i = 0; i < DROP_COUNT; i++)
 		drops += r->dropped[i];
 	sizes_text(c, sz, sizeof(sz));
-	fprintf(f, "== %s, variant %s, calibration \"%s\" (%s)\n", c->name, rr->variant,
-		c->cal.name, c->cal.path);
+	fprintf(f, "== %s, variant %s, calibration \"%s\" (%s)%s\n", c->name, rr->variant,
+		c->cal.name, c->cal.path,
+		c->host_from_cal ? ", with its host's idle exits and sender" : "");
 	fprintf(f, "offered    %sbit/s UDP payload = %spps (%sbit/s on the wire), %s, %s arrivals, %d flow(s) over %d queue(s)%s\n",
 		si(r->offered_bw_bps, a), si(r->offered_pps, b), si(r->offered_wire_bps, d), sz,
 		arrival_names[c->arrivals], c->flows, c->queues,

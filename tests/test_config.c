@@ -180,6 +180,70 @@ static void test_bad_scenarios(void **state)
 		     "s.cfg:3:", "traffic.sender_wake_hist");
 }
 
+/* The calibration's host group: loaded, refused with its line when inconsistent, and put into a
+ * scenario by config_apply_host(): the idle exits always (the histogram replaces idle_exit_us,
+ * halt_poll_us replaces idle_exit_deep_after_us), the sender's lines only when the scenario has
+ * a sender thread on a core (traffic.sender_cpu); a calibration without the group is refused. */
+static void test_calibration_host(void **state)
+{
+	struct calibration cal;
+	struct model_config c;
+	char err[ERR_LEN];
+	const char *p;
+
+	(void)state;
+	write_file("hcal.cfg", "calibration: { stages: { poll = { per_packet_ns = 50.0; }; };\n"
+			       "  host: { idle_exit_hist = \"12:3 13:1\"; idle_exit_deep_us = 70.0;\n"
+			       "    halt_poll_us = 130.0; sender_call_us = 5.5; sender_frame_us = 1.5;\n"
+			       "    sender_wake_hist = \"4:10 6:30\";\n"
+			       "    sender_wake_by_sleep = ( \"4:1\", \"\", \"6:2\", \"\" ); }; };\n");
+	assert_string_equal(load("calibration = \"hcal.cfg\";\n"
+				 "cpu = { idle_exit_us = 20.0; idle_exit_cv = 0.5; idle_exit_deep_us = 40.0;\n"
+				 "  idle_exit_deep_after_us = 500.0; };\n"
+				 "traffic = { arrivals = \"constant\"; sender_cpu = 0; sender_call_us = 9.0;\n"
+				 "  sender_frame_us = 1.0; };\n",
+				 &c), "");
+	assert_true(c.cal.host.present && c.cal.host.has_sender_cost);
+	assert_int_equal(config_apply_host(&c, err, sizeof(err)), 0);
+	assert_true(c.host_from_cal && c.has_idle_exit_hist && c.idle_exit_us == 0 &&
+		    c.idle_exit_cv == 0);
+	assert_true(c.idle_exit_hist[12] == 3 && c.idle_exit_hist[13] == 1);
+	assert_true(c.idle_exit_deep_us == 70 && c.halt_poll_us == 130 &&
+		    c.idle_exit_deep_after_us == 0);
+	assert_true(c.sender_call_us == 5.5 && c.sender_frame_us == 1.5 && c.has_sender_wake_hist);
+	assert_true(c.has_sender_wake_by_sleep[0] && !c.has_sender_wake_by_sleep[1] &&
+		    c.has_sender_wake_by_sleep[2] && c.sender_wake_by_sleep[2][3] == 2);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	/* no sender thread in the scenario: its lines stay out */
+	assert_string_equal(load("calibration = \"hcal.cfg\";\n", &c), "");
+	assert_int_equal(config_apply_host(&c, err, sizeof(err)), 0);
+	assert_true(c.has_idle_exit_hist && c.sender_call_us == 0 && !c.has_sender_wake_hist);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	/* without the group */
+	assert_string_equal(load("calibration = \"cal.cfg\";\n", &c), "");
+	assert_int_equal(config_apply_host(&c, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "cal.cfg: no host group"));
+	/* refused, with the line */
+	p = write_file("h1.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; }; };\n"
+				 "  host: { sender_call_us = 5.0; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "h1.cfg:2:"));
+	assert_non_null(strstr(err, "sender_call_us and sender_frame_us go together"));
+	p = write_file("h2.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; }; };\n"
+				 "  host: { halt_poll_us = 100.0; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "halt_poll_us decides which wake-ups take idle_exit_deep_us"));
+	p = write_file("h3.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; }; };\n"
+				 "  host: {\n idle_exit_us = 10.0; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "h3.cfg:3:"));
+	assert_non_null(strstr(err, "unknown key"));
+	p = write_file("h4.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; }; };\n"
+				 "  host: { idle_exit_hist = \"12:x\"; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "h4.cfg:2:"));
+}
+
 static void test_bad_calibrations(void **state)
 {
 	struct calibration cal;
@@ -306,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_good_overlay),
 		cmocka_unit_test(test_bad_scenarios),
 		cmocka_unit_test(test_bad_calibrations),
+		cmocka_unit_test(test_calibration_host),
 		cmocka_unit_test(test_variants),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

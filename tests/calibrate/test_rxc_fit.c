@@ -907,7 +907,7 @@ static void test_idle_exit(void **state)
 	assert_non_null(strstr(err, "idle.csv:3: column 'rx_wake_hist': '40:1'"));
 	free(d);
 
-	/* the report and the calibration's comments (fit_main fits the one app stage) */
+	/* the report and the calibration's host group (fit_main fits the one app stage) */
 	snprintf(rows[1].rx_wake_hist, sizeof(rows[1].rx_wake_hist), "%s", hist[1]);
 	assert_int_equal(meas_csv_write(csv, rows, 5), 0);
 	{
@@ -920,12 +920,24 @@ static void test_idle_exit(void **state)
 		f = fopen(out, "r");
 		assert_non_null(f);
 		while (fgets(line, sizeof(line), f)) {
-			seen += !!strstr(line, "#   idle_exit_hist = \"12:32600 13:13000 16:3400\";");
-			seen += !!strstr(line, "#   idle_exit_deep_us = 90.0;");
-			seen += !!strstr(line, "#   halt_poll_us = 132.0;");
+			seen += !!strstr(line, "    idle_exit_hist = \"12:32600 13:13000 16:3400\";");
+			seen += !!strstr(line, "    idle_exit_deep_us = 90.0;");
+			seen += !!strstr(line, "    halt_poll_us = 132.0;");
 		}
 		fclose(f);
 		assert_int_equal(seen, 3);
+		{
+			struct calibration *cal = calloc(1, sizeof(*cal));
+
+			assert_non_null(cal);
+			assert_int_equal(calibration_load(cal, out, err, sizeof(err)), 0);
+			assert_true(cal->host.present && cal->host.has_idle_exit_hist &&
+				    cal->host.idle_exit_hist[12] == 32600 &&
+				    cal->host.idle_exit_hist[16] == 3400);
+			assert_true(cal->host.idle_exit_deep_us == 90.0 &&
+				    cal->host.halt_poll_us == 132.0 && !cal->host.has_sender_cost);
+			free(cal);
+		}
 	}
 }
 
@@ -1004,15 +1016,28 @@ static void test_sender(void **state)
 		f = fopen(out, "r");
 		assert_non_null(f);
 		while (fgets(line, sizeof(line), f)) {
-			seen += !!strstr(line, "#   sender_call_us = 20.00;");
+			seen += !!strstr(line, "    sender_call_us = 20.00;");
 			seen += !!strstr(line, "and 2 x 0 ns (cs) per sleep");
-			seen += !!strstr(line, "#   sender_frame_us = 2.00;");
-			seen += !!strstr(line, "#   sender_wake_hist = \"12:105 44:250 46:10\";");
-			seen += !!strstr(line, "#   sender_wake_by_sleep = ( \"12:105\", \"44:50\", "
+			seen += !!strstr(line, "    sender_frame_us = 2.00;");
+			seen += !!strstr(line, "    sender_wake_hist = \"12:105 44:250 46:10\";");
+			seen += !!strstr(line, "    sender_wake_by_sleep = ( \"12:105\", \"44:50\", "
 					       "\"\", \"44:200 46:10\" );");
 		}
 		fclose(f);
 		assert_int_equal(seen, 5);
+		{
+			struct calibration *cal = calloc(1, sizeof(*cal));
+			char e[512];
+
+			assert_non_null(cal);
+			assert_int_equal(calibration_load(cal, out, e, sizeof(e)), 0);
+			assert_true(cal->host.present && cal->host.has_sender_cost &&
+				    cal->host.sender_call_us == 20.0 && cal->host.sender_frame_us == 2.0);
+			assert_true(cal->host.has_sender_wake_hist &&
+				    cal->host.has_sender_wake_by_sleep[0] &&
+				    !cal->host.has_sender_wake_by_sleep[2]);
+			free(cal);
+		}
 	}
 }
 
