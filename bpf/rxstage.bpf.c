@@ -500,8 +500,8 @@ int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct ta
 
 /* ---- drops ----
  * Context switches are counted from /proc/stat ctxt, the same count (rq->nr_switches is
- * incremented where sched_switch fires); sched_switch is probed only for the receiver's
- * wake-ups (above). The receiver's recvmmsg calls are counted by the
+ * incremented where sched_switch fires); sched_switch is probed for the receiver's and the
+ * kthread's wake-ups and for other tasks' time (above). The receiver's recvmmsg calls are counted by the
  * receiver itself (calibrate/traffic.c), not by a syscall tracepoint. */
 
 static __always_inline int on_kfree_skb(int reason)

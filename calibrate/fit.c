@@ -1407,6 +1407,7 @@ static void stage_source(char *buf, size_t len, const struct fit_data *d,
 
 static void put_idle_exit(FILE *f, const char *pre, const char *kpre,
 			  const struct fit_idle_exit *ie);
+static bool idle_exit_keys(const struct fit_idle_exit *ie);
 static void put_sender(FILE *f, const char *pre, const char *kpre, const struct fit_sender *fs);
 
 static int write_file(FILE *f, const char *name, const struct fit_data *d,
@@ -1507,7 +1508,7 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		fit_idle_exit(d, &ie);
 		fit_sender(d, res->stage[STAGE_CS].fitted ? res->stage[STAGE_CS].coef[COEF_CALL] : 0,
 			   &fs);
-		if (ie.shallow || ie.deep || fs.steps) {
+		if (idle_exit_keys(&ie) || fs.steps) {
 			fprintf(f, "  host:\n  {\n    # the scenario lines of the host the costs were "
 				   "measured on (docs/config.md, \"The calibration's host\")\n");
 			put_idle_exit(f, "    # ", "    ", &ie);
@@ -1885,6 +1886,15 @@ void fit_idle_exit(const struct fit_data *d, struct fit_idle_exit *ie)
 	ie->deep_us = deep_n > 0 ? deep_ns / deep_n / 1e3 : NAN;
 }
 
+/* Whether put_idle_exit() writes a key (not only comments) for @ie. */
+static bool idle_exit_keys(const struct fit_idle_exit *ie)
+{
+	for (int k = 0; k < LOGHIST_SLOTS && ie->shallow; k++)
+		if (llround(ie->hist[k]) > 0)
+			return true;
+	return ie->deep && isfinite(ie->deep_us) && ie->deep_us > 0;
+}
+
 /* The idle-exit summary as a scenario's cpu group: its description after @pre, each key line
  * (and note on one) after @kpre. */
 static void put_idle_exit(FILE *f, const char *pre, const char *kpre,
@@ -1908,14 +1918,17 @@ static void put_idle_exit(FILE *f, const char *pre, const char *kpre,
 			fprintf(f, "%sidle_exit_hist = \"%s\";  # mean %.1f us\n", kpre, text,
 				loghist_mean(ie->hist) / 1e3);
 	}
-	if (ie->deep)
+	if (ie->deep && isfinite(ie->deep_us) && ie->deep_us > 0)
 		fprintf(f, "%sidle_exit_deep_us = %.1f;\n", kpre, ie->deep_us);
-	if (ie->shallow && ie->deep && ie->halt_shallow_us < ie->halt_deep_us)
+	else if (ie->deep)
+		fprintf(f, "%s# no idle_exit_deep_us: the deep steps have no wake-up latency\n", kpre);
+	if (ie->shallow && ie->deep && isfinite(ie->deep_us) && ie->deep_us > 0 &&
+	    ie->halt_shallow_us < ie->halt_deep_us && ie->halt_shallow_us + ie->halt_deep_us > 0)
 		fprintf(f, "%shalt_poll_us = %.1f;  # between the longest mean halt before a "
 			"shallow wake-up (%.0f us) and the shortest before a deep one (%.0f us)\n",
 			kpre, (ie->halt_shallow_us + ie->halt_deep_us) / 2, ie->halt_shallow_us,
 			ie->halt_deep_us);
-	else if (ie->shallow && ie->deep)
+	else if (ie->shallow && ie->deep && isfinite(ie->deep_us) && ie->deep_us > 0)
 		fprintf(f, "%s# no halt_poll_us: a shallow step's mean halt (%.0f us) is not below "
 			"every deep one's (%.0f us); set idle_exit_deep_after_us by hand\n", kpre,
 			ie->halt_shallow_us, ie->halt_deep_us);

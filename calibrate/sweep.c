@@ -1560,8 +1560,6 @@ int sweep_run(const struct run_opts *o)
 			fprintf(stderr, "rxcalibrate: %s\n", ierr);
 			status = 1;
 			break;
-		} else if (o->inferred_cmd && w.probes) {
-			probes__set_workload(w.probes, w.inf.pid);
 		}
 		/* bpf_stats only in the first slice of the window (stats_slice_ns): enough runs for each
 		 * family's mean, at a fortieth of the cost of holding it throughout */
@@ -1582,7 +1580,10 @@ int sweep_run(const struct run_opts *o)
 			probes__snapshot(w.probes, &pb);
 		sys_snapshot(&w, &b);
 		w.inf_other[i] = -1;
-		if (o->inferred && w.probes && probes__other_on(w.probes) && pb.t_ns > pa.t_ns &&
+		/* built-in workload only: a command's other threads and children, and its start
+		 * within the window, would count as other tasks */
+		if (o->inferred && !o->inferred_cmd && w.probes && probes__other_on(w.probes) &&
+		    pb.t_ns > pa.t_ns &&
 		    w.inf.cpu >= 0 && w.inf.cpu < RXS_MAX_CPUS)
 			w.inf_other[i] = (double)(pb.other_ns[w.inf.cpu] - pa.other_ns[w.inf.cpu]) *
 					 1e9 / (double)(pb.t_ns - pa.t_ns);

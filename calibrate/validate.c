@@ -46,8 +46,9 @@ static const char usage_validate[] =
 	"  --without-drops     leave out the calibration's drop_ns (rxcalibrate fit --drops):\n"
 	"                      a variant predicted from the baseline's costs alone\n"
 	"  --host WHICH        whose idle exits and sender lines the scenario simulates:\n"
-	"                      calibration (default: its host group, measured with the costs,\n"
-	"                      where it has one; else the scenario's) or scenario\n\n"
+	"                      calibration (its host group, measured with the costs; an error\n"
+	"                      if it has none) or scenario. Default: the calibration's where it\n"
+	"                      has the group, else the scenario's\n\n"
 	"Targets (issue 4), printed with each step: baseline: receive total within 10 %, each stage\n"
 	"within 15 %; a variant: receive total within 20 %.\n\n"
 	"Examples:\n"
@@ -249,7 +250,7 @@ int validate_main(int argc, char **argv)
 	char dropdesc[256] = "", headdesc[128] = "";
 	/* --host: the calibration's host group (idle exits, sender) in the scenario, where it has
 	 * one (host_cal), or the scenario's own lines */
-	bool host_cal = true, host_applied = false;
+	bool host_cal = true, host_applied = false, host_explicit = false;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -312,6 +313,7 @@ int validate_main(int argc, char **argv)
 				return 2;
 			}
 			host_cal = !strcmp(optarg, "calibration");
+			host_explicit = true;
 			break;
 		case 'W':
 			without_drops = true;
@@ -383,6 +385,13 @@ int validate_main(int argc, char **argv)
 			fprintf(stderr, "rxcalibrate validate: %s\n", err);
 			goto out;
 		}
+		if (host_cal && !c.cal.host.present && host_explicit) {
+			fprintf(stderr, "rxcalibrate validate: --host calibration: %s has no host "
+					"group (fitted before rxcalibrate fit wrote one, or written by "
+					"hand)\n", cal);
+			ret = 2;
+			goto out;
+		}
 		if (host_cal && c.cal.host.present && config_apply_host(&c, err, sizeof(err)) == 0)
 			host_applied = true;
 		if (config_apply_variant(&c, variant, err, sizeof(err))) {
@@ -450,8 +459,14 @@ int validate_main(int argc, char **argv)
 			free(r);
 			goto out;
 		}
-		if (host_cal && c.cal.host.present)
-			config_apply_host(&c, err, sizeof(err));
+		if (host_cal && c.cal.host.present &&
+		    (config_apply_host(&c, err, sizeof(err)) ||
+		     config_validate(&c, err, sizeof(err)))) {
+			fprintf(stderr, "rxcalibrate validate: %s's host group in %s: %s\n", cal,
+				cfgpath, err);
+			free(r);
+			goto out;
+		}
 		if (config_apply_variant(&c, variant, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: %s: %s\n", cfgpath, err);
 			free(r);

@@ -282,8 +282,10 @@ done
 hostcfg=(--host scenario)
 if [ "${HOST:-1}" = 1 ]; then
 	[ "$mode" = threaded ] && scen=configs/testbed-threaded.cfg || scen=configs/testbed.cfg
+	# a fit without host lines: validate falls back to the scenario's, and says so
 	experiments/host-scenario.sh "$scen" "$tmp/calibration-$mode.cfg" "$tmp/scenario-$mode.cfg" \
-		2>"$tmp/host.err" || { cat "$tmp/host.err" >&2; echo "$0: HOST=1 failed" >&2; exit 2; }
+		2>"$tmp/host.err" || { cat "$tmp/host.err" >&2
+		echo "$0: no host lines in the fit: the scenario's are simulated" >&2; }
 	rm -f "$tmp/host.err"
 	hostcfg=()
 fi

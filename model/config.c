@@ -598,6 +598,14 @@ static int load_host(struct config_err *l, config_setting_t *g, struct cal_host 
 		h->sender_call_us = call;
 		h->sender_frame_us = frame;
 	}
+	if (!h->has_sender_cost && h->has_sender_wake_hist)
+		return config_fail(l, g, "calibration.host: sender_wake_hist is the sender thread's "
+				  "wake-up: it needs sender_call_us and sender_frame_us");
+	for (int k = 0; k < SLEEP_CLASSES; k++)
+		if (!h->has_sender_cost && h->has_sender_wake_by_sleep[k])
+			return config_fail(l, g, "calibration.host: sender_wake_by_sleep is the sender "
+					  "thread's wake-up: it needs sender_call_us and "
+					  "sender_frame_us");
 	if (h->halt_poll_us > 0 && !(h->idle_exit_deep_us > 0))
 		return config_fail(l, g, "calibration.host: halt_poll_us decides which wake-ups take "
 				  "idle_exit_deep_us, which is not given");
@@ -1484,8 +1492,12 @@ int config_apply_host(struct model_config *c, char *err, int errlen)
 	/* a deep exit needs a rule for which wake-ups take it: the host's or the scenario's */
 	if (h->idle_exit_deep_us > 0 && (c->halt_poll_us > 0 || c->idle_exit_deep_after_us > 0))
 		c->idle_exit_deep_us = h->idle_exit_deep_us;
-	if (c->sender_cpu < 0)
-		return 0;	/* no sender thread on a core to simulate */
+	/* the sender's lines replace those of a scenario that simulates the sender as a thread
+	 * (traffic.sender_call_us or sender_frame_us, as the testbed scenarios do); any other
+	 * sender (none on a core, or traffic.sender_wakes) is left as the scenario has it */
+	if (!(c->sender_call_us > 0 || c->sender_frame_us > 0))
+		return 0;
+	c->host_sender_from_cal = 1;
 	if (h->has_sender_cost) {
 		c->sender_call_us = h->sender_call_us;
 		c->sender_frame_us = h->sender_frame_us;

@@ -82,7 +82,7 @@ struct cal_host {
 	double idle_exit_hist[LOGHIST_SLOTS];
 	int has_idle_exit_hist;
 	double idle_exit_deep_us, halt_poll_us;
-	/* traffic: the built-in sender thread (only with traffic.sender_wakes) */
+	/* traffic: the built-in sender as a thread (applied to a scenario that has one) */
 	double sender_call_us, sender_frame_us;
 	int has_sender_cost;
 	double sender_wake_hist[USHIST_BINS];
@@ -120,7 +120,8 @@ struct variant {
 struct model_config {
 	char name[NAME_LEN];
 	char path[PATH_MAX];
-	int host_from_cal;	/* config_apply_host() put the calibration's host lines in */
+	/* config_apply_host() put the calibration's idle exits in, and its sender's lines */
+	int host_from_cal, host_sender_from_cal;
 
 	/* cpu / scheduler */
 	int cores;
@@ -260,10 +261,10 @@ int config_validate(const struct model_config *c, char *err, int errlen);
 /* Applies the named variant (built-in or from the config) to @c; -ENOENT if unknown. */
 int config_apply_variant(struct model_config *c, const char *name, char *err, int errlen);
 
-/* Replaces @c's idle exits and, when it simulates the sender's thread (traffic.sender_cpu), the
- * sender's lines by those of its calibration's host group: what was measured with the costs. A
- * key the group lacks keeps the scenario's value. -ENOENT (with a message) if the calibration
- * has no host group; then config_validate() as usual. */
+/* Replaces @c's idle exits and, when it simulates the sender as a thread (traffic.sender_call_us
+ * or sender_frame_us > 0), the sender's lines by those of its calibration's host group: what was
+ * measured with the costs. A key the group lacks keeps the scenario's value. -ENOENT (with a
+ * message) if the calibration has no host group; then config_validate() as usual. */
 int config_apply_host(struct model_config *c, char *err, int errlen);
 
 /* Names of the built-in variants, NULL-terminated. */

@@ -51,7 +51,8 @@ static void table_run(FILE *f, const struct run_record *rr)
 	sizes_text(c, sz, sizeof(sz));
 	fprintf(f, "== %s, variant %s, calibration \"%s\" (%s)%s\n", c->name, rr->variant,
 		c->cal.name, c->cal.path,
-		c->host_from_cal ? ", with its host's idle exits and sender" : "");
+		c->host_sender_from_cal ? ", with its host's idle exits and sender" :
+		c->host_from_cal	? ", with its host's idle exits" : "");
 	fprintf(f, "offered    %sbit/s UDP payload = %spps (%sbit/s on the wire), %s, %s arrivals, %d flow(s) over %d queue(s)%s\n",
 		si(r->offered_bw_bps, a), si(r->offered_pps, b), si(r->offered_wire_bps, d), sz,
 		arrival_names[c->arrivals], c->flows, c->queues,

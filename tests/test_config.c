@@ -219,6 +219,14 @@ static void test_calibration_host(void **state)
 	assert_int_equal(config_apply_host(&c, err, sizeof(err)), 0);
 	assert_true(c.has_idle_exit_hist && c.sender_call_us == 0 && !c.has_sender_wake_hist);
 	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	/* a sender that is not a thread (traffic.sender_wakes): its lines stay the scenario's */
+	assert_string_equal(load("calibration = \"hcal.cfg\";\n"
+				 "cpu = { idle_exit_us = 20.0; };\n"
+				 "traffic = { arrivals = \"constant\"; sender_wakes = true; };\n", &c), "");
+	assert_int_equal(config_apply_host(&c, err, sizeof(err)), 0);
+	assert_true(c.host_from_cal && !c.host_sender_from_cal && c.sender_call_us == 0 &&
+		    !c.has_sender_wake_hist && c.has_idle_exit_hist);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
 	/* without the group */
 	assert_string_equal(load("calibration = \"cal.cfg\";\n", &c), "");
 	assert_int_equal(config_apply_host(&c, err, sizeof(err)), -ENOENT);
@@ -229,6 +237,11 @@ static void test_calibration_host(void **state)
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "h1.cfg:2:"));
 	assert_non_null(strstr(err, "sender_call_us and sender_frame_us go together"));
+	p = write_file("h1b.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; }; };\n"
+				  "  host: { sender_wake_hist = \"4:10\"; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "h1b.cfg:2:"));
+	assert_non_null(strstr(err, "sender_wake_hist is the sender thread's wake-up"));
 	p = write_file("h2.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0; }; };\n"
 				 "  host: { halt_poll_us = 100.0; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);

@@ -851,8 +851,8 @@ static void test_softirq_split(void **state)
  * (2e9 - 2e8) / 15000 - 20000 = 100000 ns, (2e9 - 1e8) / 8000 - 90000 = 147500 ns and
  * (2e9 - 1e8 - 1e8) / 14000 - 12000 = 116571 ns. So the pooled histogram is the sum of steps
  * 1, 2 and 4's (the kthread's: 14000 wake-ups, 12600 + 1400), the deep latency 90 us, and
- * halt_poll_us the middle of 116.6 and 147.5 us, in the fit's report and as comments of the
- * calibration file. */
+ * halt_poll_us the middle of 116.6 and 147.5 us, in the fit's report and in the calibration's
+ * host group. */
 static void test_idle_exit(void **state)
 {
 	static const char *const hist[5] = { "12:15000 13:4000 16:1000", "12:5000 13:9000 16:1000",
@@ -936,6 +936,15 @@ static void test_idle_exit(void **state)
 				    cal->host.idle_exit_hist[16] == 3400);
 			assert_true(cal->host.idle_exit_deep_us == 90.0 &&
 				    cal->host.halt_poll_us == 132.0 && !cal->host.has_sender_cost);
+			/* a deep step without its wake-up count: no deep latency to write, so
+			 * neither idle_exit_deep_us nor halt_poll_us (comments), and the file
+			 * still loads */
+			rows[2].rx_wakeups = 0;
+			assert_int_equal(meas_csv_write(csv, rows, 5), 0);
+			assert_int_equal(fit_main(&o), 0);
+			assert_int_equal(calibration_load(cal, out, err, sizeof(err)), 0);
+			assert_true(cal->host.present && cal->host.has_idle_exit_hist &&
+				    cal->host.idle_exit_deep_us == 0 && cal->host.halt_poll_us == 0);
 			free(cal);
 		}
 	}
