@@ -54,10 +54,14 @@ static const char usage_validate[] =
 	"where its stack samples can tell (178 or more: a sampling error under 7.5 %).\n\n"
 	"Examples:\n"
 	"  rxcalibrate run --rates 150M,450M --napi threaded --out heldout.csv\n"
-	"  rxcalibrate validate --measured heldout.csv --calibration configs/calibration-testbed.cfg\n"
+	"  rxcalibrate validate --measured heldout.csv --calibration mine.cfg  # rxcalibrate fit's\n"
+	"  rxcalibrate validate --measured heldout.csv \\\n"
+	"      --calibration configs/calibration-testbed-nov25-threaded.cfg   # a shipped one\n"
 	"  rxcalibrate run --rates 200M --napi threaded --variant tc-drop --out tc.csv\n"
 	"  rxcalibrate validate --measured tc.csv --variant tc-drop \\\n"
-	"      --calibration configs/calibration-testbed.cfg --out validation-tc.csv\n";
+	"      --calibration mine.cfg --out validation-tc.csv\n"
+	"The shipped testbed calibrations are of two hosts of the development VM (docs/validation.md);\n"
+	"a calibration of the machine at hand, fitted the same day, is the one to validate.\n";
 
 /* Issue 4's targets, in %: baseline total and stages, a variant's total (no stage target). */
 #define TARGET_TOTAL_PCT 10.0

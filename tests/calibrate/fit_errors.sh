@@ -123,7 +123,8 @@ if [ -x "$rxm" ]; then
 			fail=$((fail + 1))
 		fi
 	else
-		echo "note: rxmodel --format measurements unavailable, round trip skipped"
+		echo "FAIL: rxmodel --format measurements failed: no round trip"
+		fail=$((fail + 1))
 	fi
 fi
 echo "fit_errors: $pass passed, $fail failed"
