@@ -34,6 +34,8 @@
 #   the other placement is used when there is one.
 #   VARIANT_RATES="100M 200M 400M": the rates each drop variant is measured at (default 200M),
 #   REPEATS times each, so that a drop_ns fitted at one rate is checked at the others;
+#   FIT_RATES="...", HELD_RATES="...": the rates fitted and held out (default "50M 100M 200M
+#   300M 400M" and "150M 600M");
 #   HOST=0: the round's validations simulate the scenario's idle exits and sender (validate
 #   --host scenario); by default (HOST=1) the host's own, which the fit measured (the
 #   calibration's host group, which validate applies; docs/validation.md, "Seventeenth round"),
@@ -52,11 +54,25 @@ out=${1:?usage: $0 OUTPUT_DIR MODE [DATA_DIR]}
 mode=${2:?usage: $0 OUTPUT_DIR MODE [DATA_DIR]}
 data=${3:-experiments/data}
 bin=$out/rxcalibrate
-fit_rates="50M 100M 200M 300M 400M"
-held_rates="150M 600M"
+fit_rates=${FIT_RATES:-"50M 100M 200M 300M 400M"}
+held_rates=${HELD_RATES:-"150M 600M"}
 # one interleaved order per repeat (cycled): fit and held-out rates alternate
 orders=("50M,150M,400M,100M,600M,300M,200M" "200M,300M,600M,100M,400M,150M,50M"
 	"100M,600M,50M,300M,150M,400M,200M")
+# FIT_RATES / HELD_RATES: other rates; each repeat then takes all of them in turn, shifted by
+# one more rate each repeat and every other repeat reversed
+if [ -n "${FIT_RATES:-}${HELD_RATES:-}" ]; then
+	read -r -a all_rates <<<"$fit_rates $held_rates"
+	orders=()
+	for ((i = 0; i < ${REPEATS:-3}; i++)); do
+		o=
+		for ((k = 0; k < ${#all_rates[@]}; k++)); do
+			o+="${all_rates[(k + i) % ${#all_rates[@]}]},"
+		done
+		if ((i % 2)); then o=$(echo "${o%,}" | tr , '\n' | tac | paste -sd,); else o=${o%,}; fi
+		orders+=("$o")
+	done
+fi
 # VARIANT_RATES: the rates each drop variant is measured at, each REPEATS times, interleaved
 read -r -a variant_rates <<<"${VARIANT_RATES:-200M}"
 reps=${REPEATS:-3}
