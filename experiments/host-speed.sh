@@ -8,8 +8,10 @@
 # Usage: experiments/host-speed.sh [OUTPUT_DIR [CALIBRATION [TOL_PCT]]]
 #   defaults .output, configs/calibration-testbed-softirq.cfg, 15. Needs root and BPF; holds
 #   /tmp/rxlive.lock (LOCK) for the step.
-# Prints the canaries against the calibration's; exit 0 if each is within +TOL_PCT % of it, 1 if
-# the host is slowing the VM, 2 on a usage or run error.
+# Prints the canaries against the calibration's, then the receive path's against every shipped
+# testbed calibration's (configs/calibration-testbed*.cfg), nearest first: which host's
+# calibration the VM runs like now. Exit 0 if each is within +TOL_PCT % of the calibration's, 1
+# if the host is slowing the VM, 2 on a usage or run error.
 set -u
 out=${1:-.output}
 cal=${2:-configs/calibration-testbed-softirq.cfg}
@@ -24,7 +26,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 flock "$lock" "$out/rxcalibrate" run --rates 200M --duration 2 --quiet --out "$tmp/m.csv" \
 	2>"$tmp/err" || { cat "$tmp/err" >&2; echo "$0: the live step failed" >&2; exit 2; }
-awk -F, -v ref="$ref" -v tol="$tol" -v cal="$cal" '
+# the shipped calibrations' receive-path canaries, "FILE VALUE" per line
+ship=$(for f in configs/calibration-testbed*.cfg; do
+	awk -v f="$f" '/canary_rx_ns = / { v = $3; sub(/;.*/, "", v); print f, v; exit }' "$f"
+done)
+awk -F, -v ref="$ref" -v tol="$tol" -v cal="$cal" -v ship="$ship" '
 	BEGIN { split(ref, r, " ") }
 	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	$c["stage"] == "poll" { m[1] = $c["canary_rx_ns"]; m[2] = $c["canary_app_ns"]; m[3] = $c["canary_tx_ns"] }
@@ -38,5 +44,21 @@ awk -F, -v ref="$ref" -v tol="$tol" -v cal="$cal" '
 		}
 		print slow ? "SLOWED: the host is slowing the VM; a round now measures a slower machine" \
 			   : "at the usual speed (each canary within +" tol " %)"
+		n = split(ship, line, "\n")
+		for (i = 1; i <= n; i++) {
+			split(line[i], fv, " ")
+			if (!(fv[2] > 0) || !(m[1] > 0)) continue
+			d = m[1] / fv[2]; d = d > 1 ? d : 1 / d
+			dist[i] = d; name[i] = fv[1]; val[i] = fv[2]
+		}
+		printf "the receive path against the shipped calibrations, nearest first:"
+		for (;;) {
+			b = 0
+			for (i in dist) if (!b || dist[i] < dist[b]) b = i
+			if (!b) break
+			printf " %s (%.1f ns, x%.2f)", name[b], val[b], m[1] / val[b]
+			delete dist[b]
+		}
+		print ""
 		exit slow
 	}' "$tmp/m.csv"
