@@ -55,7 +55,8 @@ __u32 rxs_thread_tid[RXS_THREADS];
 /* The CPU time of other tasks, per CPU: what ran there between two context switches that was
  * neither idle, nor an anchored thread, nor the --inferred workload (rxs_workload_tid, written by
  * user space). It is the part of the CPU the workload did not get that the testbed did not take
- * (rxcalibrate run --inferred). Counted by sched_switch, so only outside the lean set. */
+ * (rxcalibrate run --inferred). Counted by sched_switch, so only outside the lean set, and only
+ * while a workload is set. */
 __u32 rxs_workload_tid;
 __u64 rxs_switch_ns[RXS_MAX_CPUS];	/* the last context switch on each CPU; 0: none yet */
 __u64 rxs_other_ns[RXS_MAX_CPUS];
@@ -446,7 +447,8 @@ static __always_inline int on_switch(bool preempt, __u32 prev_pid, __u32 next_pi
 	__u64 t0;
 
 	event(cpu, RXS_EV_SWITCH);
-	other_add(cpu, prev_pid);
+	if (rxs_workload_tid)	/* only --inferred reads it: no clock read per switch otherwise */
+		other_add(cpu, prev_pid);
 #pragma unroll
 	for (int w = 0; w < RXS_WAKED; w++) {
 		__u32 tid = waked_tid(w);
