@@ -1495,13 +1495,11 @@ int config_apply_host(struct model_config *c, char *err, int errlen)
 	/* the sender's lines replace those of a scenario that simulates the sender as a thread
 	 * (traffic.sender_call_us or sender_frame_us, as the testbed scenarios do); any other
 	 * sender (none on a core, or traffic.sender_wakes) is left as the scenario has it */
-	if (!(c->sender_call_us > 0 || c->sender_frame_us > 0))
-		return 0;
+	if (!(c->sender_call_us > 0 || c->sender_frame_us > 0) || !h->has_sender_cost)
+		return 0;	/* (the wake-up histograms come only with the costs: load_host) */
 	c->host_sender_from_cal = 1;
-	if (h->has_sender_cost) {
-		c->sender_call_us = h->sender_call_us;
-		c->sender_frame_us = h->sender_frame_us;
-	}
+	c->sender_call_us = h->sender_call_us;
+	c->sender_frame_us = h->sender_frame_us;
 	if (h->has_sender_wake_hist) {
 		memcpy(c->sender_wake_hist, h->sender_wake_hist, sizeof(c->sender_wake_hist));
 		c->has_sender_wake_hist = 1;
