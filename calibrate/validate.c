@@ -291,6 +291,9 @@ int validate_main(int argc, char **argv)
 	/* --host: the calibration's host group (idle exits, sender) in the scenario, where it has
 	 * one (host_cal), or the scenario's own lines */
 	bool host_cal = true, host_applied = false, host_explicit = false;
+	/* steps at rates the calibration was fitted at (its provenance), and those rates */
+	int insample = 0, inseen[CAL_MAX_FIT_RATES] = { 0 };
+	char inrates[256] = "", rb[32];
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -434,6 +437,17 @@ int validate_main(int argc, char **argv)
 		}
 		if (host_cal && c.cal.host.present && config_apply_host(&c, err, sizeof(err)) == 0)
 			host_applied = true;
+		/* a step at a rate the fit used is in sample: the targets are for held-out rates */
+		for (int k = 0; k < c.cal.nfit_rates; k++)
+			if (fabs(d->step[i].rate_requested_bps - c.cal.fit_rates[k]) <=
+			    0.005 * c.cal.fit_rates[k] && d->step[i].rate_requested_bps > 0) {
+				insample++;
+				if (!inseen[k]++)
+					snprintf(inrates + strlen(inrates),
+						 sizeof(inrates) - strlen(inrates), " %s",
+						 format_si(c.cal.fit_rates[k], rb, sizeof(rb)));
+				break;
+			}
 		if (config_apply_variant(&c, variant, err, sizeof(err))) {
 			fprintf(stderr, "rxcalibrate validate: %s: %s\n", cfgpath, err);
 			ret = 2;
@@ -468,6 +482,10 @@ int validate_main(int argc, char **argv)
 		       "(--without-drops: the baseline's costs alone; it has ns per drop" :
 		       "drop_ns from the calibration, ns per drop:", dropdesc,
 		       *dropdesc && without_drops ? ")" : "");
+	if (insample)
+		printf("in sample: %d of the %d steps are at rates the calibration was fitted at "
+		       "(%s; its provenance): the issue's targets are for held-out rates\n", insample,
+		       d->nsteps, inrates + 1);
 	printf("host (idle exits, sender): %s\n", host_applied ?
 	       "the calibration's, measured with its costs (--host scenario: the scenario's)" :
 	       host_cal ? "the scenario's (the calibration has no host group)" :

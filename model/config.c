@@ -559,6 +559,29 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	return 0;
 }
 
+/* provenance.rates_requested_bps: the fit's rates, kept once each (up to the array's size) */
+static int get_fit_rates(struct config_err *l, const config_setting_t *s, struct calibration *out)
+{
+	char p[128];
+	int cap = CAL_MAX_FIT_RATES;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return config_fail(l, s, "%s: expected a list of rates in bit/s",
+				   path_of(s, p, sizeof(p)));
+	for (int i = 0; i < config_setting_length(s); i++) {
+		double v;
+		int k;
+
+		if (get_nonneg(l, config_setting_get_elem(s, (unsigned)i), &v))
+			return -EINVAL;
+		for (k = 0; k < out->nfit_rates && out->fit_rates[k] != v; k++)
+			;
+		if (k == out->nfit_rates && out->nfit_rates < cap)
+			out->fit_rates[out->nfit_rates++] = v;
+	}
+	return 0;
+}
+
 /* calibration.host: the lines of the host the costs were measured on (struct cal_host) */
 static int load_host(struct config_err *l, config_setting_t *g, struct cal_host *h)
 {
@@ -638,6 +661,9 @@ static int load_calibration_group(struct config_err *l, config_setting_t *cal, s
 				return err;
 			if ((v = config_setting_get_member(s, "cpu")) &&
 			    (err = copy_str(l, v, out->cpu, sizeof(out->cpu))))
+				return err;
+			if ((v = config_setting_get_member(s, "rates_requested_bps")) &&
+			    (err = get_fit_rates(l, v, out)))
 				return err;
 			for (int r = 0; r < 3; r++) {
 				static const char *const key[3] = { "canary_rx_ns", "canary_app_ns",

@@ -91,6 +91,8 @@ struct cal_host {
 	int has_sender_wake_by_sleep[SLEEP_CLASSES];
 };
 
+#define CAL_MAX_FIT_RATES 64	/* distinct fit rates kept from a calibration's provenance */
+
 struct calibration {
 	char name[NAME_LEN];
 	char path[PATH_MAX];
@@ -100,6 +102,9 @@ struct calibration {
 	/* the speed canary's medians over the fit's steps (provenance canary_rx_ns, canary_app_ns,
 	 * canary_tx_ns; rxcalibrate's calibrate/canary.h), 0: not recorded */
 	double canary_ns[3];
+	/* the distinct rates the fit used (provenance rates_requested_bps), bit/s */
+	double fit_rates[CAL_MAX_FIT_RATES];
+	int nfit_rates;
 	struct stage_cost stage[STAGE_COUNT];
 	struct cal_host host;
 };

@@ -311,6 +311,16 @@ static void test_bad_calibrations(void **state)
 				   "  app = { per_call_ns = 1.0; head_share = 0.5; }; }; };\n");
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "head_share belongs to the stages a rule can drop"));
+	/* provenance rates_requested_bps: the fit's rates once each; a non-number refused */
+	p = write_file("c6r.cfg", "calibration: { provenance: { rates_requested_bps = [ 5e7, 1e8,\n"
+				  "  5e7, 2e8 ]; }; stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
+	assert_int_equal(cal.nfit_rates, 3);
+	assert_true(cal.fit_rates[0] == 5e7 && cal.fit_rates[1] == 1e8 && cal.fit_rates[2] == 2e8);
+	p = write_file("c6s.cfg", "calibration: { provenance: { rates_requested_bps = [ 5e7,\n"
+				  "  \"fast\" ]; }; stages: { poll = { per_packet_ns = 1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6s.cfg:2:"));
 	/* cov: 64 numbers, symmetric, no negative variance; each refused with its line */
 	p = write_file("c6d.cfg", cov_cfg(4, -6, -6, 9, TERM_COUNT * TERM_COUNT));
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);

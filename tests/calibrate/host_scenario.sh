@@ -13,6 +13,8 @@
 #  - rxcalibrate validate on round 39's held-out steps prints the same predictions with its
 #    default (the calibration's host) as with --host scenario on host-scenario.sh's scenario,
 #    and other ones with --host scenario on the shipped scenario;
+#  - validate says when steps are at rates the calibration was fitted at (its provenance): all
+#    15 of the fit's own steps, none of the held-out ones;
 #  - a calibration without host lines: host-scenario.sh refuses it and writes nothing, rxmodel
 #    --host calibration exits 1 naming the file, validate says it uses the scenario's.
 set -u
@@ -68,6 +70,11 @@ grep -q "^host (idle exits, sender): the calibration's" "$tmp/def.txt" &&
 	grep -q "^host (idle exits, sender): the scenario's (--host scenario)" "$tmp/scen.txt" ||
 	{ echo "FAIL: validate does not say whose host lines it simulates"; bad=1; }
 grep '^all steps: receive' "$tmp/def.txt" "$tmp/scen.txt"
+# the held-out steps are not in sample; the fit's own steps are, every one (15 of 15)
+grep -q '^in sample' "$tmp/def.txt" && { echo "FAIL: held-out steps called in sample"; bad=1; }
+"$rxc" validate --measured $d/validate-threaded-fit.csv --calibration "$tmp/cal.cfg" \
+	--duration 0.1s --out "$tmp/in.csv" 2>&1 | grep -q '^in sample: 15 of the 15 steps are at rates the calibration was fitted at (50M' ||
+	{ echo "FAIL: validate does not say the fit's own steps are in sample"; bad=1; }
 # without host lines
 if experiments/host-scenario.sh configs/testbed.cfg configs/calibration-published.cfg "$tmp/p.cfg" 2>/dev/null ||
 	[ -e "$tmp/p.cfg" ]; then
