@@ -428,15 +428,15 @@ int validate_main(int argc, char **argv)
 			fprintf(stderr, "rxcalibrate validate: %s\n", err);
 			goto out;
 		}
-		if (host_cal && !c.cal.host.present && host_explicit) {
-			fprintf(stderr, "rxcalibrate validate: --host calibration: %s has no host "
-					"group (fitted before rxcalibrate fit wrote one, or written by "
-					"hand)\n", cal);
-			ret = 2;
-			goto out;
-		}
-		if (host_cal && c.cal.host.present && config_apply_host(&c, err, sizeof(err)) == 0)
+		/* the calibration's host where it has one; asked for explicitly, it must have one */
+		if (host_cal && (c.cal.host.present || host_explicit)) {
+			if (config_apply_host(&c, err, sizeof(err))) {
+				fprintf(stderr, "rxcalibrate validate: --host calibration: %s\n", err);
+				ret = 2;
+				goto out;
+			}
 			host_applied = true;
+		}
 		/* a step at a rate the fit used is in sample: the targets are for held-out rates */
 		for (int k = 0; k < c.cal.nfit_rates; k++)
 			if (fabs(d->step[i].rate_requested_bps - c.cal.fit_rates[k]) <=
