@@ -487,15 +487,19 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			wakes = 0;
 		sp->consumed = d->present[STAGE_APP] && sp->remote ? d->obs[STAGE_APP][k].packets
 								      : 0;
-		/* cold polls, softirq mode: the mean gap stands for each gap, exact while every
-		 * gap is below FIT_COLD_US (the ramp is linear there), as between the sender's
-		 * bursts. In threaded mode nearly every poll follows a gap of that length or more,
-		 * so the cold cost is the poll's per_call cost and the two cannot be told apart
-		 * (docs/fit.md "Cold polls") */
-		if (!strcmp(sp->napi_mode, "softirq") && sp->polls > 0 && sp->duration_s > 0 &&
-		    isfinite(sp->net_rx_ns) && sp->net_rx_ns > 0)
-			sp->cold = sp->polls * fmin(1, fmax(0, sp->duration_s * 1e9 - sp->net_rx_ns) /
-							   sp->polls / (FIT_COLD_US * 1e3));
+		/* the mean gap between polls, for the cold polls: it stands for each gap while
+		 * the gaps are alike, as between the sender's paced bursts (docs/fit.md "Cold
+		 * polls"); in softirq mode the time outside NET_RX, in threaded mode outside the
+		 * NAPI kthread */
+		sp->gap_ns = NAN;
+		if (sp->polls > 0 && sp->duration_s > 0) {
+			if (!strcmp(sp->napi_mode, "softirq") && isfinite(sp->net_rx_ns) &&
+			    sp->net_rx_ns > 0)
+				sp->gap_ns = fmax(0, sp->duration_s * 1e9 - sp->net_rx_ns) / sp->polls;
+			else if (!strcmp(sp->napi_mode, "threaded") && sp->napi_thread_ns > 0)
+				sp->gap_ns = fmax(0, sp->duration_s * 1e9 - sp->napi_thread_ns) /
+					     sp->polls;
+		}
 		/* the receiver's wake-ups across CPUs: softirq's default placement, and a
 		 * threaded kthread moved off the receiver's CPU */
 		if (!(wakes > 0))
@@ -508,10 +512,25 @@ int fit_read_csv(const char *path, struct fit_data *d, char *err, size_t len)
 			sp->deep_wakes = wakes;
 		sp->wake_idle = wakes * fmin(1, fmax(0, gap) / (FIT_WAKE_IDLE_US * 1e3));
 	}
+	fit_set_cold_from(d, 0);
 out:
 	free(line);
 	fclose(fp);
 	return ret;
+}
+
+double fit_cold_polls(const struct fit_step *sp, double from_us)
+{
+	if (!isfinite(sp->gap_ns) || !(sp->polls > 0))
+		return 0;
+	return sp->polls * fmin(1, fmax(0, sp->gap_ns - from_us * 1e3) / (FIT_COLD_US * 1e3));
+}
+
+void fit_set_cold_from(struct fit_data *d, double from_us)
+{
+	d->cold_from_us = from_us;
+	for (int k = 0; k < d->nsteps; k++)
+		d->step[k].cold = fit_cold_polls(&d->step[k], from_us);
 }
 
 /* ---- least squares ----------------------------------------------------------------------- */
@@ -874,7 +893,7 @@ void fit_regressors(const struct fit_data *d, int st, int i, double x[COEF_COUNT
 	x[COEF_DEEP] = st == STAGE_TRANSPORT ? d->step[i].deep_wakes : 0;
 	x[COEF_WAKE] = st == STAGE_TRANSPORT ? d->step[i].wakes : 0;
 	x[COEF_WAKE_IDLE] = st == STAGE_TRANSPORT ? d->step[i].wake_idle : 0;
-	x[COEF_COLD] = fit_cold_stage(st) ? d->step[i].cold : 0;
+	x[COEF_COLD] = fit_cold_in_step(d, st, i) ? d->step[i].cold : 0;
 	/* each datagram the application read on another CPU leaves its buffer to the next
 	 * packet polled (the stage's packets when the application's are not in the file) */
 	x[COEF_REMOTE] = 0;
@@ -894,6 +913,15 @@ bool fit_moved(const struct fit_step *sp)
 bool fit_remote_stage(int st)
 {
 	return st == STAGE_TRANSPORT || (st != STAGE_SOFTIRQ && fit_cold_stage(st));
+}
+
+bool fit_cold_in_step(const struct fit_data *d, int st, int i)
+{
+	/* a threaded step's receiver is woken beside the kthread, on a running CPU: no wake-up
+	 * terms, and the socket enqueue's code goes cold with the rest of the poll's */
+	return fit_cold_stage(st) ||
+	       (st == STAGE_TRANSPORT && !strcmp(d->step[i].napi_mode, "threaded") &&
+		!(d->step[i].wakes > 0));
 }
 
 bool fit_cold_stage(int st)
@@ -1160,10 +1188,65 @@ void fit_scale_head(double x[COEF_COUNT], double share)
 	x[COEF_COLD] *= share;
 }
 
-int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len)
+_Static_assert(FIT_COLD_FROM_N == (int)(FIT_COLD_FROM_MAX_US / FIT_COLD_FROM_STEP_US) + 1,
+	       "FIT_COLD_FROM_N does not cover 0..FIT_COLD_FROM_MAX_US");
+
+/* Whether @d has a threaded step with a gap between polls: its cold ramp's onset is fitted. */
+static bool cold_from_free(const struct fit_data *d)
+{
+	for (int i = 0; i < d->nsteps; i++)
+		if (!strcmp(d->step[i].napi_mode, "threaded") && isfinite(d->step[i].gap_ns))
+			return true;
+	return false;
+}
+
+/* The onset of the cold ramp for @d (docs/fit.md "Cold polls after a halt"): the one with the
+ * least chi² summed over the stages with a cold term, each fitted as fit_stage() does. */
+static int choose_cold_from(struct fit_data *d, struct fit_result *res, char *err, size_t len)
+{
+	struct fit_stage_result *r = malloc(sizeof(*r));
+	int best = 0, ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	for (int k = 0; k < FIT_COLD_FROM_N && !ret; k++) {
+		double chi2 = 0;
+
+		fit_set_cold_from(d, k * FIT_COLD_FROM_STEP_US);
+		for (int st = 0; st < STAGE_COUNT && !ret; st++) {
+			bool cold = false;
+
+			for (int i = 0; i < d->nsteps; i++)
+				cold = cold || fit_cold_in_step(d, st, i);
+			if (!cold)
+				continue;
+			ret = fit_stage(d, st, r, err, len);
+			if (!ret && r->fitted)
+				chi2 += r->chi2;
+		}
+		res->cold_from_chi2[k] = chi2;
+		if (!ret && chi2 < res->cold_from_chi2[best])
+			best = k;
+	}
+	free(r);
+	if (ret)
+		return ret;
+	res->cold_from_chosen = true;
+	fit_set_cold_from(d, best * FIT_COLD_FROM_STEP_US);
+	return 0;
+}
+
+int fit_all(struct fit_data *d, struct fit_result *res, char *err, size_t len)
 {
 	gsl_quiet();
 	memset(res, 0, sizeof(*res));
+	if (cold_from_free(d)) {
+		int ret = choose_cold_from(d, res, err, len);
+
+		if (ret)
+			return ret;
+	}
+	res->cold_from_us = d->cold_from_us;
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		int ret = fit_stage(d, st, &res->stage[st], err, len);
 
@@ -1197,6 +1280,9 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 {
 	enum tb_variant tv;
 	int drop, gone = 0;
+
+	/* the variant's polls go cold as the baseline's */
+	fit_set_cold_from(v, base->cold_from_us);
 
 	if (!v->variant[0] || !strcmp(v->variant, "baseline")) {
 		set_err(err, len, "--drops %s: measured without a drop variant (column 'variant': "
@@ -1521,7 +1607,8 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		   "per_byte*packets*(payload+%d) [transport, softirq: + per_wake*wakes + "
 		   "wake_idle*wakes*min(1, idle/wake_idle_after_us) + deep_wake*deep_wakes; "
 		   "softirq: packets = datagrams the application received] [softirq, poll, xdp, "
-		   "gro, skb_prep, ip, ip_to_transport: + cold*polls*min(1, gap/cold_after_us)] "
+		   "gro, skb_prep, ip, ip_to_transport, threaded transport: + cold*polls*min(1, "
+		   "max(0, gap - cold_from_us)/cold_after_us)] "
 		   "[poll to transport: + remote*packets when the application is on another "
 		   "CPU] [drop_ns, --drops: + drop*packets a rule drops in the stage, fitted to "
 		   "the drop variants' steps beyond the costs above at their counts]\";\n",
@@ -1580,7 +1667,11 @@ static int write_file(FILE *f, const char *name, const struct fit_data *d,
 		if (r->identifiable[COEF_COLD]) {
 			fprintf(f, "      cold_ns = %s; ", flt(b1, sizeof(b1), r->coef[COEF_COLD]));
 			fprintf(f, "cold_se = %s; ", flt(b1, sizeof(b1), r->se[COEF_COLD]));
-			fprintf(f, "cold_after_us = %s;\n", flt(b1, sizeof(b1), FIT_COLD_US));
+			fprintf(f, "cold_after_us = %s;", flt(b1, sizeof(b1), FIT_COLD_US));
+			if (d->cold_from_us > 0)
+				fprintf(f, " cold_from_us = %s;",
+					flt(b1, sizeof(b1), d->cold_from_us));
+			fputc('\n', f);
 		}
 		if (r->identifiable[COEF_REMOTE]) {
 			fprintf(f, "      remote_ns = %s; ",
@@ -1737,6 +1828,7 @@ int fit_write_calibration(const char *path, const char *name, const struct fit_d
 		    !close_to(sc->per_wake_ns, r->coef[COEF_WAKE]) ||
 		    !close_to(sc->wake_idle_ns, r->coef[COEF_WAKE_IDLE]) ||
 		    !close_to(sc->cold_ns, r->coef[COEF_COLD]) ||
+		    (r->identifiable[COEF_COLD] && !close_to(sc->cold_from_us, d->cold_from_us)) ||
 		    !close_to(sc->remote_ns, r->coef[COEF_REMOTE]) ||
 		    !close_to(sc->drop_ns, res->drop[st].fitted ? res->drop[st].ns : 0) ||
 		    !close_to(sc->drop_se, res->drop[st].fitted ? res->drop[st].se : 0) ||
@@ -2224,7 +2316,8 @@ int fit_main(const struct fit_opts *o)
 		if (r->identifiable[COEF_COLD]) {
 			coef_cell(c1, sizeof(c1), r, COEF_COLD);
 			printf("%-16s %-10s %3s cold_ns %s (more for a poll's first packet after %.0f us "
-			       "without a poll, in proportion below)\n", "", "", "", c1, FIT_COLD_US);
+			       "without a poll, in proportion from %.0f us)\n", "", "", "", c1,
+			       d->cold_from_us + FIT_COLD_US, d->cold_from_us);
 		}
 		if (r->identifiable[COEF_REMOTE]) {
 			coef_cell(c1, sizeof(c1), r, COEF_REMOTE);
@@ -2240,6 +2333,25 @@ int fit_main(const struct fit_opts *o)
 			printf("%-16s %-10s %3s head_share %.3f ± %.3f (of the stage's samples before "
 			       "the hook where a rule drops there: a dropped packet pays that share)\n",
 			       "", "", "", r->head_share, r->head_share_se);
+	}
+	bool cold = false;
+
+	for (int st = 0; st < STAGE_COUNT; st++)
+		cold = cold || (res->stage[st].fitted && res->stage[st].identifiable[COEF_COLD]);
+	if (res->cold_from_chosen && cold) {
+		int k = (int)lround(res->cold_from_us / FIT_COLD_FROM_STEP_US);
+
+		printf("cold onset (threaded steps): a poll's first packet pays cold_ns from %.0f us "
+		       "without a poll; least squares over 0-%.0f us, chi² of the stages with a cold "
+		       "term %.4g there, %.4g at 0 (docs/fit.md, \"Cold polls after a halt\")\n",
+		       res->cold_from_us, FIT_COLD_FROM_MAX_US, res->cold_from_chi2[k],
+		       res->cold_from_chi2[0]);
+		if (o->verbose) {
+			printf("  onset us:chi²");
+			for (int j = 0; j < FIT_COLD_FROM_N; j++)
+				printf(" %.0f:%.4g", j * FIT_COLD_FROM_STEP_US, res->cold_from_chi2[j]);
+			printf("\n");
+		}
 	}
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		const struct fit_drop *dr = &res->drop[st];

@@ -37,6 +37,13 @@
  * ip_to_transport costs 251 ns at 50 Mbit/s (235 us between polls) and 65 ns at 600 Mbit/s,
  * ip 662 and 370 ns (rounds four to six, softirq). */
 #define FIT_COLD_US 100.0
+/* Threaded NAPI: the ramp starts this late (cold_from_us), chosen by the fit by least squares
+ * over 0..FIT_COLD_FROM_MAX_US in steps of FIT_COLD_FROM_STEP_US (docs/fit.md "Cold polls after
+ * a halt"): the NAPI kthread's CPU idles between polls, and a vCPU the host keeps polling
+ * keeps its caches. Softirq steps start it at 0 (their gap is the sender's own work). */
+#define FIT_COLD_FROM_MAX_US 150.0
+#define FIT_COLD_FROM_STEP_US 5.0
+#define FIT_COLD_FROM_N 31	/* onsets fit_all() tries: 0, 5, ..., 150 us */
 
 /* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes);
  * COEF_WAKE: transport only, per wake-up of the receiver on another CPU (fit_step.wakes);
@@ -117,8 +124,12 @@ struct fit_step {
 	 * (canary_rx_ns, canary_app_ns, canary_tx_ns; 0: not run) */
 	double canary_ns[CANARY_ROLES];
 	double net_rx_ns;	/* the device's NET_RX time in the window, NAN: unknown */
-	/* softirq mode: polls x min(1, mean gap between them / FIT_COLD_US), the gap being the
-	 * window less the NET_RX time over the polls; 0 otherwise or without those columns */
+	/* the mean gap between the device's polls: softirq, the window less the NET_RX time over
+	 * the polls; threaded, the window less the NAPI kthread's CPU time over them; NAN
+	 * without those columns */
+	double gap_ns;
+	/* polls x min(1, max(0, gap - fit_data.cold_from_us) / FIT_COLD_US) (fit_cold_polls());
+	 * 0 without a gap */
 	double cold;
 };
 
@@ -136,6 +147,9 @@ struct fit_data {
 	char method[STAGE_COUNT][16];	/* "none", one method, or "mixed" */
 	bool present[STAGE_COUNT];	/* rows seen for this stage */
 	char variant[32];		/* the testbed variant measured; "" without the column */
+	/* where the cold ramp of fit_step.cold starts (0 as read; fit_all() chooses it for a
+	 * file with threaded steps; fit_set_cold_from()) */
+	double cold_from_us;
 };
 
 /* The wake-up latencies of the thread woken from idle, summarised as a scenario's cpu group
@@ -242,6 +256,12 @@ struct fit_drop {
 struct fit_result {
 	struct fit_stage_result stage[STAGE_COUNT];
 	struct fit_drop drop[STAGE_COUNT];
+	/* the cold ramp's onset (fit_data.cold_from_us) and, when fit_all() chose it
+	 * (cold_from_chosen), the summed chi² of the stages with a cold term at each onset tried,
+	 * k x FIT_COLD_FROM_STEP_US */
+	double cold_from_us;
+	bool cold_from_chosen;
+	double cold_from_chi2[FIT_COLD_FROM_N];
 };
 
 /* The regressors @x of packets a rule drops in their stage, who pay only its head: the
@@ -270,8 +290,16 @@ void fit_regressors(const struct fit_data *d, int stage, int i, double x[COEF_CO
  * path runs for a packet after the softirq stage. */
 bool fit_remote_stage(int st);
 /* The stages with a cold cost (COEF_COLD): those a poll runs for its packets before the socket
- * enqueue, and the skb free (softirq). Transport's cold start is in its wake-up terms. */
+ * enqueue, and the skb free (softirq). Transport's cold start is in its wake-up terms, but
+ * for threaded steps, whose receiver is woken on a running CPU (fit_cold_in_step()). */
 bool fit_cold_stage(int stage);
+/* Whether stage @stage has a cold regressor in step @i of @d. */
+bool fit_cold_in_step(const struct fit_data *d, int stage, int i);
+/* Step @sp's cold polls with the ramp starting at @from_us: polls x min(1, max(0, gap -
+ * from_us) / FIT_COLD_US); 0 without a gap. */
+double fit_cold_polls(const struct fit_step *sp, double from_us);
+/* Sets @d's cold ramp onset and every step's fit_step.cold from it. */
+void fit_set_cold_from(struct fit_data *d, double from_us);
 
 /* Fits one stage. -EDOM (with a message) if the stage has fewer steps than its regressors + 1. */
 int fit_stage(const struct fit_data *d, int stage, struct fit_stage_result *r, char *err,
@@ -287,8 +315,9 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 /* Finishes every stage's drop fit that fit_drop_add() fed. */
 void fit_drop_finish(struct fit_result *res);
 
-/* Fits every stage in @d. */
-int fit_all(const struct fit_data *d, struct fit_result *res, char *err, size_t len);
+/* Fits every stage in @d. With threaded steps it first chooses @d's cold ramp onset: the one
+ * of 0..FIT_COLD_FROM_MAX_US with the least chi² summed over the stages with a cold term. */
+int fit_all(struct fit_data *d, struct fit_result *res, char *err, size_t len);
 
 /* Writes the calibration atomically (temp file, calibration_load() self-check, rename). On error
  * nothing is left at @path. Provenance comes from the running machine and from @d. */

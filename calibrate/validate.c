@@ -612,6 +612,9 @@ int validate_main(int argc, char **argv)
 				double x[COEF_COUNT];
 
 				fit_regressors(d, s, i, x);
+				/* the cold polls from where the calibration's ramp starts */
+				if (x[COEF_COLD] > 0)
+					x[COEF_COLD] = fit_cold_polls(st, sc->cold_from_us);
 				if (dropped >= 0) {
 					x[COEF_REMOTE] = 0;
 					if (stage_holds_drop(dropped, s) && kdrops > 0)

@@ -508,6 +508,8 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 			err = get_nonneg(l, s, &sc->cold_se);
 		else if (KEY("cold_after_us"))
 			err = get_nonneg(l, s, &sc->cold_after_us);
+		else if (KEY("cold_from_us"))
+			err = get_nonneg(l, s, &sc->cold_from_us);
 		else if (KEY("source"))
 			err = copy_str(l, s, sc->source, sizeof(sc->source));
 		else if (KEY("fit") || KEY("r2") || KEY("cv_error") || KEY("n") || KEY("method"))
@@ -530,7 +532,7 @@ static int load_stage_cost(struct config_err *l, config_setting_t *g, struct sta
 	if (sc->cold_ns > 0 && sc->cold_after_us <= 0)
 		return config_fail(l, g, "stage '%s': cold_ns needs cold_after_us > 0",
 				  config_setting_name(g));
-	if ((sc->cold_ns > 0 || sc->cold_se > 0 || sc->cold_after_us > 0) &&
+	if ((sc->cold_ns > 0 || sc->cold_se > 0 || sc->cold_after_us > 0 || sc->cold_from_us > 0) &&
 	    (!strcmp(config_setting_name(g), "irq") || !strcmp(config_setting_name(g), "app") ||
 	     !strcmp(config_setting_name(g), "cs")))
 		return config_fail(l, g, "stage '%s': cold_ns belongs to the stages a poll runs for "

@@ -48,9 +48,10 @@ struct stage_cost {
 	 * wake_idle_after_us) (a vCPU the host has halted costs a VM exit to wake) */
 	double wake_idle_ns, wake_idle_se, wake_idle_after_us;
 	/* more for the first packet of a poll the longer its core has not polled: cold_ns x
-	 * min(1, gap since that core's previous poll ended / cold_after_us) (caches and branch
-	 * predictors the code between polls has taken over; docs/model.md "Cold polls") */
-	double cold_ns, cold_se, cold_after_us;
+	 * min(1, max(0, gap since that core's previous poll ended - cold_from_us) /
+	 * cold_after_us) (caches and branch predictors the code between polls has taken over;
+	 * docs/model.md "Cold polls") */
+	double cold_ns, cold_se, cold_after_us, cold_from_us;
 	/* the share of per_packet_ns and per_byte_ns paid before the hook where a rule drops a
 	 * packet in this stage (tc ingress in ip, the LOCAL_IN netfilter hook in ip_to_transport):
 	 * a packet dropped there pays that share (has_head), else the whole stage */

@@ -697,16 +697,17 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 	}
 }
 
-/* The cold ramp of stage @st for the packet core @c polls: min(1, gap since the core's previous
- * poll / cold_after_us) for the poll's first packet; 0 for its later packets, which find the code
- * and data the first one brought in. */
+/* The cold ramp of stage @st for the packet core @c polls: min(1, max(0, gap since the core's
+ * previous poll - cold_from_us) / cold_after_us) for the poll's first packet; 0 for its later
+ * packets, which find the code and data the first one brought in. */
 static double cold_frac(const struct sim *s, const struct core *c, int st)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[st];
 
 	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
 		return 0;
-	return fmin(1, c->poll.gap_ns / (sc->cold_after_us * 1e3));
+	return fmin(1, fmax(0, c->poll.gap_ns - sc->cold_from_us * 1e3) /
+			       (sc->cold_after_us * 1e3));
 }
 
 /* The cold cost of stage @st for that packet, cold_ns x the ramp, times @share (1, or for a

@@ -285,6 +285,21 @@ static void test_bad_calibrations(void **state)
 	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "c6.cfg:2:"));
 	assert_non_null(strstr(err, "stages a poll runs"));
+	p = write_file("c6f.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
+				  "  cold_ns = 50.0; cold_after_us = 100.0; cold_from_us = 85.0; };\n"
+				  "  app = { per_call_ns = 1.0; cold_from_us = -1.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6f.cfg:3:"));
+	p = write_file("c6g.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
+				  "  cold_ns = 50.0; cold_after_us = 100.0; cold_from_us = 85.0; };\n"
+				  "  app = { per_call_ns = 1.0; cold_from_us = 5.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c6g.cfg:3:"));
+	assert_non_null(strstr(err, "stages a poll runs"));
+	p = write_file("c6i.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
+				  "  cold_ns = 50.0; cold_after_us = 100.0; cold_from_us = 85.0; }; }; };\n");
+	assert_int_equal(calibration_load(&cal, p, err, sizeof(err)), 0);
+	assert_true(cal.stage[STAGE_POLL].cold_from_us == 85.0);
 	p = write_file("c6b.cfg", "calibration: { stages: { poll = { per_packet_ns = 1.0;\n"
 				  "  remote_ns = 600.0; remote_se = 20.0; };\n"
 				  "  softirq = { per_packet_ns = 1.0; remote_ns = 5.0; }; }; };\n");

@@ -697,8 +697,11 @@ static void test_sender_thread(void **state)
  *   the first poll of a burst follows a gap, the next ones start where the last one ended:
  *   2250 ns per frame again;
  * - one poll per burst, 1000 us ramp: the gap is 100 us less the 8-9 us the poll runs, so the
- *   cold share is 0.091 at most: 2000 + 1000 x [0.0909, 0.0920] / 4 = 2022.7..2023.0 ns. */
-static void cold_case(int sender_cpu, double after_us, double lo, double hi)
+ *   cold share is 0.091 at most: 2000 + 1000 x [0.0909, 0.0920] / 4 = 2022.7..2023.0 ns;
+ * - the same gaps, the ramp of 100 us starting at 50 us (cold_from_us, the threaded fit's
+ *   onset): a share of [0.409, 0.420], 2102.2..2105.0 ns; starting at 95 us, past every gap:
+ *   nothing cold, 2000 ns. */
+static void cold_case(int sender_cpu, double after_us, double from_us, double lo, double hi)
 {
 	struct model_config c;
 	static struct sim_results r;
@@ -707,18 +710,21 @@ static void cold_case(int sender_cpu, double after_us, double lo, double hi)
 	burst_config(&c, sender_cpu);
 	c.cal.stage[STAGE_POLL].cold_ns = 1000;
 	c.cal.stage[STAGE_POLL].cold_after_us = after_us;
+	c.cal.stage[STAGE_POLL].cold_from_us = from_us;
 	run_ok(&c, &r);
-	snprintf(what, sizeof(what), "poll ns per frame, sender cpu %d, ramp %.0f us", sender_cpu,
-		 after_us);
+	snprintf(what, sizeof(what), "poll ns per frame, sender cpu %d, ramp %.0f us from %.0f us",
+		 sender_cpu, after_us, from_us);
 	assert_near(r.stage[STAGE_POLL].cpu_ns_per_s / r.stage[STAGE_POLL].pkts_per_s,
 		    (lo + hi) / 2, (hi - lo) / 2 + 2 * 3000 / (r.seconds * r.delivered_pps), what);
 }
 
 static void test_cold_polls(void **state)
 {
-	cold_case(-1, 1, 2250, 2250);
-	cold_case(0, 1, 2250, 2250);
-	cold_case(-1, 1000, 2022.7, 2023.0);
+	cold_case(-1, 1, 0, 2250, 2250);
+	cold_case(0, 1, 0, 2250, 2250);
+	cold_case(-1, 1000, 0, 2022.7, 2023.0);
+	cold_case(-1, 100, 50, 2102.2, 2105.0);
+	cold_case(-1, 100, 95, 2000, 2000);
 }
 
 int main(void)

@@ -784,6 +784,92 @@ static void test_cold(void **state)
 	free(rows);
 }
 
+/* The cold ramp's onset in threaded steps (docs/fit.md "Cold polls after a halt"): the NAPI
+ * kthread's polls at 50..600 Mbit/s, one frame per poll up to 200 Mbit/s, two at 300 and 400,
+ * three at 600 (the testbed's paced bursts), its CPU busy 8 us per frame, so the gaps run from
+ * 58 to 233 us. Truth: poll 2000 ns per poll, 500 per packet and 3000 cold; transport 1500 per
+ * packet and 1000 cold; the ramp from 80 us over FIT_COLD_US. The fit must choose the onset
+ * within two grid steps of 80 us, recover both cold costs within 3.29 standard errors, and
+ * write cold_from_us, which the loader reads back. */
+static void test_cold_onset(void **state)
+{
+	static const double rates[] = { 50e6,  75e6,  100e6, 125e6, 150e6,
+					200e6, 300e6, 400e6, 600e6 };
+	static const int per_poll[] = { 1, 1, 1, 1, 1, 1, 2, 2, 3 };
+	const int nr = sizeof(rates) / sizeof(rates[0]), reps = 2;
+	struct meas_row *rows = calloc((size_t)nr * reps * STAGE_COUNT, sizeof(*rows));
+	char tmp[] = "/tmp/rxc_onset.XXXXXX", csv[64], out[64], err[512];
+	struct fit_opts o = { .in = csv, .out = out, .name = "onset" };
+	struct calibration *cal = calloc(1, sizeof(*cal));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct fit_result *res = calloc(1, sizeof(*res));
+	const struct fit_stage_result *rp, *rt;
+	struct fit_data *d;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(cal);
+	assert_non_null(res);
+	assert_non_null(mkdtemp(tmp));
+	snprintf(csv, sizeof(csv), "%s/m.csv", tmp);
+	snprintf(out, sizeof(out), "%s/c.cfg", tmp);
+	gsl_rng_set(rng, 11);
+	for (int k = 0; k < nr * reps; k++) {
+		double pps = rates[k % nr] / (1472 * 8.0), dur = 10;
+		uint64_t pk = (uint64_t)llround(pps * dur), polls = pk / per_poll[k % nr];
+		double busy = 8000.0 * pk, gap = (dur * 1e9 - busy) / polls;
+		double ramp = fmin(1, fmax(0, gap - 80e3) / (FIT_COLD_US * 1e3));
+
+		for (int st = 0; st < STAGE_COUNT; st++) {
+			struct meas_row *m = &rows[n++];
+			bool measured = st == STAGE_POLL || st == STAGE_TRANSPORT;
+			double tru = st == STAGE_POLL ? 2000.0 * polls + 500.0 * pk + 3000.0 * polls * ramp
+						      : 1500.0 * pk + 1000.0 * polls * ramp;
+
+			step_row(m, k + 1, rates[k % nr], pps, dur, pk, polls, 1472, st, measured);
+			m->napi_mode = "threaded";
+			m->napi_cpu = 1;	/* the kthread beside the application */
+			m->napi_thread_ns = busy;
+			if (!measured)
+				continue;
+			m->calls = polls;
+			m->packets = pk;
+			sampled(m, tru, rng);
+		}
+	}
+	assert_int_equal(meas_csv_write(csv, rows, n), 0);
+	d = data_of(csv);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	rp = &res->stage[STAGE_POLL];
+	rt = &res->stage[STAGE_TRANSPORT];
+	print_message("  onset truth 80 us fit %.0f us; poll cold truth 3000 fit %.6g ± %.3g; "
+		      "transport cold truth 1000 fit %.6g ± %.3g\n", res->cold_from_us,
+		      rp->coef[COEF_COLD], rp->se[COEF_COLD], rt->coef[COEF_COLD], rt->se[COEF_COLD]);
+	assert_true(res->cold_from_chosen);
+	assert_true(fabs(res->cold_from_us - 80) <= 2 * FIT_COLD_FROM_STEP_US);
+	assert_true(res->cold_from_chi2[16] < res->cold_from_chi2[0]);
+	assert_true(rp->identifiable[COEF_COLD] && rt->identifiable[COEF_COLD]);
+	assert_true(fabs(rp->coef[COEF_COLD] - 3000) <= 3.29 * rp->se[COEF_COLD]);
+	assert_true(fabs(rt->coef[COEF_COLD] - 1000) <= 3.29 * rt->se[COEF_COLD]);
+	assert_true(fabs(rp->coef[COEF_CALL] - 2000) <= 3.29 * rp->se[COEF_CALL]);
+	assert_true(rp->se[COEF_COLD] < 1000);
+	assert_int_equal(fit_main(&o), 0);
+	if (calibration_load(cal, out, err, sizeof(err)))
+		fail_msg("calibration_load: %s", err);
+	assert_true(cal->stage[STAGE_POLL].cold_from_us == res->cold_from_us);
+	assert_true(cal->stage[STAGE_TRANSPORT].cold_from_us == res->cold_from_us);
+	assert_true(fabs(cal->stage[STAGE_TRANSPORT].cold_ns - rt->coef[COEF_COLD]) < 1e-6 * 1000);
+	unlink(csv);
+	unlink(out);
+	rmdir(tmp);
+	gsl_rng_free(rng);
+	free(d);
+	free(res);
+	free(cal);
+	free(rows);
+}
+
 /* The softirq stage's split (docs/fit.md "The softirq stage"): softirq steps at 50..600 Mbit/s
  * whose datagrams received are 1-9 % fewer than the NET_RX calls (socket drops), the truth 600 ns
  * per datagram and nothing per call, sampled with noise. Both columns are kept by the 5 % rule,
@@ -1063,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_wakes),
 		cmocka_unit_test(test_wake_idle),
 		cmocka_unit_test(test_cold),
+		cmocka_unit_test(test_cold_onset),
 		cmocka_unit_test(test_softirq_split),
 		cmocka_unit_test(test_idle_exit),
 		cmocka_unit_test(test_sender),
