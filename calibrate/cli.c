@@ -62,7 +62,8 @@ static int int_arg(const char *s, long lo, long hi, int *out)
 enum { O_RATES = 256, O_DURATION, O_WARMUP, O_NAPI, O_OUT, O_DEV, O_PASSIVE, O_TXCPU, O_RXCPU,
        O_NAPICPU, O_SIZE, O_SAMPLE_HZ, O_RCVBUF, O_NOPROBES, O_DETAIL, O_QUIET, O_POLLFN, O_IN, O_NAME,
        O_INFERRED, O_INFERRED_CPU, O_INFERRED_CMD, O_GENERATOR, O_VARIANT, O_RX_BUSY,
-       O_NETRX_EVERY, O_PROBES, O_SAMPLER, O_CANARY, O_DROPS };
+       O_NETRX_EVERY, O_PROBES, O_SAMPLER, O_CANARY, O_DROPS,
+       O_COLD_ONSET };
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, int ncpus, char *err, size_t len)
 {
@@ -357,6 +358,7 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 		{ "name", required_argument, NULL, O_NAME },
 		{ "canary-tol", required_argument, NULL, O_CANARY },
 		{ "drops", required_argument, NULL, O_DROPS },
+		{ "cold-onset", required_argument, NULL, O_COLD_ONSET },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -405,6 +407,21 @@ int fit_opts_parse(int argc, char **argv, struct fit_opts *o, char *err, size_t 
 			if (!*optarg || *end || !(o->canary_tol > 0 && o->canary_tol <= 1000))
 				FAIL("--canary-tol: '%s' is not a share in %% above 0, at most 1000",
 				     optarg);
+			break;
+		}
+		case O_COLD_ONSET: {
+			char *end;
+
+			o->cold_mode = !strcmp(optarg, "auto") ? FIT_COLD_AUTO
+				       : !strcmp(optarg, "off") ? FIT_COLD_OFF
+								 : FIT_COLD_FIXED;
+			if (o->cold_mode != FIT_COLD_FIXED)
+				break;
+			o->cold_onset_us = strtod(optarg, &end);
+			if (!*optarg || *end ||
+			    !(o->cold_onset_us >= 0 && o->cold_onset_us <= 10000))
+				FAIL("--cold-onset: '%s' is not auto, off or microseconds from 0 to "
+				     "10000", optarg);
 			break;
 		}
 		case 'v':

@@ -530,7 +530,10 @@ void fit_set_cold_from(struct fit_data *d, double from_us)
 {
 	d->cold_from_us = from_us;
 	for (int k = 0; k < d->nsteps; k++)
-		d->step[k].cold = fit_cold_polls(&d->step[k], from_us);
+		d->step[k].cold = d->cold_mode == FIT_COLD_OFF &&
+						  !strcmp(d->step[k].napi_mode, "threaded")
+					  ? 0
+					  : fit_cold_polls(&d->step[k], from_us);
 }
 
 /* ---- least squares ----------------------------------------------------------------------- */
@@ -921,7 +924,7 @@ bool fit_cold_in_step(const struct fit_data *d, int st, int i)
 	 * terms, and the socket enqueue's code goes cold with the rest of the poll's */
 	return fit_cold_stage(st) ||
 	       (st == STAGE_TRANSPORT && !strcmp(d->step[i].napi_mode, "threaded") &&
-		!(d->step[i].wakes > 0));
+		!(d->step[i].wakes > 0) && d->cold_mode != FIT_COLD_OFF);
 }
 
 bool fit_cold_stage(int st)
@@ -1236,12 +1239,25 @@ static int choose_cold_from(struct fit_data *d, struct fit_result *res, char *er
 	return 0;
 }
 
+/* Sets @d's cold ramp onset as @d->cold_mode says (fit_all()). */
+static int set_cold_onset(struct fit_data *d, struct fit_result *res, char *err, size_t len)
+{
+	if (!cold_from_free(d) || d->cold_mode == FIT_COLD_OFF) {
+		fit_set_cold_from(d, 0);
+		return 0;
+	}
+	if (d->cold_mode == FIT_COLD_AUTO)
+		return choose_cold_from(d, res, err, len);
+	fit_set_cold_from(d, d->cold_onset_us);
+	return 0;
+}
+
 int fit_all(struct fit_data *d, struct fit_result *res, char *err, size_t len)
 {
 	gsl_quiet();
 	memset(res, 0, sizeof(*res));
-	if (cold_from_free(d)) {
-		int ret = choose_cold_from(d, res, err, len);
+	{
+		int ret = set_cold_onset(d, res, err, len);
 
 		if (ret)
 			return ret;
@@ -1282,6 +1298,8 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 	int drop, gone = 0;
 
 	/* the variant's polls go cold as the baseline's */
+	v->cold_mode = base->cold_mode;
+	v->cold_onset_us = base->cold_onset_us;
 	fit_set_cold_from(v, base->cold_from_us);
 
 	if (!v->variant[0] || !strcmp(v->variant, "baseline")) {
@@ -2191,6 +2209,8 @@ int fit_main(const struct fit_opts *o)
 		fprintf(stderr, "rxcalibrate fit: %s\n", err);
 		goto out;
 	}
+	d->cold_mode = o->cold_mode;
+	d->cold_onset_us = o->cold_onset_us;
 	if (d->variant[0] && strcmp(d->variant, "baseline")) {
 		/* a variant skips stages: its zeros would be fitted as the stages' costs */
 		fprintf(stderr, "rxcalibrate fit: %s: measured with variant '%s'; a calibration is "
@@ -2338,6 +2358,10 @@ int fit_main(const struct fit_opts *o)
 
 	for (int st = 0; st < STAGE_COUNT; st++)
 		cold = cold || (res->stage[st].fitted && res->stage[st].identifiable[COEF_COLD]);
+	if (cold && d->cold_mode == FIT_COLD_FIXED)
+		printf("cold onset (threaded steps): a poll's first packet pays cold_ns from %.0f us "
+		       "without a poll (--cold-onset; docs/fit.md, \"Cold polls after a halt\")\n",
+		       res->cold_from_us);
 	if (res->cold_from_chosen && cold) {
 		int k = (int)lround(res->cold_from_us / FIT_COLD_FROM_STEP_US);
 

@@ -44,6 +44,9 @@
 #define FIT_COLD_FROM_MAX_US 150.0
 #define FIT_COLD_FROM_STEP_US 5.0
 #define FIT_COLD_FROM_N 31	/* onsets fit_all() tries: 0, 5, ..., 150 us */
+/* How the cold ramp's onset is set for threaded steps (fit_opts, fit_data: cold_mode): chosen by
+ * least squares (the default, 0), no cold term in them, or cold_onset_us */
+enum fit_cold_mode { FIT_COLD_AUTO, FIT_COLD_OFF, FIT_COLD_FIXED };
 
 /* COEF_DEEP: transport only, per deep wake-up of the receiver (fit_step.deep_wakes);
  * COEF_WAKE: transport only, per wake-up of the receiver on another CPU (fit_step.wakes);
@@ -67,6 +70,9 @@ struct fit_opts {
 	/* --canary-tol: leave out the steps with a canary above (1 + canary_tol %) times the
 	 * steps' median (0: keep every step) */
 	double canary_tol;
+	/* --cold-onset: auto, off, or FIT_COLD_FIXED at cold_onset_us */
+	enum fit_cold_mode cold_mode;
+	double cold_onset_us;
 	bool verbose;
 	/* --drops: measurements of drop variants, for each one's own work at its drop stage */
 	const char *drops[FIT_MAX_DROP_FILES];
@@ -150,6 +156,10 @@ struct fit_data {
 	/* where the cold ramp of fit_step.cold starts (0 as read; fit_all() chooses it for a
 	 * file with threaded steps; fit_set_cold_from()) */
 	double cold_from_us;
+	/* how fit_all() sets it for threaded steps: FIT_COLD_AUTO (fit_read_csv()'s), FIT_COLD_OFF
+	 * (their cold polls 0) or FIT_COLD_FIXED at cold_onset_us */
+	enum fit_cold_mode cold_mode;
+	double cold_onset_us;
 };
 
 /* The wake-up latencies of the thread woken from idle, summarised as a scenario's cpu group
@@ -315,8 +325,9 @@ int fit_drop_add(const struct fit_data *base, struct fit_result *res, struct fit
 /* Finishes every stage's drop fit that fit_drop_add() fed. */
 void fit_drop_finish(struct fit_result *res);
 
-/* Fits every stage in @d. With threaded steps it first chooses @d's cold ramp onset: the one
- * of 0..FIT_COLD_FROM_MAX_US with the least chi² summed over the stages with a cold term. */
+/* Fits every stage in @d. With threaded steps it first sets @d's cold ramp onset as
+ * @d->cold_mode says; FIT_COLD_AUTO: the one of 0..FIT_COLD_FROM_MAX_US with the least chi²
+ * summed over the stages with a cold term. */
 int fit_all(struct fit_data *d, struct fit_result *res, char *err, size_t len);
 
 /* Writes the calibration atomically (temp file, calibration_load() self-check, rename). On error

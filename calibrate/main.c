@@ -138,12 +138,13 @@ static const char usage_cleanup[] =
 
 static const char usage_fit[] =
 	"Usage: rxcalibrate fit [--in FILE] [--out FILE] [--name NAME] [--canary-tol PCT]\n"
-	"                       [--drops FILE]... [-v]\n"
+	"                       [--drops FILE]... [--cold-onset auto|off|US] [-v]\n"
 	"Fit per-stage unit costs to the rate steps of measurements.csv by weighted, non-negative\n"
 	"least squares (GSL): cpu_ns = per_call*calls + per_packet*packets + per_byte*bytes, bytes =\n"
 	"packets * (payload + 46); in steps whose receiver runs on another CPU than the receive\n"
-	"path (softirq's default) also its wake-ups (transport); in softirq-mode steps a cold\n"
-	"cost of each poll's first packet after a gap (the stages before the socket);\n"
+	"path (softirq's default) also its wake-ups (transport); a cold cost of each poll's\n"
+	"first packet after a gap (the stages before the socket; in threaded steps transport\n"
+	"too, from an onset: --cold-onset);\n"
 	"with steps of both placements (the receiver on the receive path's CPU and on another:\n"
 	"columns rx_cpu, napi_cpu; experiments/validate-testbed.sh LOCAL=1 makes such a file)\n"
 	"a cost per packet read on another CPU (the stages after softirq). Only what the steps\n"
@@ -164,13 +165,18 @@ static const char usage_fit[] =
 	"                  xdp, tc-drop: ip, netfilter-drop: ip_to_transport) = what that\n"
 	"                  stage took per dropped packet beyond the baseline costs at the\n"
 	"                  step's counts. The baseline costs themselves come from --in only\n"
+	"  --cold-onset auto|off|US  threaded steps: where a poll's cold cost starts, in us\n"
+	"                  without a poll; auto (default): the onset of 0-150 us with the least\n"
+	"                  chi^2; off: no cold cost in threaded steps (docs/fit.md, \"Cold polls\n"
+	"                  after a halt\")\n"
 	"  -v, --verbose   also the standard deviation assumed for each step's cpu_ns (its weight)\n\n"
 	"Examples:\n"
 	"  rxcalibrate fit\n"
 	"  rxcalibrate fit --in measurements.csv --out configs/calibration-testbed.cfg --name testbed\n"
 	"  rxcalibrate run --rates 100M,200M,400M,600M --out m.csv && rxcalibrate fit --in m.csv\n"
 	"  rxcalibrate run --rates 200M,200M --variant netfilter-drop --out nf.csv\n"
-	"  rxcalibrate fit --in m.csv --drops nf.csv --out with-drops.cfg\n";
+	"  rxcalibrate fit --in m.csv --drops nf.csv --out with-drops.cfg\n"
+	"  rxcalibrate fit --in threaded.csv --cold-onset off --out no-onset.cfg\n";
 
 static int ncpus(void)
 {

@@ -158,9 +158,13 @@ static void print_stage_targets(const double *m, const double *p, const double *
  * measurement's own noise (the VM's drift, other processes, sampling), which no model can
  * remove. Prints, per rate, the mean of the repeats against the mean prediction, with the
  * sample standard deviation of the measured totals and the standard error of their mean, both
- * in % of it, the error against their median and the error at measured counts (@k_step). */
+ * in % of it, the error against their median, the error at measured counts (@k_step), and the
+ * error in standard errors: over sqrt(se of the measured mean² + the prediction's²), the
+ * prediction's from the fit's (@se_step, one step's; the repeats share it, so their mean's is
+ * its mean). */
 static void print_by_rate(const char *prefix, const struct fit_data *d, const double *m_step,
-			  const double *p_step, const double *k_step, double target)
+			  const double *p_step, const double *k_step, const double *se_step,
+			  double target)
 {
 	bool done[FIT_MAX_STEPS] = { false };
 	double var_all = 0, m_all = 0; /* the sum over all steps and its variance from the repeats */
@@ -168,15 +172,16 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
 	bool sd_all = true;
 
 	printf("%sper rate (repeated steps; spread = sample sd of the measured totals, se = "
-	       "sd/sqrt(n), in %% of their mean):\n", prefix);
-	printf("%10s %3s %14s %14s %9s %9s %9s %-20s %-14s %-9s %s\n", "rate", "n",
+	       "sd/sqrt(n), in %% of their mean; error in se = (predicted - measured) / "
+	       "sqrt(se^2 + the prediction's se^2), within 2 what noise alone gives):\n", prefix);
+	printf("%10s %3s %14s %14s %9s %9s %9s %-20s %-14s %-9s %-21s %s\n", "rate", "n",
 	       "measured ns/s", "predicted", "error %", "spread %", "se %", "range of steps %",
-	       "target", "median %", "at measured counts %");
+	       "target", "median %", "at measured counts %", "error in se");
 	for (int i = 0; i < d->nsteps; i++) {
 		double rate = d->step[i].rate_requested_bps, m = 0, p = 0, k = 0, ss = 0,
-		       lo = INFINITY, hi = -INFINITY, sd, e;
+		       lo = INFINITY, hi = -INFINITY, sd, e, pse = 0, z;
 		int n = 0;
-		char r[32], range[40], tgt[32], kc[16] = "-";
+		char r[32], range[40], tgt[32], kc[16] = "-", zc[16] = "-";
 		double v[FIT_MAX_STEPS], med;
 
 		if (done[i] || isnan(m_step[i]))
@@ -190,6 +195,7 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
 				m += m_step[j];
 				p += p_step[j];
 				k += k_step[j];
+				pse += se_step[j];
 				lo = fmin(lo, ej);
 				hi = fmax(hi, ej);
 				n++;
@@ -197,6 +203,7 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
 		m /= n;
 		p /= n;
 		k /= n;
+		pse /= n;
 		/* host preemption of the vCPU only ever inflates a step's CPU time (no steal time
 		 * is visible in the guest): the median of the repeats resists such steps */
 		gsl_sort(v, 1, (size_t)n);
@@ -217,8 +224,13 @@ static void print_by_rate(const char *prefix, const struct fit_data *d, const do
 		snprintf(tgt, sizeof(tgt), "±%.0f %% %s", target, verdict(e, target));
 		if (!isnan(k))
 			snprintf(kc, sizeof(kc), "%+.1f", pct(k, m));
-		printf("%9sb %3d %14.0f %14.0f %9.1f %9.1f %9.1f %-20s %-14s %-+9.1f %s\n", r, n, m,
-		       p, e, 100 * sd / m, 100 * sd / sqrt(n) / m, range, tgt, pct(p, med), kc);
+		/* a miss within two of them is what the repeats' noise and the fit's errors give */
+		z = (p - m) / sqrt(sd * sd / n + pse * pse);
+		if (n > 1 && isfinite(z))
+			snprintf(zc, sizeof(zc), "%+.2f", z);
+		printf("%9sb %3d %14.0f %14.0f %9.1f %9.1f %9.1f %-20s %-14s %-+9.1f %-21s %s\n", r,
+		       n, m, p, e, 100 * sd / m, 100 * sd / sqrt(n) / m, range, tgt, pct(p, med), kc,
+		       zc);
 	}
 	if (sd_all && m_all > 0)
 		printf("%sall steps: standard error of the measured sum from the repeats' spread: "
@@ -270,6 +282,7 @@ int validate_main(int argc, char **argv)
 	 * step's measured regressors (fit_regressors: calls, packets, bytes, wake-ups; "at measured
 	 * counts": what the prediction would be if the simulation had reproduced the live counts, e.g. packets per poll, exactly) */
 	double m_step[FIT_MAX_STEPS], p_step[FIT_MAX_STEPS], k_step[FIT_MAX_STEPS];
+	double se_step[FIT_MAX_STEPS];	/* the prediction's standard error, from the fit's */
 	double tot_k = 0;
 	bool baseline;
 	/* the speed canary: a step is at the calibration's speed if each of its canaries is within
@@ -414,7 +427,7 @@ int validate_main(int argc, char **argv)
 	}
 	for (int i = 0; i < FIT_MAX_STEPS; i++)
 		m_step[i] = p_step[i] = k_step[i] = fast_m_step[i] = fast_p_step[i] =
-			fast_k_step[i] = NAN;
+			fast_k_step[i] = se_step[i] = NAN;
 	if (!variant)
 		variant = d->variant[0] ? d->variant : "baseline";
 	baseline = !strcmp(variant, "baseline");
@@ -657,6 +670,7 @@ int validate_main(int argc, char **argv)
 		met += fabs(e) <= rows[nrows].target;
 		m_step[i] = m_sum;
 		p_step[i] = p_sum;
+		se_step[i] = sqrt(se2);
 		/* a variant's rows count the packets the rule dropped as passing later stages:
 		 * at measured counts only where the variant drops them all at one stage */
 		k_step[i] = baseline || dropped >= 0 ? k_sum : NAN;
@@ -713,7 +727,8 @@ int validate_main(int argc, char **argv)
 		printf("all steps at measured counts (calibration's costs × the steps' own calls, "
 		       "packets, bytes%s): %.0f ns/s, error %.1f %%\n",
 		       baseline ? "" : ", drops; the stages up to the drop", tot_k, pct(tot_k, tot_m));
-	print_by_rate("", d, m_step, p_step, k_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
+	print_by_rate("", d, m_step, p_step, k_step, se_step,
+		      baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
 	if (canary_known) {
 		printf("\nat the %s speed: the %d of %d steps whose speed canaries (before and "
 		       "after the step, on each testbed CPU) were within +%g %% of the %s; the "
@@ -732,7 +747,7 @@ int validate_main(int argc, char **argv)
 					       pct(fast_st_p[s], fast_st_m[s]));
 			printf("\n");
 			print_by_rate("at speed, ", d, fast_m_step, fast_p_step, fast_k_step,
-				      baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
+				      se_step, baseline ? TARGET_TOTAL_PCT : TARGET_VARIANT_PCT);
 		}
 	}
 	if (write_rows(out, rows, nrows, variant, err, sizeof(err))) {

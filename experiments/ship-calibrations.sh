@@ -8,7 +8,11 @@
 #                                              CPU, and their variants
 #   configs/calibration-testbed-nov25-softirq.cfg, configs/calibration-testbed-nov25-threaded.cfg
 #                                              the VM's host since 2026-11-25: rounds 40 and 41
-#                                              pooled, with the drop stages' heads, no drop_ns
+#                                              pooled, with the drop stages' heads, no drop_ns;
+#                                              threaded with the cold onset the fit chooses
+# The old host's threaded calibrations are fitted with --cold-onset off: on their rounds 4-11 the
+# chosen onset (45 us) moved the held-out rates from -3.6/+7.5 to -15.1/+22.9 % (docs/fit.md,
+# "Cold polls after a halt").
 # Each fit's printout goes to the data directory beside its measurements (fit-*.txt).
 # Usage: experiments/ship-calibrations.sh [OUTPUT_DIR]   (default .output; rxcalibrate built)
 # (docs/validation.md, "Results with the shipped calibrations" and "Commands").
@@ -19,7 +23,8 @@ rxc=$out/rxcalibrate
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# ship NAME OUT FITTXT HEADER DATA_FIT VARIANT_DIR MODE [nohost]   (VARIANT_DIR -: no drop_ns)
+# ship NAME OUT FITTXT HEADER DATA_FIT VARIANT_DIR MODE [nohost|host [FIT_OPTION...]]
+#   (VARIANT_DIR -: no drop_ns; FIT_OPTIONs go to rxcalibrate fit)
 # nohost: without the fit's host group. The testbed scenarios' idle exits and sender are those of
 # the host of rounds 4-36 (measured in their rounds: docs/validation.md, ninth and fourteenth), so
 # that host's calibrations leave them to the scenario, as their results were validated; pooled
@@ -28,10 +33,13 @@ trap 'rm -rf "$tmp"' EXIT
 ship() {
 	local name=$1 cfg=$2 txt=$3 header=$4 fitcsv=$5 vdir=$6 mode=$7 nohost=${8:-} drops=()
 
+	shift $(($# < 8 ? $# : 8))
+
 	[ "$vdir" = - ] || for v in xdp-drop netfilter-drop tc-drop; do
 		drops+=(--drops "$vdir/validate-$mode-$v-used.csv")
 	done
-	"$rxc" fit --in "$fitcsv" ${drops[@]+"${drops[@]}"} --name "$name" --out "$tmp/cal.cfg" >"$tmp/fit.txt"
+	"$rxc" fit --in "$fitcsv" ${drops[@]+"${drops[@]}"} "$@" --name "$name" --out "$tmp/cal.cfg" \
+		>"$tmp/fit.txt"
 	{ printf '%s\n' "$header"
 	  if [ "$nohost" = nohost ]; then
 		awk '/^  host:$/ { skip = 1 } !skip { print } skip && /^  };$/ { skip = 0 }' "$tmp/cal.cfg"
@@ -59,7 +67,7 @@ ship testbed configs/calibration-testbed.cfg experiments/data/round4to11-drops/f
 # pooled (experiments/data/round4to11/), and the drop variants' own work (drop_ns) from the same
 # rounds' variant steps (rxcalibrate fit --drops). Rebuild: experiments/ship-calibrations.sh.
 # Results: docs/validation.md, \"Results with the shipped calibrations\"." \
-	"$d/validate-threaded-fit.csv" "$d" threaded nohost
+	"$d/validate-threaded-fit.csv" "$d" threaded nohost --cold-onset off
 d=experiments/data/round32to36
 ship testbed-threaded-placement configs/calibration-testbed-placement.cfg \
 	"$d/fit-threaded-drops.txt" \
@@ -69,7 +77,7 @@ ship testbed-threaded-placement configs/calibration-testbed-placement.cfg \
 # the same rounds' variant steps. Rebuild: experiments/ship-calibrations.sh. Use it to predict
 # where the kthread runs (variant napi-off-app-cpu of configs/testbed-threaded.cfg);
 # docs/validation.md, \"Thirteenth round\"." \
-	"$d/validate-threaded-fit.csv" "$d" threaded nohost
+	"$d/validate-threaded-fit.csv" "$d" threaded nohost --cold-onset off
 d=experiments/data/round40to41
 for mode in softirq threaded; do
 	[ $mode = softirq ] && scen=configs/testbed.cfg || scen=configs/testbed-threaded.cfg

@@ -33,6 +33,8 @@ grep -q "Examples:" "$tmp/stdout" || { echo "FAIL help: no examples"; fail=$((fa
 check "unknown option" 2 "--bogus: unknown option" --bogus
 check "missing value" 2 "--in: missing value" --in
 check "stray argument" 2 "'extra': unexpected argument" extra
+check "bad cold onset" 2 "--cold-onset: 'soon' is not auto, off or microseconds" --cold-onset soon
+check "negative cold onset" 2 "--cold-onset: '-5' is not auto, off or microseconds" --cold-onset -5
 check "missing file" 1 "nope.csv: No such file" --in "$tmp/nope.csv" --out "$tmp/c.cfg"
 printf 'step,stage\n1,poll\n' >"$tmp/cols.csv"
 check "missing columns" 1 "cols.csv:1: missing columns method, payload_bytes" --in "$tmp/cols.csv" --out "$tmp/c.cfg"

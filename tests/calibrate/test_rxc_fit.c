@@ -860,6 +860,21 @@ static void test_cold_onset(void **state)
 	assert_true(cal->stage[STAGE_POLL].cold_from_us == res->cold_from_us);
 	assert_true(cal->stage[STAGE_TRANSPORT].cold_from_us == res->cold_from_us);
 	assert_true(fabs(cal->stage[STAGE_TRANSPORT].cold_ns - rt->coef[COEF_COLD]) < 1e-6 * 1000);
+	/* --cold-onset 80: that onset, the same costs as the chosen one where it chose 80 */
+	o.cold_mode = FIT_COLD_FIXED;
+	o.cold_onset_us = 80;
+	assert_int_equal(fit_main(&o), 0);
+	if (calibration_load(cal, out, err, sizeof(err)))
+		fail_msg("calibration_load: %s", err);
+	assert_true(cal->stage[STAGE_POLL].cold_from_us == 80);
+	assert_true(cal->stage[STAGE_POLL].cold_ns > 0);
+	/* --cold-onset off: threaded steps without the term, as before it */
+	o.cold_mode = FIT_COLD_OFF;
+	assert_int_equal(fit_main(&o), 0);
+	if (calibration_load(cal, out, err, sizeof(err)))
+		fail_msg("calibration_load: %s", err);
+	assert_true(cal->stage[STAGE_POLL].cold_ns == 0 && cal->stage[STAGE_POLL].cold_from_us == 0);
+	assert_true(cal->stage[STAGE_TRANSPORT].cold_ns == 0);
 	unlink(csv);
 	unlink(out);
 	rmdir(tmp);

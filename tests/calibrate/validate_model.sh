@@ -20,14 +20,32 @@ if [ -n "$bad" ] || [ "$rows" -lt 10 ]; then
 	echo "FAIL: $rows rows; rows off by more than 0.01 %:"; echo "$bad"; exit 1
 fi
 echo "ok   $rows stage rows agree"
-# zero to the printed decimal, either sign (a difference in the last bits prints as -0.0)
-awk 'function zero(v) { return v == "0.0" || v == "-0.0" || v == "+0.0" }
-	$1 == "150Mb" && $2 == 2 && zero($5) && zero($6) && zero($NF) { ok = 1 }
+# zero to the printed decimal, either sign (a difference in the last bits prints as -0.0); the
+# error in standard errors 0 as well, or "-" where the calibration gives no error
+awk 'function zero(v) { return v ~ /^[-+]?0\.0+$/ }
+	$1 == "150Mb" && $2 == 2 && zero($5) && zero($6) && zero($(NF - 1)) &&
+		(zero($NF) || $NF == "-") { ok = 1 }
 	/^all steps at measured counts/ && $NF == "%" && zero($(NF - 1)) { cnt = 1 }
 	END { exit !(ok && cnt) }' "$tmp/log" ||
 	{ echo "FAIL: per-rate summary of identical repeats is not 0 % error, 0 % spread:"
 	  grep -A4 "^per rate\|at measured counts" "$tmp/log"; exit 1; }
 echo "ok   repeated steps: n 2, spread 0 %, error 0 % (also at measured counts)"
+# the second 150M step measured 10 % higher: the per-rate line's error in standard errors is
+# (predicted - measured mean) / sqrt((se % x mean)^2 + the prediction's se^2), the latter from
+# the steps' receive total rows
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+	$c["step"] == 3 { $c["cpu_ns"] *= 1.1; $c["cpu_ns_raw"] *= 1.1 }
+	{ print }' "$tmp/m.csv" >"$tmp/z.csv"
+"$out/rxcalibrate" validate --measured "$tmp/z.csv" --calibration $cal --out "$tmp/vz.csv" \
+	>"$tmp/zlog" || { cat "$tmp/zlog"; exit 1; }
+awk '$3 == "receive" && $4 == "total" && $2 == "150Mb" { pse = $7 }
+	/^per rate/ { on = 1; next }
+	on && $1 == "150Mb" { m = $3; p = $4; se = $7 / 100 * m; z = $NF; on = 0 }
+	END { want = (p - m) / sqrt(se * se + pse * pse)
+	      printf "error in se: printed %s, from the printed figures %+.2f\n", z, want
+	      exit !(z != "-" && z + 0 < -0.1 && (z - want) * (z - want) < 0.006 * 0.006) }' \
+	"$tmp/zlog" || { echo "FAIL: error in se"; grep -A4 "^per rate" "$tmp/zlog"; exit 1; }
+echo "ok   error in standard errors from the repeats' spread and the prediction's se"
 # the stage target is judged only where the measurement can tell: the same steps as if sampled,
 # poll with 100 stack samples a step (300 in all, a sampling error of 1/sqrt(300) = 5.8 %) and
 # xdp with 20 (60: 12.9 %, above half the 15 % target, so not judged); the others exact
