@@ -529,11 +529,13 @@ double fit_cold_polls(const struct fit_step *sp, double from_us)
 void fit_set_cold_from(struct fit_data *d, double from_us)
 {
 	d->cold_from_us = from_us;
-	for (int k = 0; k < d->nsteps; k++)
-		d->step[k].cold = d->cold_mode == FIT_COLD_OFF &&
-						  !strcmp(d->step[k].napi_mode, "threaded")
-					  ? 0
-					  : fit_cold_polls(&d->step[k], from_us);
+	for (int k = 0; k < d->nsteps; k++) {
+		bool threaded = !strcmp(d->step[k].napi_mode, "threaded");
+
+		/* the onset is a halted kthread core's; NET_RX polls ramp from 0 */
+		d->step[k].cold = threaded && d->cold_mode == FIT_COLD_OFF ? 0
+				  : fit_cold_polls(&d->step[k], threaded ? from_us : 0);
+	}
 }
 
 /* ---- least squares ----------------------------------------------------------------------- */
@@ -922,9 +924,14 @@ bool fit_cold_in_step(const struct fit_data *d, int st, int i)
 {
 	/* a threaded step's receiver is woken beside the kthread, on a running CPU: no wake-up
 	 * terms, and the socket enqueue's code goes cold with the rest of the poll's */
+	bool threaded = !strcmp(d->step[i].napi_mode, "threaded");
+
+	/* net_rx_action's own cold cost is a NET_RX poll's */
+	if (st == STAGE_SOFTIRQ)
+		return !threaded;
 	return fit_cold_stage(st) ||
-	       (st == STAGE_TRANSPORT && !strcmp(d->step[i].napi_mode, "threaded") &&
-		!(d->step[i].wakes > 0) && d->cold_mode != FIT_COLD_OFF);
+	       (st == STAGE_TRANSPORT && threaded && !(d->step[i].wakes > 0) &&
+		d->cold_mode != FIT_COLD_OFF);
 }
 
 bool fit_cold_stage(int st)
@@ -1194,8 +1201,7 @@ void fit_scale_head(double x[COEF_COUNT], double share)
 _Static_assert(FIT_COLD_FROM_N == (int)(FIT_COLD_FROM_MAX_US / FIT_COLD_FROM_STEP_US) + 1,
 	       "FIT_COLD_FROM_N does not cover 0..FIT_COLD_FROM_MAX_US");
 
-/* Whether @d has a threaded step with a gap between polls: its cold ramp's onset is fitted. */
-static bool cold_from_free(const struct fit_data *d)
+bool fit_cold_onset_applies(const struct fit_data *d)
 {
 	for (int i = 0; i < d->nsteps; i++)
 		if (!strcmp(d->step[i].napi_mode, "threaded") && isfinite(d->step[i].gap_ns))
@@ -1204,14 +1210,19 @@ static bool cold_from_free(const struct fit_data *d)
 }
 
 /* The onset of the cold ramp for @d (docs/fit.md "Cold polls after a halt"): the one with the
- * least chi² summed over the stages with a cold term, each fitted as fit_stage() does. */
+ * least chi² summed over the stages with a cold term, each fitted as fit_stage() does. A stage
+ * with relative weights (no sampling variance) has a chi² of no fixed scale: it counts in units
+ * of its chi²/dof at onset 0, so that no stage weighs in by its size. */
 static int choose_cold_from(struct fit_data *d, struct fit_result *res, char *err, size_t len)
 {
 	struct fit_stage_result *r = malloc(sizeof(*r));
+	double scale[STAGE_COUNT];
 	int best = 0, ret = 0;
 
 	if (!r)
 		return -ENOMEM;
+	for (int st = 0; st < STAGE_COUNT; st++)
+		scale[st] = 1;
 	for (int k = 0; k < FIT_COLD_FROM_N && !ret; k++) {
 		double chi2 = 0;
 
@@ -1224,8 +1235,11 @@ static int choose_cold_from(struct fit_data *d, struct fit_result *res, char *er
 			if (!cold)
 				continue;
 			ret = fit_stage(d, st, r, err, len);
-			if (!ret && r->fitted)
-				chi2 += r->chi2;
+			if (ret || !r->fitted)
+				continue;
+			if (!k && !r->absolute_weights && r->dof > 0 && r->chi2 > 0)
+				scale[st] = r->chi2 / r->dof;
+			chi2 += r->chi2 / scale[st];
 		}
 		res->cold_from_chi2[k] = chi2;
 		if (!ret && chi2 < res->cold_from_chi2[best])
@@ -1242,7 +1256,7 @@ static int choose_cold_from(struct fit_data *d, struct fit_result *res, char *er
 /* Sets @d's cold ramp onset as @d->cold_mode says (fit_all()). */
 static int set_cold_onset(struct fit_data *d, struct fit_result *res, char *err, size_t len)
 {
-	if (!cold_from_free(d) || d->cold_mode == FIT_COLD_OFF) {
+	if (!fit_cold_onset_applies(d) || d->cold_mode == FIT_COLD_OFF) {
 		fit_set_cold_from(d, 0);
 		return 0;
 	}
@@ -2358,7 +2372,10 @@ int fit_main(const struct fit_opts *o)
 
 	for (int st = 0; st < STAGE_COUNT; st++)
 		cold = cold || (res->stage[st].fitted && res->stage[st].identifiable[COEF_COLD]);
-	if (cold && d->cold_mode == FIT_COLD_FIXED)
+	if (o->cold_mode != FIT_COLD_AUTO && !fit_cold_onset_applies(d))
+		printf("note: --cold-onset is for threaded steps with the NAPI kthread's CPU time "
+		       "(napi_thread_ns); %s has none, so it changes nothing\n", o->in);
+	if (cold && d->cold_mode == FIT_COLD_FIXED && fit_cold_onset_applies(d))
 		printf("cold onset (threaded steps): a poll's first packet pays cold_ns from %.0f us "
 		       "without a poll (--cold-onset; docs/fit.md, \"Cold polls after a halt\")\n",
 		       res->cold_from_us);

@@ -308,8 +308,11 @@ bool fit_cold_in_step(const struct fit_data *d, int stage, int i);
 /* Step @sp's cold polls with the ramp starting at @from_us: polls x min(1, max(0, gap -
  * from_us) / FIT_COLD_US); 0 without a gap. */
 double fit_cold_polls(const struct fit_step *sp, double from_us);
-/* Sets @d's cold ramp onset and every step's fit_step.cold from it. */
+/* Sets @d's cold ramp onset and every step's fit_step.cold from it (threaded steps; the others
+ * ramp from 0). */
 void fit_set_cold_from(struct fit_data *d, double from_us);
+/* Whether @d has a threaded step with a gap between polls, for which the onset counts. */
+bool fit_cold_onset_applies(const struct fit_data *d);
 
 /* Fits one stage. -EDOM (with a message) if the stage has fewer steps than its regressors + 1. */
 int fit_stage(const struct fit_data *d, int stage, struct fit_stage_result *r, char *err,

@@ -626,7 +626,7 @@ int validate_main(int argc, char **argv)
 
 				fit_regressors(d, s, i, x);
 				/* the cold polls from where the calibration's ramp starts */
-				if (x[COEF_COLD] > 0)
+				if (x[COEF_COLD] > 0 && !strcmp(st->napi_mode, "threaded"))
 					x[COEF_COLD] = fit_cold_polls(st, sc->cold_from_us);
 				if (dropped >= 0) {
 					x[COEF_REMOTE] = 0;

@@ -697,16 +697,24 @@ static void poll_begin(struct sim *s, struct core *c, int napi, enum ctx ctx)
 	}
 }
 
+static bool app_elsewhere(const struct sim *s, const struct core *c);
+
 /* The cold ramp of stage @st for the packet core @c polls: min(1, max(0, gap since the core's
- * previous poll - cold_from_us) / cold_after_us) for the poll's first packet; 0 for its later
- * packets, which find the code and data the first one brought in. */
+ * previous poll - onset) / cold_after_us) for the poll's first packet; 0 for its later packets,
+ * which find the code and data the first one brought in. As the fit has them (docs/fit.md,
+ * "Cold polls after a halt"): the onset cold_from_us is a NAPI kthread's (its core halts
+ * between polls), 0 for a NET_RX poll; transport's cold start is a kthread's beside its
+ * application only, elsewhere in the wake-up terms. */
 static double cold_frac(const struct sim *s, const struct core *c, int st)
 {
 	const struct stage_cost *sc = &s->cfg.cal.stage[st];
+	bool kthread = c->poll.ctx == CTX_NAPI_THREAD;
 
 	if (c->poll.work != 1 || !(sc->cold_after_us > 0))
 		return 0;
-	return fmin(1, fmax(0, c->poll.gap_ns - sc->cold_from_us * 1e3) /
+	if (st == STAGE_TRANSPORT && (!kthread || app_elsewhere(s, c)))
+		return 0;
+	return fmin(1, fmax(0, c->poll.gap_ns - (kthread ? sc->cold_from_us * 1e3 : 0)) /
 			       (sc->cold_after_us * 1e3));
 }
 

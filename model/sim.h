@@ -187,7 +187,7 @@ struct sim_counters {
 	uint64_t irqs, softirq_runs, net_rx_actions, ksoftirqd_wakeups, cs, time_squeeze, polls;
 	uint64_t remote_wakeups, deep_wakeups;	/* of the application by a socket enqueue */
 	double idle_wake_ramp;	/* sum of min(1, idle / wake_idle_after_us) over those */
-	double cold_ramp[STAGE_COUNT];	/* sum of min(1, gap / cold_after_us) over polls */
+	double cold_ramp[STAGE_COUNT];	/* sum of the cold ramps over polls (sim.c cold_frac()) */
 	/* packets and bytes a rule dropped did not pay of the stage (1 - head_share each) */
 	double head_saved_pkts[STAGE_COUNT], head_saved_bytes[STAGE_COUNT];
 	double head_full_ns[STAGE_COUNT];	/* the whole stage's cost of those packets */

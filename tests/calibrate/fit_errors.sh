@@ -44,6 +44,14 @@ if [ -x "$rxm" ]; then
 	if "$rxm" --config configs/gilan.cfg --calibration configs/calibration-published.cfg --sweep 200M,400M,800M,1.5G,3G --duration 0.1 \
 		--format measurements -o "$tmp/sim.csv" 2>/dev/null; then
 		check "fit of simulated measurements" 0 "" --in "$tmp/sim.csv" --out "$tmp/sim.cfg" --name sim
+		# gilan's softirq NAPI: a cold onset changes nothing, and says so
+		check "--cold-onset without threaded steps" 0 "" --in "$tmp/sim.csv" --out "$tmp/on.cfg" --name sim \
+			--cold-onset 50
+		if ! grep -q "note: --cold-onset is for threaded steps" "$tmp/stdout" ||
+			! cmp -s <(grep -v "date\|fitted by" "$tmp/sim.cfg") <(grep -v "date\|fitted by" "$tmp/on.cfg"); then
+			echo "FAIL: --cold-onset on softirq steps: no note, or another calibration"
+			fail=$((fail + 1))
+		fi
 		# the same steps marked as measured with a drop variant: refused, nothing written
 		awk 'NR == 1 { print $0 ",variant"; next } { print $0 ",tc-drop" }' "$tmp/sim.csv" >"$tmp/var.csv"
 		check "variant measurements refused" 1 "var.csv: measured with variant 'tc-drop'" \

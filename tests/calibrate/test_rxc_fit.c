@@ -787,7 +787,7 @@ static void test_cold(void **state)
 /* The cold ramp's onset in threaded steps (docs/fit.md "Cold polls after a halt"): the NAPI
  * kthread's polls at 50..600 Mbit/s, one frame per poll up to 200 Mbit/s, two at 300 and 400,
  * three at 600 (the testbed's paced bursts), its CPU busy 8 us per frame, so the gaps run from
- * 58 to 233 us. Truth: poll 2000 ns per poll, 500 per packet and 3000 cold; transport 1500 per
+ * 35 to 228 us. Truth: poll 2000 ns per poll, 500 per packet and 3000 cold; transport 1500 per
  * packet and 1000 cold; the ramp from 80 us over FIT_COLD_US. The fit must choose the onset
  * within two grid steps of 80 us, recover both cold costs within 3.29 standard errors, and
  * write cold_from_us, which the loader reads back. */
@@ -882,6 +882,77 @@ static void test_cold_onset(void **state)
 	free(d);
 	free(res);
 	free(cal);
+	free(rows);
+}
+
+/* A file with both modes (docs/fit.md "Cold polls after a halt"): test_cold_onset's threaded
+ * steps and softirq steps at the same rates, NET_RX busy 8 us per frame, the sender's CPU
+ * polling one frame at a time, whose poll pays the same 3000 ns cold from a ramp starting at 0.
+ * The onset is the threaded steps' alone: found within two grid steps of 80 us, and poll's cold
+ * cost within 3.29 standard errors of 3000 from both kinds of steps. */
+static void test_cold_onset_mixed(void **state)
+{
+	static const double rates[] = { 50e6,  75e6,  100e6, 125e6, 150e6,
+					200e6, 300e6, 400e6, 600e6 };
+	static const int per_poll[] = { 1, 1, 1, 1, 1, 1, 2, 2, 3 };
+	const int nr = sizeof(rates) / sizeof(rates[0]);
+	struct meas_row *rows = calloc((size_t)nr * 2 * STAGE_COUNT, sizeof(*rows));
+	char csv[128], err[512];
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct fit_result *res = calloc(1, sizeof(*res));
+	const struct fit_stage_result *rp;
+	struct fit_data *d;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(res);
+	snprintf(csv, sizeof(csv), "%s/mixed.csv", dir);
+	gsl_rng_set(rng, 13);
+	for (int k = 0; k < nr * 2; k++) {
+		bool threaded = k < nr;
+		double pps = rates[k % nr] / (1472 * 8.0), dur = 10;
+		uint64_t pk = (uint64_t)llround(pps * dur);
+		uint64_t polls = threaded ? pk / per_poll[k % nr] : pk;
+		double busy = 8000.0 * pk, gap = (dur * 1e9 - busy) / polls;
+		double ramp = fmin(1, fmax(0, gap - (threaded ? 80e3 : 0)) / (FIT_COLD_US * 1e3));
+
+		for (int st = 0; st < STAGE_COUNT; st++) {
+			struct meas_row *m = &rows[n++];
+			bool measured = st == STAGE_POLL;
+
+			step_row(m, k + 1, rates[k % nr], pps, dur, pk, polls, 1472, st, measured);
+			if (threaded) {
+				m->napi_mode = "threaded";
+				m->napi_cpu = 1;
+				m->napi_thread_ns = busy;
+			} else {
+				m->net_rx_softirq_ns = busy;
+			}
+			if (!measured)
+				continue;
+			m->calls = polls;
+			m->packets = pk;
+			sampled(m, 2000.0 * polls + 500.0 * pk + 3000.0 * polls * ramp, rng);
+		}
+	}
+	assert_int_equal(meas_csv_write(csv, rows, n), 0);
+	d = data_of(csv);
+	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
+	rp = &res->stage[STAGE_POLL];
+	print_message("  mixed: onset truth 80 us fit %.0f us; poll cold truth 3000 fit %.6g "
+		      "± %.3g\n", res->cold_from_us, rp->coef[COEF_COLD], rp->se[COEF_COLD]);
+	assert_true(res->cold_from_chosen);
+	assert_true(fabs(res->cold_from_us - 80) <= 2 * FIT_COLD_FROM_STEP_US);
+	assert_true(fabs(rp->coef[COEF_COLD] - 3000) <= 3.29 * rp->se[COEF_COLD]);
+	/* the softirq steps' cold polls ramp from 0 whatever the onset */
+	for (int i = 0; i < d->nsteps; i++)
+		if (!strcmp(d->step[i].napi_mode, "softirq"))
+			assert_true(fabs(d->step[i].cold - fit_cold_polls(&d->step[i], 0)) < 1e-9);
+	unlink(csv);
+	gsl_rng_free(rng);
+	free(d);
+	free(res);
 	free(rows);
 }
 
@@ -1165,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_wake_idle),
 		cmocka_unit_test(test_cold),
 		cmocka_unit_test(test_cold_onset),
+		cmocka_unit_test(test_cold_onset_mixed),
 		cmocka_unit_test(test_softirq_split),
 		cmocka_unit_test(test_idle_exit),
 		cmocka_unit_test(test_sender),
