@@ -784,6 +784,47 @@ static void test_cold(void **state)
 	free(rows);
 }
 
+/* The rates of the cold onset tests and the frames per threaded poll at each (the testbed's
+ * paced bursts: one frame a poll up to 200 Mbit/s, two at 300 and 400, three at 600). */
+static const double onset_rates[] = { 50e6, 75e6, 100e6, 125e6, 150e6, 200e6, 300e6, 400e6, 600e6 };
+static const int onset_per_poll[] = { 1, 1, 1, 1, 1, 1, 2, 2, 3 };
+#define ONSET_NR ((int)(sizeof(onset_rates) / sizeof(onset_rates[0])))
+
+/* Appends at @rows + *@n the rows of step @step at onset_rates[@k], 10 s: a threaded step (the
+ * NAPI kthread beside the application, onset_per_poll frames a poll) or a softirq one (one
+ * frame a poll), its polling CPU busy 8 us per frame; poll measured, 2000 ns per poll, 500 per
+ * packet and 3000 cold from a ramp starting at 80 us (threaded) or 0; with @transport also
+ * transport, 1500 per packet and 1000 cold. */
+static void onset_step(struct meas_row *rows, size_t *n, int step, int k, bool threaded,
+		       bool transport, gsl_rng *rng)
+{
+	double pps = onset_rates[k] / (1472 * 8.0), dur = 10;
+	uint64_t pk = (uint64_t)llround(pps * dur), polls = threaded ? pk / onset_per_poll[k] : pk;
+	double busy = 8000.0 * pk, gap = (dur * 1e9 - busy) / polls;
+	double ramp = fmin(1, fmax(0, gap - (threaded ? 80e3 : 0)) / (FIT_COLD_US * 1e3));
+
+	for (int st = 0; st < STAGE_COUNT; st++) {
+		struct meas_row *m = &rows[(*n)++];
+		bool measured = st == STAGE_POLL || (transport && st == STAGE_TRANSPORT);
+
+		step_row(m, step, onset_rates[k], pps, dur, pk, polls, 1472, st, measured);
+		if (threaded) {
+			m->napi_mode = "threaded";
+			m->napi_cpu = 1;	/* the kthread beside the application */
+			m->napi_thread_ns = busy;
+		} else {
+			m->net_rx_softirq_ns = busy;
+		}
+		if (!measured)
+			continue;
+		m->calls = polls;
+		m->packets = pk;
+		sampled(m, st == STAGE_POLL ? 2000.0 * polls + 500.0 * pk + 3000.0 * polls * ramp
+					    : 1500.0 * pk + 1000.0 * polls * ramp,
+			rng);
+	}
+}
+
 /* The cold ramp's onset in threaded steps (docs/fit.md "Cold polls after a halt"): the NAPI
  * kthread's polls at 50..600 Mbit/s, one frame per poll up to 200 Mbit/s, two at 300 and 400,
  * three at 600 (the testbed's paced bursts), its CPU busy 8 us per frame, so the gaps run from
@@ -793,11 +834,8 @@ static void test_cold(void **state)
  * write cold_from_us, which the loader reads back. */
 static void test_cold_onset(void **state)
 {
-	static const double rates[] = { 50e6,  75e6,  100e6, 125e6, 150e6,
-					200e6, 300e6, 400e6, 600e6 };
-	static const int per_poll[] = { 1, 1, 1, 1, 1, 1, 2, 2, 3 };
-	const int nr = sizeof(rates) / sizeof(rates[0]), reps = 2;
-	struct meas_row *rows = calloc((size_t)nr * reps * STAGE_COUNT, sizeof(*rows));
+	const int reps = 2;
+	struct meas_row *rows = calloc((size_t)ONSET_NR * reps * STAGE_COUNT, sizeof(*rows));
 	char tmp[] = "/tmp/rxc_onset.XXXXXX", csv[64], out[64], err[512];
 	struct fit_opts o = { .in = csv, .out = out, .name = "onset" };
 	struct calibration *cal = calloc(1, sizeof(*cal));
@@ -815,29 +853,8 @@ static void test_cold_onset(void **state)
 	snprintf(csv, sizeof(csv), "%s/m.csv", tmp);
 	snprintf(out, sizeof(out), "%s/c.cfg", tmp);
 	gsl_rng_set(rng, 11);
-	for (int k = 0; k < nr * reps; k++) {
-		double pps = rates[k % nr] / (1472 * 8.0), dur = 10;
-		uint64_t pk = (uint64_t)llround(pps * dur), polls = pk / per_poll[k % nr];
-		double busy = 8000.0 * pk, gap = (dur * 1e9 - busy) / polls;
-		double ramp = fmin(1, fmax(0, gap - 80e3) / (FIT_COLD_US * 1e3));
-
-		for (int st = 0; st < STAGE_COUNT; st++) {
-			struct meas_row *m = &rows[n++];
-			bool measured = st == STAGE_POLL || st == STAGE_TRANSPORT;
-			double tru = st == STAGE_POLL ? 2000.0 * polls + 500.0 * pk + 3000.0 * polls * ramp
-						      : 1500.0 * pk + 1000.0 * polls * ramp;
-
-			step_row(m, k + 1, rates[k % nr], pps, dur, pk, polls, 1472, st, measured);
-			m->napi_mode = "threaded";
-			m->napi_cpu = 1;	/* the kthread beside the application */
-			m->napi_thread_ns = busy;
-			if (!measured)
-				continue;
-			m->calls = polls;
-			m->packets = pk;
-			sampled(m, tru, rng);
-		}
-	}
+	for (int k = 0; k < ONSET_NR * reps; k++)
+		onset_step(rows, &n, k + 1, k % ONSET_NR, true, true, rng);
 	assert_int_equal(meas_csv_write(csv, rows, n), 0);
 	d = data_of(csv);
 	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
@@ -845,7 +862,8 @@ static void test_cold_onset(void **state)
 	rt = &res->stage[STAGE_TRANSPORT];
 	print_message("  onset truth 80 us fit %.0f us; poll cold truth 3000 fit %.6g ± %.3g; "
 		      "transport cold truth 1000 fit %.6g ± %.3g\n", res->cold_from_us,
-		      rp->coef[COEF_COLD], rp->se[COEF_COLD], rt->coef[COEF_COLD], rt->se[COEF_COLD]);
+		      rp->coef[COEF_COLD], rp->se[COEF_COLD], rt->coef[COEF_COLD],
+		      rt->se[COEF_COLD]);
 	assert_true(res->cold_from_chosen);
 	assert_true(fabs(res->cold_from_us - 80) <= 2 * FIT_COLD_FROM_STEP_US);
 	assert_true(res->cold_from_chi2[16] < res->cold_from_chi2[0]);
@@ -873,7 +891,8 @@ static void test_cold_onset(void **state)
 	assert_int_equal(fit_main(&o), 0);
 	if (calibration_load(cal, out, err, sizeof(err)))
 		fail_msg("calibration_load: %s", err);
-	assert_true(cal->stage[STAGE_POLL].cold_ns == 0 && cal->stage[STAGE_POLL].cold_from_us == 0);
+	assert_true(cal->stage[STAGE_POLL].cold_ns == 0);
+	assert_true(cal->stage[STAGE_POLL].cold_from_us == 0);
 	assert_true(cal->stage[STAGE_TRANSPORT].cold_ns == 0);
 	unlink(csv);
 	unlink(out);
@@ -892,11 +911,7 @@ static void test_cold_onset(void **state)
  * cost within 3.29 standard errors of 3000 from both kinds of steps. */
 static void test_cold_onset_mixed(void **state)
 {
-	static const double rates[] = { 50e6,  75e6,  100e6, 125e6, 150e6,
-					200e6, 300e6, 400e6, 600e6 };
-	static const int per_poll[] = { 1, 1, 1, 1, 1, 1, 2, 2, 3 };
-	const int nr = sizeof(rates) / sizeof(rates[0]);
-	struct meas_row *rows = calloc((size_t)nr * 2 * STAGE_COUNT, sizeof(*rows));
+	struct meas_row *rows = calloc((size_t)ONSET_NR * 2 * STAGE_COUNT, sizeof(*rows));
 	char csv[128], err[512];
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	struct fit_result *res = calloc(1, sizeof(*res));
@@ -909,33 +924,8 @@ static void test_cold_onset_mixed(void **state)
 	assert_non_null(res);
 	snprintf(csv, sizeof(csv), "%s/mixed.csv", dir);
 	gsl_rng_set(rng, 13);
-	for (int k = 0; k < nr * 2; k++) {
-		bool threaded = k < nr;
-		double pps = rates[k % nr] / (1472 * 8.0), dur = 10;
-		uint64_t pk = (uint64_t)llround(pps * dur);
-		uint64_t polls = threaded ? pk / per_poll[k % nr] : pk;
-		double busy = 8000.0 * pk, gap = (dur * 1e9 - busy) / polls;
-		double ramp = fmin(1, fmax(0, gap - (threaded ? 80e3 : 0)) / (FIT_COLD_US * 1e3));
-
-		for (int st = 0; st < STAGE_COUNT; st++) {
-			struct meas_row *m = &rows[n++];
-			bool measured = st == STAGE_POLL;
-
-			step_row(m, k + 1, rates[k % nr], pps, dur, pk, polls, 1472, st, measured);
-			if (threaded) {
-				m->napi_mode = "threaded";
-				m->napi_cpu = 1;
-				m->napi_thread_ns = busy;
-			} else {
-				m->net_rx_softirq_ns = busy;
-			}
-			if (!measured)
-				continue;
-			m->calls = polls;
-			m->packets = pk;
-			sampled(m, 2000.0 * polls + 500.0 * pk + 3000.0 * polls * ramp, rng);
-		}
-	}
+	for (int k = 0; k < ONSET_NR * 2; k++)
+		onset_step(rows, &n, k + 1, k % ONSET_NR, k < ONSET_NR, false, rng);
 	assert_int_equal(meas_csv_write(csv, rows, n), 0);
 	d = data_of(csv);
 	assert_int_equal(fit_all(d, res, err, sizeof(err)), 0);
