@@ -922,13 +922,13 @@ bool fit_remote_stage(int st)
 
 bool fit_cold_in_step(const struct fit_data *d, int st, int i)
 {
-	/* a threaded step's receiver is woken beside the kthread, on a running CPU: no wake-up
-	 * terms, and the socket enqueue's code goes cold with the rest of the poll's */
 	bool threaded = !strcmp(d->step[i].napi_mode, "threaded");
 
 	/* net_rx_action's own cold cost is a NET_RX poll's */
 	if (st == STAGE_SOFTIRQ)
 		return !threaded;
+	/* a threaded step's receiver is woken beside the kthread, on a running CPU: no wake-up
+	 * terms, and the socket enqueue's code goes cold with the rest of the poll's */
 	return fit_cold_stage(st) ||
 	       (st == STAGE_TRANSPORT && threaded && !(d->step[i].wakes > 0) &&
 		d->cold_mode != FIT_COLD_OFF);
