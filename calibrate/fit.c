@@ -1217,22 +1217,22 @@ static int choose_cold_from(struct fit_data *d, struct fit_result *res, char *er
 {
 	struct fit_stage_result *r = malloc(sizeof(*r));
 	double scale[STAGE_COUNT];
+	bool cold[STAGE_COUNT] = { false };	/* the stages with a cold column, whatever the onset */
 	int best = 0, ret = 0;
 
 	if (!r)
 		return -ENOMEM;
-	for (int st = 0; st < STAGE_COUNT; st++)
+	for (int st = 0; st < STAGE_COUNT; st++) {
 		scale[st] = 1;
+		for (int i = 0; i < d->nsteps; i++)
+			cold[st] = cold[st] || fit_cold_in_step(d, st, i);
+	}
 	for (int k = 0; k < FIT_COLD_FROM_N && !ret; k++) {
 		double chi2 = 0;
 
 		fit_set_cold_from(d, k * FIT_COLD_FROM_STEP_US);
 		for (int st = 0; st < STAGE_COUNT && !ret; st++) {
-			bool cold = false;
-
-			for (int i = 0; i < d->nsteps; i++)
-				cold = cold || fit_cold_in_step(d, st, i);
-			if (!cold)
+			if (!cold[st])
 				continue;
 			ret = fit_stage(d, st, r, err, len);
 			if (ret || !r->fitted)
