@@ -16,7 +16,10 @@
 #    and nothing reached the socket (Udp InDatagrams 0, receiver 0);
 #  - the variant's measured receive-path CPU is below the baseline's at the same rate: it does
 #    the baseline's work up to the rule and none of transport and the socket (measured here
-#    17-33 vs 83-149 ms/s);
+#    17-33 vs 83-149 ms/s). The two steps run back to back; where the variant is not cheaper
+#    and their speed canaries differ by more than 15 % (the host slowed one of them: once in
+#    about ten CI runs on 2026-11-25, 108 against 87 ms/s), the pair is measured again, up to
+#    three times; not cheaper at the same speed fails at once;
 #  - the model, given the variant, predicts every packet dropped by the rule (rule drops/s ==
 #    offered packets/s within 1 %) and less receive CPU than for the baseline at the same rate;
 #  - the prediction error of the receive total is reported for both, and the prediction lies
@@ -71,9 +74,44 @@ rc=$?
 grep -q "'nft' not found.*apt-get install nftables" "$tmp/none.err" ||
 	fail "without nft: message does not name the program and the package: $(cat "$tmp/none.err")"
 
+# rtotal CSV: the receive-path CPU of the (single) step in ns/s, every stage but app and cs
+rtotal() {
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["stage"] != "app" && $c["stage"] != "cs" { t += $c["cpu_ns"]; d = $c["duration_s"] }
+		END { printf "%.0f", (d > 0 ? t / d : 0) }' "$1"
+}
+# canary CSV: the step's speed canary on the receive path's CPU (ns per iteration; 0: none)
+canary() {
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ v = ("canary_rx_ns" in c) ? $c["canary_rx_ns"] : 0 } END { printf "%.1f", v + 0 }' "$1"
+}
+
 run fit --rates 50M,100M,300M,400M "${common[@]}"
-run heldout --rates 200M "${common[@]}"
-run variant --rates 200M --variant "$variant" -v "${common[@]}"
+# the held-out baseline step and the variant's at the same rate, back to back. The host changes
+# the vCPU's speed from one step to the next (docs/validation.md: a speed canary of 55-290 ns
+# within a round), so a pair whose speed canaries differ by more than 15 % (rxcalibrate's
+# CANARY_TOL_PCT) cannot say which step did more work: it is measured again, up to three times
+pair_ok=0
+for try in 1 2 3; do
+	run heldout --rates 200M "${common[@]}"
+	run variant --rates 200M --variant "$variant" -v "${common[@]}"
+	base_ns=$(rtotal "$tmp/heldout.csv")
+	var_ns=$(rtotal "$tmp/variant.csv")
+	cb=$(canary "$tmp/heldout.csv")
+	cv=$(canary "$tmp/variant.csv")
+	echo "measured receive total at 200M: baseline $base_ns ns/s (canary $cb ns), $variant" \
+		"$var_ns ns/s (canary $cv ns)"
+	if [ "$var_ns" -lt "$base_ns" ]; then
+		pair_ok=1
+		break
+	fi
+	# no saving measured: a failure unless the two steps ran at different speeds
+	awk -v a="$cb" -v b="$cv" 'BEGIN { exit !(a > 0 && b > 0 && (a > 1.15 * b || b > 1.15 * a)) }' ||
+		fail "$variant measured no cheaper than the baseline at the same speed"
+	echo "  the host changed the vCPU's speed between the two steps: measured again"
+done
+[ "$pair_ok" = 1 ] ||
+	fail "$variant measured no cheaper than the baseline in three pairs, each at two speeds"
 "$bin" fit --in "$tmp/fit.csv" --out "$tmp/cal.cfg" --name live-test >"$tmp/fit.out" 2>&1 ||
 	{ cat "$tmp/fit.out"; fail "rxcalibrate fit"; }
 for v in baseline "$variant"; do
@@ -91,17 +129,6 @@ echo "$line"
 echo "$line" | awk '{ n = $3; s = $(NF - 1); d = n - s; if (d < 0) d = -d
 	if (!(s > 0) || d / s > 0.01) { print "  rule drops vs packets sent off by more than 1 %"; exit 1 } }' ||
 	fail "$variant did not drop every packet sent"
-
-# rtotal CSV: the receive-path CPU of the (single) step in ns/s, every stage but app and cs
-rtotal() {
-	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$c["stage"] != "app" && $c["stage"] != "cs" { t += $c["cpu_ns"]; d = $c["duration_s"] }
-		END { printf "%.0f", (d > 0 ? t / d : 0) }' "$1"
-}
-base_ns=$(rtotal "$tmp/heldout.csv")
-var_ns=$(rtotal "$tmp/variant.csv")
-echo "measured receive total at 200M: baseline $base_ns ns/s, $variant $var_ns ns/s"
-[ "$var_ns" -lt "$base_ns" ] || fail "$variant measured no cheaper than the baseline"
 
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 $c["stage"] == "ip" { sent = $c["offered_pps"] * $c["duration_s"]; k = $c["drops_kfree"]
